@@ -1,0 +1,13 @@
+//! `onboard`: a terminal console to onboard account members of an Elastic Path
+//! Commerce store, with an embedded sandbox that imitates the store's APIs.
+//!
+//! Everything lives in this library so tests can drive it without a terminal;
+//! `main.rs` only parses the command line and picks a subcommand.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod logging;
+pub mod sandbox;
+pub mod secret;
+pub mod webhook;

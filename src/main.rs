@@ -1,0 +1,22 @@
+use clap::Parser;
+use color_eyre::eyre::Result;
+
+use onboard::cli::{Cli, Command};
+use onboard::{config, logging, sandbox, webhook};
+
+fn main() -> Result<()> {
+    color_eyre::install()?;
+    let cli = Cli::parse();
+    let cfg = config::load(&cli.global)?;
+    let _log_guard = logging::init_file_logging(&cfg.data_dir);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let code = runtime.block_on(async move {
+        match cli.command {
+            Some(Command::Sandbox(args)) => sandbox::run(args).await.map(|_| 0),
+            Some(Command::Listen(args)) => webhook::run_listen(cfg, args).await.map(|_| 0),
+            Some(Command::Check(_args)) => Err(color_eyre::eyre::eyre!("check is not built yet")),
+            None => Err(color_eyre::eyre::eyre!("the console is not built yet")),
+        }
+    })?;
+    std::process::exit(code);
+}
