@@ -1,0 +1,105 @@
+//! The inbox type, the effects `update` asks for, and the API calls.
+
+use chrono::{DateTime, Utc};
+use ratatui::crossterm::event::KeyEvent;
+
+use crate::api::{
+    AccountAuthSettings, AccountAuthSettingsUpdate, AmTokens, ApiError, ClientEvent, Integration,
+    PasswordProfile, PasswordProfileInput,
+};
+use crate::secret::Secret;
+use crate::tui::Input;
+
+/// Identifies one in-flight operation; results for unknown ids are stale and dropped.
+pub type OpId = u64;
+
+/// Everything that reaches the app: terminal input, API results, timers.
+#[derive(Debug)]
+pub enum Msg {
+    Input(Input),
+    /// A timer tick (only sent while something visible animates).
+    Tick(DateTime<Utc>),
+    /// The store (or the embedded sandbox) is reachable through a client.
+    Connected(ConnInfo),
+    ConnectFailed(String),
+    /// Request log and token state from the API client.
+    Client(ClientEvent),
+    /// The result of an API call.
+    Done(OpId, Result<Reply, ApiError>),
+}
+
+impl Msg {
+    pub fn key(k: KeyEvent) -> Msg {
+        Msg::Input(Input::Key(k))
+    }
+}
+
+/// How the console is connected, for the header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnInfo {
+    pub sandbox: bool,
+    pub base_url: String,
+    /// Host of the base URL (or "sandbox").
+    pub host: String,
+    pub profile: String,
+    pub listener_url: Option<String>,
+}
+
+/// What `update` asks the executor to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Call(OpId, Call),
+    /// Abort an in-flight read (its result would be dropped anyway).
+    Cancel(OpId),
+    /// Copy to the clipboard through OSC 52.
+    Copy(String),
+    Quit,
+}
+
+/// The API calls the console makes. The executor runs them on tokio.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Call {
+    LoadSettings,
+    SaveSettings(AccountAuthSettingsUpdate),
+    LoadProfiles,
+    CreateProfile(PasswordProfileInput),
+    UpdateProfile(String, PasswordProfileInput),
+    DeleteProfile(String),
+    LoadIntegrations,
+    SelfSignup(SignupRequest),
+    Login(LoginRequest),
+}
+
+impl Call {
+    /// Writes change the store; reads may be cancelled when a panel is left.
+    pub fn is_write(&self) -> bool {
+        !matches!(self, Call::LoadSettings | Call::LoadProfiles | Call::LoadIntegrations)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignupRequest {
+    pub profile_id: String,
+    pub name: String,
+    pub email: String,
+    pub username: String,
+    pub password: Secret,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoginRequest {
+    pub profile_id: String,
+    pub username: String,
+    pub password: Secret,
+}
+
+/// Successful results.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Settings(AccountAuthSettings),
+    Profiles(Vec<PasswordProfile>),
+    Profile(PasswordProfile),
+    Deleted,
+    Integrations(Vec<Integration>),
+    Tokens(AmTokens),
+}

@@ -1,0 +1,171 @@
+//! The main loop: one inbox, drain it, draw once when something changed.
+//! Idle means no wake-ups: the tick timer only runs while `App::needs_tick`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use color_eyre::eyre::Result;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+
+use super::exec::{Executor, osc52_copy};
+use super::msg::{ConnInfo, Effect, Msg};
+use super::{App, view};
+use crate::api::{Client, ClientConfig, Observer};
+use crate::config::Config;
+use crate::sandbox::{self, SandboxConfig, SandboxHandle};
+use crate::tui::{self, Tui};
+use crate::widgets::Theme;
+
+const TICK: Duration = Duration::from_millis(250);
+
+/// What the background start-up produces: a client and, in sandbox mode, the sandbox.
+pub struct Backend {
+    pub client: Client,
+    pub info: ConnInfo,
+    pub sandbox: Option<SandboxHandle>,
+}
+
+/// Messages the loop handles itself before `App::update`.
+enum LoopMsg {
+    App(Msg),
+    Backend(Result<Backend, String>),
+}
+
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split('/').next().unwrap_or(rest).to_owned()
+}
+
+/// Builds the client (starting the embedded sandbox when there are no credentials).
+pub async fn connect(cfg: &Config, tx: UnboundedSender<Msg>) -> Result<Backend, String> {
+    let observer: Observer = Arc::new(move |ev| {
+        let _ = tx.send(Msg::Client(ev));
+    });
+    let (client_cfg, sandbox, profile) = match &cfg.store {
+        Some(store) => {
+            let mut c = ClientConfig::new(
+                store.base_url.clone(),
+                store.client_id.clone(),
+                Some(store.client_secret.clone()),
+            );
+            c.rate_limit = cfg.rate_limit;
+            (c, None, cfg.profile.clone())
+        }
+        None => {
+            let sb = sandbox::spawn(SandboxConfig::local())
+                .await
+                .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
+            let c = ClientConfig::new(
+                sb.base_url(),
+                sb.client_id().to_owned(),
+                Some(sb.client_secret().to_owned().into()),
+            );
+            (c, Some(sb), "sandbox".to_owned())
+        }
+    };
+    let mut client_cfg = client_cfg;
+    client_cfg.rate_limit = if sandbox.is_some() { 0.0 } else { cfg.rate_limit };
+    client_cfg.read_only = cfg.read_only;
+    client_cfg.observer = Some(observer);
+    let base_url = client_cfg.base_url.clone();
+    let client = Client::new(client_cfg).map_err(|e| e.summary())?;
+    let info = ConnInfo {
+        sandbox: sandbox.is_some(),
+        host: host_of(&base_url),
+        base_url,
+        profile,
+        listener_url: None,
+    };
+    Ok(Backend { client, info, sandbox })
+}
+
+/// Runs the console until the user quits.
+pub async fn run(cfg: Config) -> Result<()> {
+    let mut tui = Tui::enter(cfg.mouse)?;
+    let (tx, mut rx) = unbounded_channel::<Msg>();
+    let (ltx, mut lrx) = unbounded_channel::<LoopMsg>();
+    tui::spawn_reader(tx.clone(), Msg::Input);
+
+    let mut app = App::new(Utc::now(), Theme::from_env(), cfg.read_only, cfg.is_sandbox());
+    let size = tui.terminal.size()?;
+    app.size = (size.width, size.height);
+    // The first frame never waits for the sandbox or the network.
+    tui.terminal.draw(|f| view::draw(&app, f))?;
+
+    {
+        let cfg = cfg.clone();
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let backend = connect(&cfg, tx).await;
+            let _ = ltx.send(LoopMsg::Backend(backend));
+        });
+    }
+
+    let mut exec = Executor::new(tx.clone());
+    let mut sandbox: Option<SandboxHandle> = None;
+    let mut next_tick = tokio::time::Instant::now() + TICK;
+    'outer: loop {
+        let first = tokio::select! {
+            Some(m) = rx.recv() => LoopMsg::App(m),
+            Some(m) = lrx.recv() => m,
+            _ = tokio::time::sleep_until(next_tick), if app.needs_tick() => {
+                next_tick = tokio::time::Instant::now() + TICK;
+                LoopMsg::App(Msg::Tick(Utc::now()))
+            }
+        };
+        if !app.needs_tick() {
+            next_tick = tokio::time::Instant::now() + TICK;
+        }
+        let mut dirty = handle(&mut app, &mut exec, &mut sandbox, first);
+        while let Ok(m) = rx.try_recv() {
+            dirty |= handle(&mut app, &mut exec, &mut sandbox, LoopMsg::App(m));
+        }
+        for effect in app.take_effects() {
+            match effect {
+                Effect::Call(op, call) => exec.spawn_call(op, call),
+                Effect::Cancel(op) => exec.cancel(op),
+                Effect::Copy(text) => {
+                    if let Err(e) = osc52_copy(&text) {
+                        tracing::warn!("clipboard: {e}");
+                    }
+                }
+                Effect::Quit => break 'outer,
+            }
+        }
+        if app.quit {
+            break;
+        }
+        if dirty {
+            tui.terminal.draw(|f| view::draw(&app, f))?;
+        }
+    }
+    exec.abort_all();
+    drop(tui);
+    if let Some(sb) = sandbox {
+        sb.shutdown().await;
+    }
+    Ok(())
+}
+
+fn handle(
+    app: &mut App,
+    exec: &mut Executor,
+    sandbox: &mut Option<SandboxHandle>,
+    msg: LoopMsg,
+) -> bool {
+    match msg {
+        LoopMsg::Backend(Ok(b)) => {
+            exec.attach(b.client);
+            *sandbox = b.sandbox;
+            app.update(Msg::Connected(b.info))
+        }
+        LoopMsg::Backend(Err(e)) => app.update(Msg::ConnectFailed(e)),
+        LoopMsg::App(msg) => {
+            if let Msg::Done(op, _) = &msg {
+                exec.finished(*op);
+            }
+            app.update(msg)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! One module per panel: its state, its key handling, its view.
+
+pub mod approvals;
+pub mod otp;
+pub mod settings;
+pub mod signup;
+
+use ratatui::crossterm::event::KeyCode;
+
+/// j/k and arrows as a row delta.
+pub fn row_delta(code: KeyCode) -> Option<isize> {
+    match code {
+        KeyCode::Up | KeyCode::Char('k') => Some(-1),
+        KeyCode::Down | KeyCode::Char('j') => Some(1),
+        KeyCode::PageUp => Some(-10),
+        KeyCode::PageDown => Some(10),
+        _ => None,
+    }
+}
+
+/// Moves `cur` by `delta` within `0..len`.
+pub fn step(cur: usize, delta: isize, len: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    (cur as isize + delta).clamp(0, len as isize - 1) as usize
+}
+
+/// Key/label pairs for the footer and help.
+pub type Keys = Vec<(&'static str, &'static str)>;
+
+/// The wire value of `account_member_self_management`, for display.
+pub fn self_management_str(v: crate::api::SelfManagement) -> &'static str {
+    use crate::api::SelfManagement::*;
+    match v {
+        Disabled => "disabled",
+        UpdateOnly => "update_only",
+        Unknown => "unknown",
+    }
+}
+
+/// The wire value of `username_format`, for display.
+pub fn username_format_str(v: crate::api::UsernameFormat) -> &'static str {
+    use crate::api::UsernameFormat::*;
+    match v {
+        Email => "email",
+        Any => "any",
+        Unknown => "unknown",
+    }
+}
