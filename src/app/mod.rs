@@ -12,13 +12,13 @@ use std::collections::{BTreeMap, VecDeque};
 use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-pub use msg::{Call, ConnInfo, Effect, Msg, OpId, Reply};
+pub use msg::{Call, ConnInfo, Effect, Msg, OpId, Progress, Reply};
 
 use crate::api::{
     AccountAuthSettings, ApiError, ClientEvent, Integration, PasswordProfile, RequestRecord,
     TokenState,
 };
-use crate::panels::{approvals::Approvals, otp::Otp, settings::Settings, signup::Signup};
+use crate::panels::{Panel, approvals::Approvals, otp::Otp, settings::Settings, signup::Signup};
 use crate::readiness::{Facts, IntegrationFact, OTP_EVENT, ProfileFact, Readiness};
 use crate::tui::Input;
 use crate::widgets::{Confirm, Theme};
@@ -304,6 +304,7 @@ impl App {
     pub fn needs_tick(&self) -> bool {
         !self.sh.inflight.is_empty()
             || !self.sh.toasts.is_empty()
+            || self.panel(self.focus).needs_tick()
             || matches!(self.sh.connection, Connection::Connecting { .. })
     }
 
@@ -362,15 +363,16 @@ impl App {
                     return false; // stale: cancelled or superseded
                 };
                 self.absorb_shared(&result);
-                match flight.owner {
-                    PanelId::Settings => self.settings.on_done(op, result, &mut self.sh),
-                    PanelId::Signup => self.signup.on_done(op, result, &mut self.sh),
-                    PanelId::Approvals | PanelId::Otp => {
-                        if let Err(e) = result {
-                            self.sh.api_error(&flight.label, &e);
-                        }
-                    }
-                }
+                let (panel, sh) = self.split(flight.owner);
+                panel.on_done(op, result, sh);
+                true
+            }
+            Msg::Progress(op, progress) => {
+                let Some(owner) = self.sh.inflight.get(&op).map(|f| f.owner) else {
+                    return false;
+                };
+                let (panel, sh) = self.split(owner);
+                panel.on_progress(op, progress, sh);
                 true
             }
         }
@@ -396,10 +398,29 @@ impl App {
         self.sh.call(PanelId::Settings, "loading integrations", Call::LoadIntegrations);
     }
 
-    fn on_enter(&mut self, panel: PanelId) {
-        match panel {
-            PanelId::Signup => self.signup.on_enter(&mut self.sh),
-            PanelId::Settings | PanelId::Approvals | PanelId::Otp => {}
+    fn on_enter(&mut self, id: PanelId) {
+        let (panel, sh) = self.split(id);
+        panel.on_enter(sh);
+    }
+
+    /// A panel and the shared state, borrowed together.
+    pub fn split(&mut self, id: PanelId) -> (&mut dyn Panel, &mut Shared) {
+        let panel: &mut dyn Panel = match id {
+            PanelId::Settings => &mut self.settings,
+            PanelId::Signup => &mut self.signup,
+            PanelId::Approvals => &mut self.approvals,
+            PanelId::Otp => &mut self.otp,
+        };
+        (panel, &mut self.sh)
+    }
+
+    /// The panel with this id, read-only.
+    pub fn panel(&self, id: PanelId) -> &dyn Panel {
+        match id {
+            PanelId::Settings => &self.settings,
+            PanelId::Signup => &self.signup,
+            PanelId::Approvals => &self.approvals,
+            PanelId::Otp => &self.otp,
         }
     }
 
@@ -427,22 +448,15 @@ impl App {
 
     /// Whether the focused panel is editing text (then printable keys are text).
     fn editing(&self) -> bool {
-        match self.focus {
-            PanelId::Settings => self.settings.editing(),
-            PanelId::Signup => self.signup.editing(),
-            PanelId::Approvals | PanelId::Otp => false,
-        }
+        self.panel(self.focus).editing()
     }
 
     fn on_paste(&mut self, text: &str) {
         if self.sh.confirm.is_some() || self.overlay.is_some() {
             return;
         }
-        match self.focus {
-            PanelId::Settings => self.settings.on_paste(text),
-            PanelId::Signup => self.signup.on_paste(text),
-            PanelId::Approvals | PanelId::Otp => {}
-        }
+        let (panel, _) = self.split(self.focus);
+        panel.on_paste(text);
     }
 
     fn on_key(&mut self, key: KeyEvent) {
@@ -479,11 +493,8 @@ impl App {
             return;
         }
         // Panel first: a panel editing text or showing a sub-view consumes keys.
-        let handled = match self.focus {
-            PanelId::Settings => self.settings.on_key(key, &mut self.sh),
-            PanelId::Signup => self.signup.on_key(key, &mut self.sh),
-            PanelId::Approvals | PanelId::Otp => false,
-        };
+        let (panel, sh) = self.split(self.focus);
+        let handled = panel.on_key(key, sh);
         if handled {
             return;
         }

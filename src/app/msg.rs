@@ -26,7 +26,13 @@ pub enum Msg {
     Client(ClientEvent),
     /// The result of an API call.
     Done(OpId, Result<Reply, ApiError>),
+    /// Progress of a long job (a scan, a bulk run) before its `Done`.
+    Progress(OpId, Progress),
 }
+
+/// Progress reports of long jobs, one variant per panel that runs them.
+#[derive(Debug, Clone)]
+pub enum Progress {}
 
 impl Msg {
     pub fn key(k: KeyEvent) -> Msg {

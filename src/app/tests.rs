@@ -179,7 +179,7 @@ fn readiness_fix_for_self_signup_on_an_empty_store() {
     app.update(Msg::Connected(info()));
     answer_loads(&mut app, settings(false, false), vec![]);
     let r = app.sh.readiness().expect("readiness");
-    assert!(!r.get(crate::readiness::ItemId::SelfSignup).map_or(true, |i| i.ready));
+    assert!(r.get(crate::readiness::ItemId::SelfSignup).is_some_and(|i| !i.ready));
     app.update(key(KeyCode::Char('s')));
     let c = app.sh.confirm.clone().expect("confirmation");
     assert_eq!(c.dialog.calls.len(), 2);

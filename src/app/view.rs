@@ -43,12 +43,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         .title(Span::styled(format!(" {} ", app.focus.title()), t.title()));
     let inner = block.inner(body);
     f.render_widget(block, body);
-    match app.focus {
-        PanelId::Settings => app.settings.view(f, inner, &app.sh),
-        PanelId::Signup => app.signup.view(f, inner, &app.sh),
-        PanelId::Approvals => app.approvals.view(f, inner, &app.sh),
-        PanelId::Otp => app.otp.view(f, inner, &app.sh),
-    }
+    app.panel(app.focus).view(f, inner, &app.sh);
     draw_status(app, f, status);
     draw_footer(app, f, footer);
     draw_toasts(app, f, body);
@@ -144,12 +139,7 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
 
 fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.sh.theme;
-    let mut keys = match app.focus {
-        PanelId::Settings => app.settings.keys(&app.sh),
-        PanelId::Signup => app.signup.keys(),
-        PanelId::Approvals => app.approvals.keys(),
-        PanelId::Otp => app.otp.keys(),
-    };
+    let mut keys = app.panel(app.focus).keys(&app.sh);
     // The global keys always show; panel keys fill what room is left.
     let global = [("Tab", "panel"), ("?", "help"), ("L", "log"), ("q", "quit")];
     let width = |k: &str, l: &str| k.chars().count() + l.chars().count() + 3;
@@ -192,12 +182,7 @@ fn draw_toasts(app: &App, f: &mut Frame, body: Rect) {
 
 /// Help for the focused panel plus the global keys.
 pub fn help_lines(app: &App) -> Vec<(String, Vec<(&'static str, &'static str)>)> {
-    let panel_keys = match app.focus {
-        PanelId::Settings => app.settings.keys(&app.sh),
-        PanelId::Signup => app.signup.keys(),
-        PanelId::Approvals => app.approvals.keys(),
-        PanelId::Otp => app.otp.keys(),
-    };
+    let panel_keys = app.panel(app.focus).keys(&app.sh);
     vec![
         (app.focus.title().to_owned(), panel_keys),
         (

@@ -5,15 +5,28 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::app::Shared;
+use ratatui::crossterm::event::KeyEvent;
 
-use super::Keys;
+use crate::api::ApiError;
+use crate::app::{OpId, Reply, Shared};
+
+use super::{Keys, Panel};
 
 #[derive(Debug, Default)]
 pub struct Otp {}
 
-impl Otp {
-    pub fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {
+impl Panel for Otp {
+    fn on_key(&mut self, _key: KeyEvent, _sh: &mut Shared) -> bool {
+        false
+    }
+
+    fn on_done(&mut self, _op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
+        if let Err(e) = result {
+            sh.api_error("Otp", &e);
+        }
+    }
+
+    fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {
         let lines = vec![
             Line::styled("One-time password events", sh.theme.title()),
             Line::default(),
@@ -27,7 +40,7 @@ impl Otp {
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
     }
 
-    pub fn keys(&self) -> Keys {
+    fn keys(&self, _sh: &Shared) -> Keys {
         vec![]
     }
 }

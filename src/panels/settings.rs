@@ -62,7 +62,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn editing(&self) -> bool {
+    pub fn is_editing(&self) -> bool {
         self.form.as_ref().is_some_and(|f| f.row == 0)
     }
 
@@ -70,7 +70,7 @@ impl Settings {
         sh.data.profiles.as_ref().map_or(0, Vec::len)
     }
 
-    pub fn on_paste(&mut self, text: &str) {
+    pub fn paste(&mut self, text: &str) {
         if let Some(form) = &mut self.form
             && form.row == 0
         {
@@ -78,7 +78,7 @@ impl Settings {
         }
     }
 
-    pub fn on_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
+    pub fn key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
         if self.form.is_some() {
             return self.form_key(key, sh);
         }
@@ -387,7 +387,7 @@ impl Settings {
         true
     }
 
-    pub fn on_done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
+    pub fn done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
         let from_form = self.form.as_ref().is_some_and(|f| f.pending == Some(op));
         match result {
             Ok(Reply::Profile(p)) => {
@@ -427,7 +427,7 @@ impl Settings {
         }
     }
 
-    pub fn keys(&self, sh: &Shared) -> Keys {
+    pub fn key_help(&self, sh: &Shared) -> Keys {
         if self.form.is_some() {
             return vec![
                 ("↑↓", "field"),
@@ -445,7 +445,7 @@ impl Settings {
         k
     }
 
-    pub fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {
+    pub fn draw(&self, f: &mut Frame, area: Rect, sh: &Shared) {
         let t = &sh.theme;
         let wide = area.width >= 100;
         let [left, right] = if wide {
@@ -608,5 +608,26 @@ impl Settings {
                 Rect { height: 2, ..rows[4] },
             );
         }
+    }
+}
+
+impl super::Panel for Settings {
+    fn editing(&self) -> bool {
+        self.is_editing()
+    }
+    fn on_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
+        self.key(key, sh)
+    }
+    fn on_paste(&mut self, text: &str) {
+        self.paste(text)
+    }
+    fn on_done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
+        self.done(op, result, sh)
+    }
+    fn keys(&self, sh: &Shared) -> Keys {
+        self.key_help(sh)
+    }
+    fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {
+        self.draw(f, area, sh)
     }
 }

@@ -102,7 +102,7 @@ pub fn email_shape_ok(s: &str) -> bool {
 }
 
 impl Signup {
-    pub fn editing(&self) -> bool {
+    pub fn is_editing(&self) -> bool {
         self.editing && self.text_row()
     }
 
@@ -141,11 +141,6 @@ impl Signup {
         }
     }
 
-    /// Entering the panel: pick a default profile once profiles are known.
-    pub fn on_enter(&mut self, sh: &mut Shared) {
-        self.ensure_profile(sh);
-    }
-
     fn ensure_profile(&mut self, sh: &Shared) {
         let profiles = sh.data.profiles.as_deref().unwrap_or_default();
         let still_there =
@@ -179,7 +174,7 @@ impl Signup {
         self.profile_id = Some(profiles[next as usize].id.clone());
     }
 
-    pub fn on_paste(&mut self, text: &str) {
+    pub fn paste(&mut self, text: &str) {
         if !self.text_row() {
             return;
         }
@@ -203,7 +198,7 @@ impl Signup {
         }
     }
 
-    pub fn on_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
+    pub fn key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
         self.ensure_profile(sh);
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
@@ -395,7 +390,7 @@ impl Signup {
             sh.call(PanelId::Signup, format!("logging in {}", req.username), Call::Login(req));
     }
 
-    pub fn on_done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
+    pub fn done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
         if self.pending != Some(op) {
             return;
         }
@@ -478,8 +473,8 @@ impl Signup {
         }
     }
 
-    pub fn keys(&self) -> Keys {
-        let mut k = if self.editing() {
+    pub fn key_help(&self) -> Keys {
+        let mut k = if self.is_editing() {
             vec![("Ctrl-S", "submit"), ("↑↓", "field"), ("Esc", "stop typing")]
         } else {
             vec![("Ctrl-S", "submit"), ("↑↓", "move"), ("Enter", "edit"), ("←→", "profile")]
@@ -492,7 +487,7 @@ impl Signup {
         k
     }
 
-    pub fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {
+    pub fn draw(&self, f: &mut Frame, area: Rect, sh: &Shared) {
         let t = &sh.theme;
         let wide = area.width >= 100;
         let [form_area, result_area] = if wide {
@@ -624,6 +619,30 @@ impl Signup {
         }
         let block = Block::default().borders(Borders::ALL).title(" Result ");
         f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), result_area);
+    }
+}
+
+impl super::Panel for Signup {
+    fn editing(&self) -> bool {
+        self.is_editing()
+    }
+    fn on_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
+        self.key(key, sh)
+    }
+    fn on_paste(&mut self, text: &str) {
+        self.paste(text)
+    }
+    fn on_enter(&mut self, sh: &mut Shared) {
+        self.ensure_profile(sh);
+    }
+    fn on_done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
+        self.done(op, result, sh)
+    }
+    fn keys(&self, _sh: &Shared) -> Keys {
+        self.key_help()
+    }
+    fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {
+        self.draw(f, area, sh)
     }
 }
 

@@ -96,7 +96,7 @@ impl TextField {
         let marker = if focused { "▸ " } else { "  " };
         let label = format!("{marker}{:<w$}", self.label, w = label_width as usize);
         let label_len = label.chars().count() as u16;
-        let value_width = area.width.saturating_sub(label_len).min(40).max(1);
+        let value_width = area.width.saturating_sub(label_len).clamp(1, 40);
         let scroll = self.input.visual_scroll(value_width.saturating_sub(1) as usize);
         let shown: String =
             self.display().chars().skip(scroll).take(value_width as usize).collect();
