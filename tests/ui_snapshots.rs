@@ -294,3 +294,141 @@ fn terminal_too_small() {
     }
     let _ = SelfManagement::Disabled;
 }
+
+mod approvals {
+    use super::*;
+    use onboard::api::AccountMember;
+    use onboard::app::Progress;
+    use onboard::panels::approvals::{ApProgress, ApReply, RowOutcome};
+
+    fn member(i: usize) -> AccountMember {
+        serde_json::from_value(serde_json::json!({
+            "id": format!("00000000-0000-4000-8000-{i:012}"),
+            "type": "account_member",
+            "name": format!("Member {i:02}"),
+            "email": format!("member{i:02}@pawnee.gov"),
+            "meta": {"timestamps": {"created_at": format!("2026-11-{:02}T10:{:02}:00.000Z", 1 + i % 20, i % 60)}}
+        }))
+        .expect("member fixture")
+    }
+
+    /// The Approvals panel with a scan in flight; returns the scan op.
+    fn scanning() -> (App, u64) {
+        let mut a = loaded(false);
+        key(&mut a, KeyCode::Char('3'));
+        let op = a
+            .take_effects()
+            .into_iter()
+            .find_map(|e| match e {
+                Effect::Call(op, Call::Approvals(_)) => Some(op),
+                _ => None,
+            })
+            .expect("scan started");
+        a.update(Msg::Progress(op, Progress::Approvals(ApProgress::Total(2000))));
+        a.update(Msg::Progress(
+            op,
+            Progress::Approvals(ApProgress::Checked {
+                pending: (1..=6).map(member).collect(),
+                with_membership: (100..434).map(|i| format!("m{i}")).collect(),
+                failed: 0,
+            }),
+        ));
+        (a, op)
+    }
+
+    fn scanned() -> App {
+        let (mut a, op) = scanning();
+        a.update(Msg::Done(
+            op,
+            Ok(Reply::Approvals(ApReply::Scanned { listed: 2000, checked: 340 })),
+        ));
+        a
+    }
+
+    #[test]
+    fn approvals_scanning() {
+        snap("approvals_scanning", || scanning().0);
+    }
+
+    #[test]
+    fn approvals_loaded() {
+        snap("approvals_loaded", scanned);
+    }
+
+    #[test]
+    fn approvals_empty() {
+        snap("approvals_empty", || {
+            let mut a = loaded(false);
+            key(&mut a, KeyCode::Char('3'));
+            for e in a.take_effects() {
+                if let Effect::Call(op, _) = e {
+                    a.update(Msg::Done(
+                        op,
+                        Ok(Reply::Approvals(ApReply::Scanned { listed: 0, checked: 0 })),
+                    ));
+                }
+            }
+            a
+        });
+    }
+
+    /// Marks every row and starts a bulk approval; returns the run's op.
+    fn bulk(a: &mut App) -> u64 {
+        key(a, KeyCode::Char('*'));
+        key(a, KeyCode::Char('a'));
+        key(a, KeyCode::Char('y'));
+        a.take_effects()
+            .into_iter()
+            .find_map(|e| match e {
+                Effect::Call(op, Call::Approvals(_)) => Some(op),
+                _ => None,
+            })
+            .expect("bulk run started")
+    }
+
+    #[test]
+    fn approvals_bulk_in_progress() {
+        snap("approvals_bulk", || {
+            let mut a = scanned();
+            let op = bulk(&mut a);
+            a.update(Msg::Progress(
+                op,
+                Progress::Approvals(ApProgress::Row {
+                    member_id: member(1).id,
+                    outcome: RowOutcome::Approved {
+                        account_id: "acc-1".into(),
+                        account_name: "Member 01".into(),
+                    },
+                }),
+            ));
+            a
+        });
+    }
+
+    #[test]
+    fn approvals_failures() {
+        snap("approvals_failures", || {
+            let mut a = scanned();
+            let op = bulk(&mut a);
+            for i in 1..=6 {
+                let outcome = match i {
+                    2 => RowOutcome::Failed {
+                        reason: "503 Service Unavailable".into(),
+                        account_id: None,
+                    },
+                    3 => RowOutcome::AlreadyMember { account_id: "acc-3".into() },
+                    _ => RowOutcome::Approved {
+                        account_id: format!("acc-{i}"),
+                        account_name: format!("Member {i:02}"),
+                    },
+                };
+                a.update(Msg::Progress(
+                    op,
+                    Progress::Approvals(ApProgress::Row { member_id: member(i).id, outcome }),
+                ));
+            }
+            a.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Approved))));
+            a
+        });
+    }
+}

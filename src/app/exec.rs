@@ -3,27 +3,34 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Arc;
 
 use base64::Engine;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
+use serde_json::json;
+
 use super::msg::{Call, Msg, OpId, Reply};
 use crate::api::{ApiError, Client, TokenRequest};
+use crate::audit::{AuditLog, result_text};
+use crate::panels::approvals::jobs as approvals;
 
 pub struct Executor {
     tx: UnboundedSender<Msg>,
     client: Option<Client>,
+    audit: Option<AuditLog>,
     tasks: HashMap<OpId, AbortHandle>,
 }
 
 impl Executor {
     pub fn new(tx: UnboundedSender<Msg>) -> Self {
-        Self { tx, client: None, tasks: HashMap::new() }
+        Self { tx, client: None, audit: None, tasks: HashMap::new() }
     }
 
-    pub fn attach(&mut self, client: Client) {
+    pub fn attach(&mut self, client: Client, audit: Option<AuditLog>) {
         self.client = Some(client);
+        self.audit = audit;
     }
 
     pub fn client(&self) -> Option<&Client> {
@@ -47,8 +54,9 @@ impl Executor {
             let _ = tx.send(Msg::Done(op, Err(ApiError::Config("not connected".into()))));
             return;
         };
+        let audit = self.audit.clone();
         let handle = tokio::spawn(async move {
-            let result = perform(&client, call).await;
+            let result = perform(&client, call, op, &tx, audit.as_ref()).await;
             let _ = tx.send(Msg::Done(op, result));
         });
         self.tasks.insert(op, handle.abort_handle());
@@ -69,8 +77,49 @@ pub fn osc52_copy(text: &str) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Runs one call with the client.
-pub async fn perform(client: &Client, call: Call) -> Result<Reply, ApiError> {
+/// Runs one call with the client; writes are recorded in the audit log.
+pub async fn perform(
+    client: &Client,
+    call: Call,
+    op: OpId,
+    tx: &UnboundedSender<Msg>,
+    audit: Option<&AuditLog>,
+) -> Result<Reply, ApiError> {
+    let entry = audit_of(&call);
+    let result = run(client, call, op, tx, audit).await;
+    if let (Some(log), Some((action, target))) = (audit, entry) {
+        let target = match &result {
+            Ok(Reply::Profile(p)) => json!({"profile": target, "profile_id": p.id}),
+            Ok(Reply::Tokens(t)) => json!({"member": target, "member_id": t.account_member_id}),
+            _ => target,
+        };
+        log.record(action, target, result_text(&result));
+    }
+    result
+}
+
+/// The audit action and target of the writes made through `perform` (jobs
+/// record their own writes). Never secrets.
+fn audit_of(call: &Call) -> Option<(&'static str, serde_json::Value)> {
+    Some(match call {
+        Call::SaveSettings(u) => ("settings.update", serde_json::to_value(u).unwrap_or_default()),
+        Call::CreateProfile(p) => ("password_profile.create", json!({"name": p.name})),
+        Call::UpdateProfile(id, p) => {
+            ("password_profile.update", json!({"profile_id": id, "name": p.name}))
+        }
+        Call::DeleteProfile(id) => ("password_profile.delete", json!({"profile_id": id})),
+        Call::SelfSignup(r) => ("member.self_signup", json!({"username": r.username})),
+        _ => return None,
+    })
+}
+
+async fn run(
+    client: &Client,
+    call: Call,
+    op: OpId,
+    tx: &UnboundedSender<Msg>,
+    audit: Option<&AuditLog>,
+) -> Result<Reply, ApiError> {
     match call {
         Call::LoadSettings => client.get_account_auth_settings().await.map(Reply::Settings),
         Call::SaveSettings(u) => client.update_account_auth_settings(&u).await.map(Reply::Settings),
@@ -109,5 +158,12 @@ pub async fn perform(client: &Client, call: Call) -> Result<Reply, ApiError> {
             })
             .await
             .map(Reply::Tokens),
+        Call::Approvals(c) => {
+            let tx = tx.clone();
+            let progress: approvals::ProgressFn = Arc::new(move |p| {
+                let _ = tx.send(Msg::Progress(op, p));
+            });
+            approvals::perform(client, c, progress, audit).await.map(Reply::Approvals)
+        }
     }
 }

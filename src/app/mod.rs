@@ -86,6 +86,8 @@ pub struct Toast {
 pub enum ConfirmAction {
     /// Run these calls on behalf of a panel.
     Calls(PanelId, Vec<(String, Call)>),
+    /// Approve these members (the Approvals panel tracks the run).
+    Approvals(Vec<crate::panels::approvals::ApproveItem>),
     Quit,
 }
 
@@ -100,6 +102,7 @@ pub struct PendingConfirm {
 pub enum Overlay {
     Help,
     Log,
+    Audit,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -187,6 +190,13 @@ impl Shared {
         self.inflight.values().any(|f| f.owner == owner && f.write)
     }
 
+    /// Stops an operation: its result will be dropped and its task aborted.
+    pub fn cancel(&mut self, op: OpId) {
+        if self.inflight.remove(&op).is_some() {
+            self.effects.push(Effect::Cancel(op));
+        }
+    }
+
     pub fn toast(&mut self, text: impl Into<String>) {
         self.push_toast(text.into(), false);
     }
@@ -270,6 +280,7 @@ pub struct App {
     pub visited: [bool; 4],
     pub overlay: Option<Overlay>,
     pub request_log: VecDeque<RequestRecord>,
+    pub audit: VecDeque<crate::audit::AuditEntry>,
     pub log_scroll: usize,
     pub settings: Settings,
     pub signup: Signup,
@@ -287,6 +298,7 @@ impl App {
             visited: [false; 4],
             overlay: None,
             request_log: VecDeque::new(),
+            audit: VecDeque::new(),
             log_scroll: 0,
             settings: Settings::default(),
             signup: Signup::default(),
@@ -352,6 +364,19 @@ impl App {
                     self.request_log.pop_front();
                 }
                 self.overlay == Some(Overlay::Log)
+            }
+            Msg::Audited(e) => {
+                self.audit.push_back(e);
+                while self.audit.len() > REQUEST_LOG_MAX {
+                    self.audit.pop_front();
+                }
+                self.overlay == Some(Overlay::Audit)
+            }
+            Msg::AuditLoaded(entries) => {
+                let mut all: VecDeque<_> = entries.into();
+                all.extend(self.audit.drain(..));
+                self.audit = all;
+                false
             }
             Msg::Client(ClientEvent::Token(t)) => {
                 let changed = self.sh.token.as_ref() != Some(&t);
@@ -480,14 +505,23 @@ impl App {
             match (overlay, key.code) {
                 (_, KeyCode::Esc) | (_, KeyCode::Char('q')) => self.overlay = None,
                 (Overlay::Help, KeyCode::Char('?')) => self.overlay = None,
-                (Overlay::Log, KeyCode::Char('L')) => self.overlay = None,
-                (Overlay::Log, KeyCode::Up | KeyCode::Char('k')) => {
-                    self.log_scroll = (self.log_scroll + 1).min(self.request_log.len())
+                (Overlay::Log, KeyCode::Char('L')) | (Overlay::Audit, KeyCode::Char('A')) => {
+                    self.overlay = None
                 }
-                (Overlay::Log, KeyCode::Down | KeyCode::Char('j')) => {
+                (Overlay::Log | Overlay::Audit, KeyCode::Up | KeyCode::Char('k')) => {
+                    let len = if overlay == Overlay::Log {
+                        self.request_log.len()
+                    } else {
+                        self.audit.len()
+                    };
+                    self.log_scroll = (self.log_scroll + 1).min(len)
+                }
+                (Overlay::Log | Overlay::Audit, KeyCode::Down | KeyCode::Char('j')) => {
                     self.log_scroll = self.log_scroll.saturating_sub(1)
                 }
-                (Overlay::Log, KeyCode::End | KeyCode::Char('G')) => self.log_scroll = 0,
+                (Overlay::Log | Overlay::Audit, KeyCode::End | KeyCode::Char('G')) => {
+                    self.log_scroll = 0
+                }
                 _ => {}
             }
             return;
@@ -509,6 +543,10 @@ impl App {
             KeyCode::Char('L') if !editing => {
                 self.log_scroll = 0;
                 self.overlay = Some(Overlay::Log)
+            }
+            KeyCode::Char('A') if !editing => {
+                self.log_scroll = 0;
+                self.overlay = Some(Overlay::Audit)
             }
             KeyCode::Char('q') if !editing => self.ask_quit(),
             KeyCode::Esc => {
@@ -554,6 +592,7 @@ impl App {
                     self.sh.call(owner, label, call);
                 }
             }
+            ConfirmAction::Approvals(items) => self.approvals.run_confirmed(items, &mut self.sh),
         }
     }
 

@@ -28,11 +28,17 @@ pub enum Msg {
     Done(OpId, Result<Reply, ApiError>),
     /// Progress of a long job (a scan, a bulk run) before its `Done`.
     Progress(OpId, Progress),
+    /// A write was recorded in the audit log.
+    Audited(crate::audit::AuditEntry),
+    /// Entries of earlier sessions, read at start.
+    AuditLoaded(Vec<crate::audit::AuditEntry>),
 }
 
 /// Progress reports of long jobs, one variant per panel that runs them.
 #[derive(Debug, Clone)]
-pub enum Progress {}
+pub enum Progress {
+    Approvals(crate::panels::approvals::ApProgress),
+}
 
 impl Msg {
     pub fn key(k: KeyEvent) -> Msg {
@@ -74,12 +80,22 @@ pub enum Call {
     LoadIntegrations,
     SelfSignup(SignupRequest),
     Login(LoginRequest),
+    Approvals(crate::panels::approvals::ApCall),
 }
 
 impl Call {
     /// Writes change the store; reads may be cancelled when a panel is left.
     pub fn is_write(&self) -> bool {
-        !matches!(self, Call::LoadSettings | Call::LoadProfiles | Call::LoadIntegrations)
+        use crate::panels::approvals::ApCall;
+        !matches!(
+            self,
+            Call::LoadSettings
+                | Call::LoadProfiles
+                | Call::LoadIntegrations
+                | Call::Approvals(
+                    ApCall::Scan { .. } | ApCall::Details { .. } | ApCall::LoadAccounts
+                )
+        )
     }
 }
 
@@ -108,4 +124,5 @@ pub enum Reply {
     Deleted,
     Integrations(Vec<Integration>),
     Tokens(AmTokens),
+    Approvals(crate::panels::approvals::ApReply),
 }

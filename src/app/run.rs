@@ -12,6 +12,7 @@ use super::exec::{Executor, osc52_copy};
 use super::msg::{ConnInfo, Effect, Msg};
 use super::{App, view};
 use crate::api::{Client, ClientConfig, Observer};
+use crate::audit::{AuditEntry, AuditLog, AuditObserver};
 use crate::config::Config;
 use crate::sandbox::{self, SandboxConfig, SandboxHandle};
 use crate::tui::{self, Tui};
@@ -24,6 +25,9 @@ pub struct Backend {
     pub client: Client,
     pub info: ConnInfo,
     pub sandbox: Option<SandboxHandle>,
+    pub audit: AuditLog,
+    /// The latest audit entries from earlier sessions.
+    pub audit_tail: Vec<AuditEntry>,
 }
 
 /// Messages the loop handles itself before `App::update`.
@@ -39,8 +43,12 @@ fn host_of(url: &str) -> String {
 
 /// Builds the client (starting the embedded sandbox when there are no credentials).
 pub async fn connect(cfg: &Config, tx: UnboundedSender<Msg>) -> Result<Backend, String> {
+    let audit_tx = tx.clone();
     let observer: Observer = Arc::new(move |ev| {
         let _ = tx.send(Msg::Client(ev));
+    });
+    let audit_observer: AuditObserver = Arc::new(move |e| {
+        let _ = audit_tx.send(Msg::Audited(e));
     });
     let (client_cfg, sandbox, profile) = match &cfg.store {
         Some(store) => {
@@ -69,6 +77,16 @@ pub async fn connect(cfg: &Config, tx: UnboundedSender<Msg>) -> Result<Backend, 
     client_cfg.read_only = cfg.read_only;
     client_cfg.observer = Some(observer);
     let base_url = client_cfg.base_url.clone();
+    let audit_path = AuditLog::default_path(&cfg.data_dir);
+    let audit = AuditLog::new(
+        audit_path.clone(),
+        base_url.clone(),
+        client_cfg.client_id.clone(),
+        Some(audit_observer),
+    );
+    let audit_tail = tokio::task::spawn_blocking(move || crate::audit::load_tail(&audit_path, 500))
+        .await
+        .unwrap_or_default();
     let client = Client::new(client_cfg).map_err(|e| e.summary())?;
     let info = ConnInfo {
         sandbox: sandbox.is_some(),
@@ -77,7 +95,7 @@ pub async fn connect(cfg: &Config, tx: UnboundedSender<Msg>) -> Result<Backend, 
         profile,
         listener_url: None,
     };
-    Ok(Backend { client, info, sandbox })
+    Ok(Backend { client, info, sandbox, audit, audit_tail })
 }
 
 /// Runs the console until the user quits.
@@ -156,8 +174,9 @@ fn handle(
 ) -> bool {
     match msg {
         LoopMsg::Backend(Ok(b)) => {
-            exec.attach(b.client);
+            exec.attach(b.client, Some(b.audit));
             *sandbox = b.sandbox;
+            app.update(Msg::AuditLoaded(b.audit_tail));
             app.update(Msg::Connected(b.info))
         }
         LoopMsg::Backend(Err(e)) => app.update(Msg::ConnectFailed(e)),

@@ -50,6 +50,7 @@ pub fn draw(app: &App, f: &mut Frame) {
     match app.overlay {
         Some(Overlay::Help) => draw_help(app, f, body),
         Some(Overlay::Log) => draw_log(app, f, body),
+        Some(Overlay::Audit) => draw_audit(app, f, body),
         None => {}
     }
     if let Some(c) = &app.sh.confirm {
@@ -194,6 +195,7 @@ pub fn help_lines(app: &App) -> Vec<(String, Vec<(&'static str, &'static str)>)>
                 ("Enter", "act"),
                 ("Esc", "back out, dismiss the error line"),
                 ("L", "request log"),
+                ("A", "audit log of writes"),
                 ("?", "this help"),
                 ("q", "quit (asks while writes are in flight)"),
                 ("Ctrl-C", "quit now"),
@@ -265,6 +267,41 @@ fn draw_log(app: &App, f: &mut Frame, body: Rect) {
     }
     if total == 0 {
         lines.push(Line::styled("no requests yet", t.dim()));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn draw_audit(app: &App, f: &mut Frame, body: Rect) {
+    let t = &app.sh.theme;
+    f.render_widget(Clear, body);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" Audit log ({}) — Esc closes ", app.audit.len()))
+        .border_style(t.focused_border());
+    let inner = block.inner(body);
+    f.render_widget(block, body);
+    let visible = inner.height.saturating_sub(1) as usize;
+    let total = app.audit.len();
+    let end = total.saturating_sub(app.log_scroll);
+    let start = end.saturating_sub(visible);
+    let mut lines = vec![Line::styled(
+        format!("{:<19} {:<24} {:<14} {}", "time (UTC)", "action", "result", "target"),
+        t.dim(),
+    )];
+    for e in app.audit.range(start..end) {
+        let style =
+            if e.result == "ok" || e.result == "already exists" { t.base() } else { t.error() };
+        let line = format!(
+            "{:<19} {:<24} {:<14} {}",
+            e.time.format("%Y-%m-%d %H:%M:%S"),
+            e.action,
+            ellipsize(&e.result, 14),
+            e.target
+        );
+        lines.push(Line::styled(ellipsize(&line, inner.width as usize), style));
+    }
+    if total == 0 {
+        lines.push(Line::styled("no writes yet", t.dim()));
     }
     f.render_widget(Paragraph::new(lines), inner);
 }
