@@ -72,8 +72,9 @@ fn app(read_only: bool) -> App {
         base_url: "http://127.0.0.1:41234".into(),
         host: "127.0.0.1:41234".into(),
         profile: "sandbox".into(),
-        listener_url: Some("http://127.0.0.1:8787/webhooks/otp".into()),
+        listener_url: None,
     }));
+    app.update(Msg::ListenerStarted(Ok("http://127.0.0.1:8787/webhooks/otp".into())));
     app
 }
 

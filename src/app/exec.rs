@@ -15,22 +15,29 @@ use super::msg::{Call, Msg, OpId, Reply};
 use crate::api::{ApiError, Client, TokenRequest};
 use crate::audit::{AuditLog, result_text};
 use crate::panels::approvals::jobs as approvals;
+use crate::panels::otp::jobs::{self as otp, OtpContext};
 
 pub struct Executor {
     tx: UnboundedSender<Msg>,
     client: Option<Client>,
     audit: Option<AuditLog>,
+    otp: OtpContext,
     tasks: HashMap<OpId, AbortHandle>,
 }
 
 impl Executor {
     pub fn new(tx: UnboundedSender<Msg>) -> Self {
-        Self { tx, client: None, audit: None, tasks: HashMap::new() }
+        Self { tx, client: None, audit: None, otp: OtpContext::default(), tasks: HashMap::new() }
     }
 
     pub fn attach(&mut self, client: Client, audit: Option<AuditLog>) {
         self.client = Some(client);
         self.audit = audit;
+    }
+
+    /// What the OTP jobs need: the listener (to change its secret) and the config file.
+    pub fn set_otp_context(&mut self, ctx: OtpContext) {
+        self.otp = ctx;
     }
 
     pub fn client(&self) -> Option<&Client> {
@@ -55,8 +62,9 @@ impl Executor {
             return;
         };
         let audit = self.audit.clone();
+        let ctx = self.otp.clone();
         let handle = tokio::spawn(async move {
-            let result = perform(&client, call, op, &tx, audit.as_ref()).await;
+            let result = perform(&client, call, op, &tx, audit.as_ref(), &ctx).await;
             let _ = tx.send(Msg::Done(op, result));
         });
         self.tasks.insert(op, handle.abort_handle());
@@ -84,9 +92,10 @@ pub async fn perform(
     op: OpId,
     tx: &UnboundedSender<Msg>,
     audit: Option<&AuditLog>,
+    ctx: &OtpContext,
 ) -> Result<Reply, ApiError> {
     let entry = audit_of(&call);
-    let result = run(client, call, op, tx, audit).await;
+    let result = run(client, call, op, tx, audit, ctx).await;
     if let (Some(log), Some((action, target))) = (audit, entry) {
         let target = match &result {
             Ok(Reply::Profile(p)) => json!({"profile": target, "profile_id": p.id}),
@@ -119,6 +128,7 @@ async fn run(
     op: OpId,
     tx: &UnboundedSender<Msg>,
     audit: Option<&AuditLog>,
+    ctx: &OtpContext,
 ) -> Result<Reply, ApiError> {
     match call {
         Call::LoadSettings => client.get_account_auth_settings().await.map(Reply::Settings),
@@ -165,5 +175,6 @@ async fn run(
             });
             approvals::perform(client, c, progress, audit).await.map(Reply::Approvals)
         }
+        Call::Otp(c) => otp::perform(client, c, ctx, audit).await.map(Reply::Otp),
     }
 }

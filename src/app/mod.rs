@@ -316,7 +316,7 @@ impl App {
     pub fn needs_tick(&self) -> bool {
         !self.sh.inflight.is_empty()
             || !self.sh.toasts.is_empty()
-            || self.panel(self.focus).needs_tick()
+            || self.panel(self.focus).needs_tick(&self.sh)
             || matches!(self.sh.connection, Connection::Connecting { .. })
     }
 
@@ -347,7 +347,10 @@ impl App {
                 self.sh.toasts.retain(|t| t.until > now);
                 true
             }
-            Msg::Connected(info) => {
+            Msg::Connected(mut info) => {
+                if info.listener_url.is_none() {
+                    info.listener_url = self.otp.listener.url.clone();
+                }
                 self.sh.connection = Connection::Connected(info);
                 self.load_store_data();
                 self.on_enter(self.focus);
@@ -371,6 +374,30 @@ impl App {
                     self.audit.pop_front();
                 }
                 self.overlay == Some(Overlay::Audit)
+            }
+            Msg::ListenerStarted(Ok(url)) => {
+                self.otp.listener.url = Some(url.clone());
+                self.otp.listener.error = None;
+                if let Connection::Connected(c) = &mut self.sh.connection {
+                    c.listener_url = Some(url);
+                }
+                true
+            }
+            Msg::ListenerStarted(Err(e)) => {
+                self.otp.listener.error = Some(e.clone());
+                self.sh.error = Some(format!("OTP listener: {e}"));
+                true
+            }
+            Msg::Listener(ev) => {
+                self.otp.on_listener(*ev);
+                self.focus == PanelId::Otp
+            }
+            Msg::EventsLoaded(events, warnings) => {
+                self.otp.load(events);
+                if let Some(w) = warnings.first() {
+                    self.sh.toast_error(format!("event log: {w} ({} skipped)", warnings.len()));
+                }
+                true
             }
             Msg::AuditLoaded(entries) => {
                 let mut all: VecDeque<_> = entries.into();
@@ -411,6 +438,13 @@ impl App {
             Ok(Reply::Integrations(i)) => {
                 self.sh.data.integrations = Some(i.clone());
                 self.sh.data.integrations_error = None;
+            }
+            Ok(Reply::Otp(crate::panels::otp::OtpReply::Integration(i))) => {
+                let list = self.sh.data.integrations.get_or_insert_with(Vec::new);
+                match list.iter_mut().find(|x| x.id == i.id) {
+                    Some(x) => *x = (**i).clone(),
+                    None => list.push((**i).clone()),
+                }
             }
             _ => {}
         }

@@ -30,6 +30,12 @@ pub enum Msg {
     Progress(OpId, Progress),
     /// A write was recorded in the audit log.
     Audited(crate::audit::AuditEntry),
+    /// The OTP listener is up (its URL) or could not start.
+    ListenerStarted(Result<String, String>),
+    /// An OTP delivery reached the listener (or was refused).
+    Listener(Box<crate::webhook::ListenerEvent>),
+    /// Events persisted by earlier sessions, and warnings about corrupt lines.
+    EventsLoaded(Vec<crate::webhook::OtpEvent>, Vec<String>),
     /// Entries of earlier sessions, read at start.
     AuditLoaded(Vec<crate::audit::AuditEntry>),
 }
@@ -81,6 +87,7 @@ pub enum Call {
     SelfSignup(SignupRequest),
     Login(LoginRequest),
     Approvals(crate::panels::approvals::ApCall),
+    Otp(crate::panels::otp::OtpCall),
 }
 
 impl Call {
@@ -95,6 +102,7 @@ impl Call {
                 | Call::Approvals(
                     ApCall::Scan { .. } | ApCall::Details { .. } | ApCall::LoadAccounts
                 )
+                | Call::Otp(crate::panels::otp::OtpCall::LoadLogs { .. })
         )
     }
 }
@@ -125,4 +133,5 @@ pub enum Reply {
     Integrations(Vec<Integration>),
     Tokens(AmTokens),
     Approvals(crate::panels::approvals::ApReply),
+    Otp(crate::panels::otp::OtpReply),
 }

@@ -14,8 +14,10 @@ use super::{App, view};
 use crate::api::{Client, ClientConfig, Observer};
 use crate::audit::{AuditEntry, AuditLog, AuditObserver};
 use crate::config::Config;
+use crate::panels::otp::OtpContext;
 use crate::sandbox::{self, SandboxConfig, SandboxHandle};
 use crate::tui::{self, Tui};
+use crate::webhook::{self, EVENTS_FILE, ListenerConfig, ListenerHandle};
 use crate::widgets::Theme;
 
 const TICK: Duration = Duration::from_millis(250);
@@ -33,7 +35,8 @@ pub struct Backend {
 /// Messages the loop handles itself before `App::update`.
 enum LoopMsg {
     App(Msg),
-    Backend(Result<Backend, String>),
+    Backend(Box<Result<Backend, String>>),
+    Listener(Arc<ListenerHandle>),
 }
 
 fn host_of(url: &str) -> String {
@@ -111,17 +114,21 @@ pub async fn run(cfg: Config) -> Result<()> {
     // The first frame never waits for the sandbox or the network.
     tui.terminal.draw(|f| view::draw(&app, f))?;
 
+    let ltx_listener = ltx.clone();
     {
         let cfg = cfg.clone();
         let tx = tx.clone();
         tokio::spawn(async move {
             let backend = connect(&cfg, tx).await;
-            let _ = ltx.send(LoopMsg::Backend(backend));
+            let _ = ltx.send(LoopMsg::Backend(Box::new(backend)));
         });
     }
 
+    spawn_listener(&cfg, tx.clone(), ltx_listener);
+
     let mut exec = Executor::new(tx.clone());
     let mut sandbox: Option<SandboxHandle> = None;
+    let mut listener: Option<Arc<ListenerHandle>> = None;
     let mut next_tick = tokio::time::Instant::now() + TICK;
     'outer: loop {
         let first = tokio::select! {
@@ -134,6 +141,15 @@ pub async fn run(cfg: Config) -> Result<()> {
         };
         if !app.needs_tick() {
             next_tick = tokio::time::Instant::now() + TICK;
+        }
+        if let LoopMsg::Listener(h) = &first {
+            listener = Some(h.clone());
+            exec.set_otp_context(OtpContext {
+                listener: Some(h.clone()),
+                config_path: cfg.config_path.clone(),
+                profile: cfg.profile.clone(),
+            });
+            continue;
         }
         let mut dirty = handle(&mut app, &mut exec, &mut sandbox, first);
         while let Ok(m) = rx.try_recv() {
@@ -159,11 +175,57 @@ pub async fn run(cfg: Config) -> Result<()> {
         }
     }
     exec.abort_all();
+    drop(exec);
     drop(tui);
+    if let Some(l) = listener.and_then(|l| Arc::try_unwrap(l).ok()) {
+        l.shutdown().await;
+    }
     if let Some(sb) = sandbox {
         sb.shutdown().await;
     }
     Ok(())
+}
+
+/// Loads the persisted OTP events, then starts the webhook listener and
+/// forwards its events to the inbox. In sandbox mode a busy default port falls
+/// back to a free one (the sandbox delivers wherever the integration points).
+fn spawn_listener(cfg: &Config, tx: UnboundedSender<Msg>, ltx: UnboundedSender<LoopMsg>) {
+    let events_file = cfg.data_dir.join(EVENTS_FILE);
+    // Without a configured secret, a random one: nothing is accepted until the
+    // integration is set up from the OTP panel (which stores its secret).
+    let secret =
+        Some(cfg.webhook_secret.clone().unwrap_or_else(crate::panels::otp::jobs::new_secret));
+    let bind = cfg.listen;
+    let sandbox = cfg.is_sandbox();
+    let public_url = cfg.public_url.clone();
+    tokio::spawn(async move {
+        let path = events_file.clone();
+        let loaded = tokio::task::spawn_blocking(move || webhook::load_events(&path)).await;
+        if let Ok((events, warnings)) = loaded {
+            let _ = tx.send(Msg::EventsLoaded(events, warnings));
+        }
+        let mut started =
+            webhook::start(ListenerConfig::new(bind, secret.clone(), events_file.clone())).await;
+        if started.is_err() && sandbox {
+            let any = std::net::SocketAddr::new(bind.ip(), 0);
+            started = webhook::start(ListenerConfig::new(any, secret, events_file)).await;
+        }
+        match started {
+            Ok((handle, mut events)) => {
+                let url = public_url.unwrap_or_else(|| handle.url());
+                let _ = tx.send(Msg::ListenerStarted(Ok(url)));
+                let _ = ltx.send(LoopMsg::Listener(Arc::new(handle)));
+                while let Some(ev) = events.recv().await {
+                    if tx.send(Msg::Listener(Box::new(ev))).is_err() {
+                        break;
+                    }
+                }
+            }
+            Err(e) => {
+                let _ = tx.send(Msg::ListenerStarted(Err(e.to_string())));
+            }
+        }
+    });
 }
 
 fn handle(
@@ -173,13 +235,16 @@ fn handle(
     msg: LoopMsg,
 ) -> bool {
     match msg {
-        LoopMsg::Backend(Ok(b)) => {
-            exec.attach(b.client, Some(b.audit));
-            *sandbox = b.sandbox;
-            app.update(Msg::AuditLoaded(b.audit_tail));
-            app.update(Msg::Connected(b.info))
-        }
-        LoopMsg::Backend(Err(e)) => app.update(Msg::ConnectFailed(e)),
+        LoopMsg::Backend(b) => match *b {
+            Ok(b) => {
+                exec.attach(b.client, Some(b.audit));
+                *sandbox = b.sandbox;
+                app.update(Msg::AuditLoaded(b.audit_tail));
+                app.update(Msg::Connected(b.info))
+            }
+            Err(e) => app.update(Msg::ConnectFailed(e)),
+        },
+        LoopMsg::Listener(_) => false,
         LoopMsg::App(msg) => {
             if let Msg::Done(op, _) = &msg {
                 exec.finished(*op);

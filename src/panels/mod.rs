@@ -53,7 +53,7 @@ pub trait Panel {
     /// A long job this panel started reports progress.
     fn on_progress(&mut self, _op: OpId, _progress: Progress, _sh: &mut Shared) {}
     /// Whether something on this panel animates (a countdown) and needs ticks.
-    fn needs_tick(&self) -> bool {
+    fn needs_tick(&self, _sh: &Shared) -> bool {
         false
     }
     /// The keys that matter now (footer and help).

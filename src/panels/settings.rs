@@ -308,9 +308,35 @@ impl Settings {
                     }
                 }
                 if facts.otp_integration().is_none() {
-                    changes.push(
-                        "webhook integration: set it up from the OTP events panel (4)".to_owned(),
-                    );
+                    match facts.listener_url.clone() {
+                        Some(url) => {
+                            let existing = sh
+                                .data
+                                .integrations
+                                .iter()
+                                .flatten()
+                                .find(|i| {
+                                    i.integration_type == "webhook"
+                                        && i.observes
+                                            .iter()
+                                            .any(|o| o == crate::readiness::OTP_EVENT)
+                                })
+                                .map(|i| i.id.clone());
+                            shown.push(match &existing {
+                                Some(id) => format!("PUT /v2/integrations/{id}"),
+                                None => "POST /v2/integrations".to_owned(),
+                            });
+                            changes.push(format!("OTP webhook integration → {url} (fresh secret)"));
+                            calls.push((
+                                "setting up the OTP integration".into(),
+                                Call::Otp(crate::panels::otp::OtpCall::SetupIntegration {
+                                    url,
+                                    existing,
+                                }),
+                            ));
+                        }
+                        None => changes.push("the OTP listener is not running yet".to_owned()),
+                    }
                 }
             }
         }
