@@ -7,6 +7,7 @@
 pub mod api;
 pub mod app;
 pub mod audit;
+pub mod bi_map;
 pub mod check;
 pub mod cli;
 pub mod config;

@@ -73,6 +73,7 @@ fn app(read_only: bool) -> App {
         host: "127.0.0.1:41234".into(),
         profile: "sandbox".into(),
         listener_url: None,
+        bi: true,
     }));
     app.update(Msg::ListenerStarted(Ok("http://127.0.0.1:8787/webhooks/otp".into())));
     app

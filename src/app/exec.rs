@@ -12,7 +12,7 @@ use tokio::task::AbortHandle;
 use serde_json::json;
 
 use super::msg::{Call, Msg, OpId, Reply};
-use crate::api::{ApiError, Client, TokenRequest};
+use crate::api::{ApiError, BiClient, Client, TokenRequest};
 use crate::audit::{AuditLog, result_text};
 use crate::panels::approvals::jobs as approvals;
 use crate::panels::otp::jobs::{self as otp, OtpContext};
@@ -22,17 +22,33 @@ pub struct Executor {
     client: Option<Client>,
     audit: Option<AuditLog>,
     otp: OtpContext,
+    bi: Option<BiClient>,
+    bi_map: Option<std::path::PathBuf>,
     tasks: HashMap<OpId, AbortHandle>,
 }
 
 impl Executor {
     pub fn new(tx: UnboundedSender<Msg>) -> Self {
-        Self { tx, client: None, audit: None, otp: OtpContext::default(), tasks: HashMap::new() }
+        Self {
+            tx,
+            client: None,
+            audit: None,
+            otp: OtpContext::default(),
+            bi: None,
+            bi_map: None,
+            tasks: HashMap::new(),
+        }
     }
 
     pub fn attach(&mut self, client: Client, audit: Option<AuditLog>) {
         self.client = Some(client);
         self.audit = audit;
+    }
+
+    /// Beyond Identity, and where the member ↔ Beyond Identity mapping is kept.
+    pub fn attach_bi(&mut self, bi: Option<BiClient>, map: std::path::PathBuf) {
+        self.bi = bi;
+        self.bi_map = Some(map);
     }
 
     /// What the OTP jobs need: the listener (to change its secret) and the config file.
@@ -62,7 +78,7 @@ impl Executor {
             return;
         };
         let audit = self.audit.clone();
-        let ctx = self.otp.clone();
+        let ctx = Ctx { otp: self.otp.clone(), bi: self.bi.clone(), bi_map: self.bi_map.clone() };
         let handle = tokio::spawn(async move {
             let result = perform(&client, call, op, &tx, audit.as_ref(), &ctx).await;
             let _ = tx.send(Msg::Done(op, result));
@@ -92,7 +108,7 @@ pub async fn perform(
     op: OpId,
     tx: &UnboundedSender<Msg>,
     audit: Option<&AuditLog>,
-    ctx: &OtpContext,
+    ctx: &Ctx,
 ) -> Result<Reply, ApiError> {
     let entry = audit_of(&call);
     let result = run(client, call, op, tx, audit, ctx).await;
@@ -128,7 +144,7 @@ async fn run(
     op: OpId,
     tx: &UnboundedSender<Msg>,
     audit: Option<&AuditLog>,
-    ctx: &OtpContext,
+    ctx: &Ctx,
 ) -> Result<Reply, ApiError> {
     match call {
         Call::LoadSettings => client.get_account_auth_settings().await.map(Reply::Settings),
@@ -150,16 +166,25 @@ async fn run(
             client.delete_password_profile(&realm, &id).await.map(|_| Reply::Deleted)
         }
         Call::LoadIntegrations => client.list_integrations().await.map(Reply::Integrations),
-        Call::SelfSignup(r) => client
-            .account_member_tokens(&TokenRequest::SelfSignup {
-                profile_id: r.profile_id,
-                username: r.username,
-                password: r.password,
-                name: r.name,
-                email: r.email,
-            })
-            .await
-            .map(Reply::Tokens),
+        Call::SelfSignup(r) => {
+            let email = r.email.clone();
+            let mut tokens = client
+                .account_member_tokens(&TokenRequest::SelfSignup {
+                    profile_id: r.profile_id,
+                    username: r.username,
+                    password: r.password,
+                    name: r.name,
+                    email: r.email,
+                })
+                .await?;
+            // Older stores do not return meta.account_member_id: look it up.
+            if tokens.account_member_id.is_none()
+                && let Ok(Some(m)) = client.find_member_by_email(&email).await
+            {
+                tokens.account_member_id = Some(m.id);
+            }
+            Ok(Reply::Tokens(tokens))
+        }
         Call::Login(r) => client
             .account_member_tokens(&TokenRequest::Password {
                 profile_id: r.profile_id,
@@ -173,8 +198,68 @@ async fn run(
             let progress: approvals::ProgressFn = Arc::new(move |p| {
                 let _ = tx.send(Msg::Progress(op, p));
             });
-            approvals::perform(client, c, progress, audit).await.map(Reply::Approvals)
+            let mut reply = approvals::perform(client, c, progress, audit).await?;
+            if let (approvals::ApReply::Details(d), Some(path)) = (&mut reply, &ctx.bi_map) {
+                let path = path.clone();
+                let id = d.member_id.clone();
+                d.bi = tokio::task::spawn_blocking(move || crate::bi_map::load(&path).remove(&id))
+                    .await
+                    .unwrap_or_default();
+            }
+            Ok(Reply::Approvals(reply))
         }
-        Call::Otp(c) => otp::perform(client, c, ctx, audit).await.map(Reply::Otp),
+        Call::Otp(c) => otp::perform(client, c, &ctx.otp, audit).await.map(Reply::Otp),
+        Call::BiCreate(input) => {
+            let bi = ctx
+                .bi
+                .as_ref()
+                .ok_or_else(|| ApiError::Config("Beyond Identity is not configured".into()))?;
+            let r = bi.create_user(&input).await;
+            if let Some(a) = audit {
+                a.record(
+                    "bi_user.create",
+                    json!({"external_id": input.external_id, "internal_id": r.as_ref().ok().map(|u| u.internal_id.clone())}),
+                    result_text(&r),
+                );
+            }
+            let user = r?;
+            remember_bi(ctx, &user).await;
+            Ok(Reply::BiUser(user))
+        }
+        Call::BiRecover { external_id } => {
+            let bi = ctx
+                .bi
+                .as_ref()
+                .ok_or_else(|| ApiError::Config("Beyond Identity is not configured".into()))?;
+            let r = bi.recover_user(&external_id).await;
+            if let Some(a) = audit {
+                a.record("bi_user.recover", json!({"external_id": external_id}), result_text(&r));
+            }
+            let user = r?;
+            remember_bi(ctx, &user).await;
+            Ok(Reply::BiUser(user))
+        }
+    }
+}
+
+/// What the jobs need besides the client and the audit log.
+pub struct Ctx {
+    pub otp: OtpContext,
+    pub bi: Option<BiClient>,
+    pub bi_map: Option<std::path::PathBuf>,
+}
+
+async fn remember_bi(ctx: &Ctx, user: &crate::api::BiUser) {
+    let Some(path) = ctx.bi_map.clone() else { return };
+    let link = crate::bi_map::BiLink {
+        internal_id: user.internal_id.clone(),
+        external_id: user.external_id.clone(),
+        email: user.email.clone(),
+        user_name: user.user_name.clone(),
+        date_created: user.date_created.clone(),
+    };
+    match tokio::task::spawn_blocking(move || crate::bi_map::record(&path, link)).await {
+        Ok(Ok(())) => {}
+        _ => tracing::warn!("could not save the Beyond Identity mapping"),
     }
 }

@@ -61,6 +61,8 @@ pub struct ConnInfo {
     pub host: String,
     pub profile: String,
     pub listener_url: Option<String>,
+    /// Beyond Identity is configured (always in sandbox mode).
+    pub bi: bool,
 }
 
 /// What `update` asks the executor to do.
@@ -88,6 +90,12 @@ pub enum Call {
     Login(LoginRequest),
     Approvals(crate::panels::approvals::ApCall),
     Otp(crate::panels::otp::OtpCall),
+    /// Create a passwordless user in Beyond Identity.
+    BiCreate(crate::api::BiUserInput),
+    /// Re-send the enrolment email of a Beyond Identity user.
+    BiRecover {
+        external_id: String,
+    },
 }
 
 impl Call {
@@ -134,4 +142,5 @@ pub enum Reply {
     Tokens(AmTokens),
     Approvals(crate::panels::approvals::ApReply),
     Otp(crate::panels::otp::OtpReply),
+    BiUser(crate::api::BiUser),
 }

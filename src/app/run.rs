@@ -11,7 +11,7 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use super::exec::{Executor, osc52_copy};
 use super::msg::{ConnInfo, Effect, Msg};
 use super::{App, view};
-use crate::api::{Client, ClientConfig, Observer};
+use crate::api::{BiClient, Client, ClientConfig, Observer};
 use crate::audit::{AuditEntry, AuditLog, AuditObserver};
 use crate::config::Config;
 use crate::panels::otp::OtpContext;
@@ -25,6 +25,8 @@ const TICK: Duration = Duration::from_millis(250);
 /// What the background start-up produces: a client and, in sandbox mode, the sandbox.
 pub struct Backend {
     pub client: Client,
+    /// Beyond Identity, when configured (always in sandbox mode).
+    pub bi: Option<BiClient>,
     pub info: ConnInfo,
     pub sandbox: Option<SandboxHandle>,
     pub audit: AuditLog,
@@ -90,6 +92,17 @@ pub async fn connect(cfg: &Config, tx: UnboundedSender<Msg>) -> Result<Backend, 
     let audit_tail = tokio::task::spawn_blocking(move || crate::audit::load_tail(&audit_path, 500))
         .await
         .unwrap_or_default();
+    let bi = match (&sandbox, &cfg.bi) {
+        (Some(sb), _) => Some((sb.base_url(), crate::secret::Secret::new(sb.bi_token()))),
+        (None, Some(b)) => Some((b.base_url.clone(), b.api_token.clone())),
+        (None, None) => None,
+    };
+    let bi = match bi {
+        Some((url, token)) => {
+            Some(BiClient::new(url, token, client_cfg.observer.clone()).map_err(|e| e.summary())?)
+        }
+        None => None,
+    };
     let client = Client::new(client_cfg).map_err(|e| e.summary())?;
     let info = ConnInfo {
         sandbox: sandbox.is_some(),
@@ -97,8 +110,9 @@ pub async fn connect(cfg: &Config, tx: UnboundedSender<Msg>) -> Result<Backend, 
         base_url,
         profile,
         listener_url: None,
+        bi: bi.is_some(),
     };
-    Ok(Backend { client, info, sandbox, audit, audit_tail })
+    Ok(Backend { client, bi, info, sandbox, audit, audit_tail })
 }
 
 /// Runs the console until the user quits.
@@ -151,9 +165,9 @@ pub async fn run(cfg: Config) -> Result<()> {
             });
             continue;
         }
-        let mut dirty = handle(&mut app, &mut exec, &mut sandbox, first);
+        let mut dirty = handle(&cfg.data_dir, &mut app, &mut exec, &mut sandbox, first);
         while let Ok(m) = rx.try_recv() {
-            dirty |= handle(&mut app, &mut exec, &mut sandbox, LoopMsg::App(m));
+            dirty |= handle(&cfg.data_dir, &mut app, &mut exec, &mut sandbox, LoopMsg::App(m));
         }
         for effect in app.take_effects() {
             match effect {
@@ -229,6 +243,7 @@ fn spawn_listener(cfg: &Config, tx: UnboundedSender<Msg>, ltx: UnboundedSender<L
 }
 
 fn handle(
+    data_dir: &std::path::Path,
     app: &mut App,
     exec: &mut Executor,
     sandbox: &mut Option<SandboxHandle>,
@@ -238,6 +253,7 @@ fn handle(
         LoopMsg::Backend(b) => match *b {
             Ok(b) => {
                 exec.attach(b.client, Some(b.audit));
+                exec.attach_bi(b.bi, crate::bi_map::default_path(data_dir));
                 *sandbox = b.sandbox;
                 app.update(Msg::AuditLoaded(b.audit_tail));
                 app.update(Msg::Connected(b.info))

@@ -29,6 +29,7 @@ fn info() -> ConnInfo {
         host: "127.0.0.1:9".into(),
         profile: "sandbox".into(),
         listener_url: None,
+        bi: true,
     }
 }
 

@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use crate::api::{AmTokens, ApiError, PasswordProfile, UsernameFormat};
+use crate::api::{AmTokens, ApiError, BiUser, BiUserInput, PasswordProfile, UsernameFormat};
 use crate::app::msg::{LoginRequest, SignupRequest};
 use crate::app::{Call, OpId, PanelId, Reply, Shared};
 use crate::secret::Secret;
@@ -38,8 +38,24 @@ const L_SUBMIT: usize = 3;
 #[derive(Debug, Clone, PartialEq)]
 pub struct SignupResult {
     pub username: String,
+    pub name: String,
+    pub email: String,
     pub member_id: Option<String>,
     pub tokens: Vec<(String, String, Secret)>, // account id, account name, token
+    pub bi: Option<BiState>,
+}
+
+/// The Beyond Identity side of a sign-up.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BiState {
+    Creating(OpId),
+    Created(BiUser),
+    /// The Commerce sign-up succeeded; Beyond Identity failed (raw body kept).
+    Failed {
+        error: String,
+        input: BiUserInput,
+    },
+    Resending(OpId, BiUser),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +80,8 @@ pub struct Signup {
     pub result: Option<SignupResult>,
     pub login_result: Option<LoginResult>,
     pub reveal_tokens: bool,
+    /// Also create a passwordless Beyond Identity user (Ctrl-B).
+    pub bi_on: bool,
 }
 
 impl Default for Signup {
@@ -86,6 +104,7 @@ impl Default for Signup {
             result: None,
             login_result: None,
             reveal_tokens: false,
+            bi_on: false,
         }
     }
 }
@@ -219,6 +238,14 @@ impl Signup {
                 self.switch_mode(sh);
                 return true;
             }
+            KeyCode::Char('b') if ctrl => {
+                self.bi_key(sh);
+                return true;
+            }
+            KeyCode::Char('e') if ctrl => {
+                self.resend(sh);
+                return true;
+            }
             KeyCode::Tab | KeyCode::BackTab => return false,
             _ => {}
         }
@@ -287,6 +314,50 @@ impl Signup {
                 true
             }
             _ => false,
+        }
+    }
+
+    fn bi_available(sh: &Shared) -> bool {
+        matches!(&sh.connection, crate::app::Connection::Connected(c) if c.bi)
+    }
+
+    /// Ctrl-B: retry a failed Beyond Identity creation, else toggle the option.
+    fn bi_key(&mut self, sh: &mut Shared) {
+        if !Self::bi_available(sh) {
+            sh.toast_error("Beyond Identity is not configured (BI_API_TOKEN)");
+            return;
+        }
+        if let Some(res) = &mut self.result
+            && let Some(BiState::Failed { input, .. }) = &res.bi
+        {
+            let input = input.clone();
+            // Only the Beyond Identity call is retried: the member exists already.
+            if let Some(op) = sh.call(
+                PanelId::Signup,
+                format!("creating Beyond Identity user {}", input.email),
+                Call::BiCreate(input),
+            ) {
+                res.bi = Some(BiState::Creating(op));
+            }
+            return;
+        }
+        self.bi_on = !self.bi_on;
+    }
+
+    /// Ctrl-E: re-send the Beyond Identity enrolment email.
+    fn resend(&mut self, sh: &mut Shared) {
+        let Some(res) = &mut self.result else { return };
+        let Some(BiState::Created(user)) = &res.bi else {
+            sh.toast_error("no Beyond Identity user to re-send the enrolment email to");
+            return;
+        };
+        let user = user.clone();
+        if let Some(op) = sh.call(
+            PanelId::Signup,
+            format!("re-sending the enrolment email to {}", user.email),
+            Call::BiRecover { external_id: user.external_id.clone() },
+        ) {
+            res.bi = Some(BiState::Resending(op, user));
         }
     }
 
@@ -391,6 +462,49 @@ impl Signup {
     }
 
     pub fn done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
+        if let Some(res) = &mut self.result {
+            match (&res.bi, result) {
+                (Some(BiState::Creating(o)), result) if *o == op => {
+                    res.bi = Some(match result {
+                        Ok(Reply::BiUser(u)) => {
+                            sh.toast("Beyond Identity user created: enrolment email sent");
+                            BiState::Created(u)
+                        }
+                        Ok(_) => return,
+                        Err(e) => BiState::Failed {
+                            error: bi_error(&e),
+                            input: BiUserInput {
+                                external_id: res.member_id.clone().unwrap_or_default(),
+                                email: res.email.clone(),
+                                user_name: res.username.clone(),
+                                display_name: res.name.clone(),
+                            },
+                        },
+                    });
+                    return;
+                }
+                (Some(BiState::Resending(o, user)), result) if *o == op => {
+                    let user = user.clone();
+                    match result {
+                        Ok(Reply::BiUser(u)) => {
+                            sh.toast(format!("enrolment email re-sent to {}", u.email));
+                            res.bi = Some(BiState::Created(u));
+                        }
+                        Ok(_) => res.bi = Some(BiState::Created(user)),
+                        Err(e) => {
+                            sh.toast_error(format!("re-send failed: {}", bi_error(&e)));
+                            res.bi = Some(BiState::Created(user));
+                        }
+                    }
+                    return;
+                }
+                (_, r) => return self.done_signup(op, r, sh),
+            }
+        }
+        self.done_signup(op, result, sh)
+    }
+
+    fn done_signup(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
         if self.pending != Some(op) {
             return;
         }
@@ -427,14 +541,42 @@ impl Signup {
         } else {
             format!("{username} signed up and belongs to an account")
         });
+        let name = self.fields[S_NAME].value().trim().to_owned();
+        let email = self.fields[S_EMAIL].value().trim().to_owned();
+        let mut bi = None;
+        if self.bi_on && Self::bi_available(sh) {
+            let input = BiUserInput {
+                external_id: t.account_member_id.clone().unwrap_or_default(),
+                email: email.clone(),
+                user_name: username.clone(),
+                display_name: name.clone(),
+            };
+            bi = Some(match t.account_member_id {
+                None => BiState::Failed {
+                    error: "the member id is unknown, so no external_id can be sent".into(),
+                    input,
+                },
+                Some(_) => match sh.call(
+                    PanelId::Signup,
+                    format!("creating Beyond Identity user {email}"),
+                    Call::BiCreate(input.clone()),
+                ) {
+                    Some(op) => BiState::Creating(op),
+                    None => BiState::Failed { error: "not sent".into(), input },
+                },
+            });
+        }
         self.result = Some(SignupResult {
             username: username.clone(),
+            name,
+            email,
             member_id: t.account_member_id.clone(),
             tokens: t
                 .tokens
                 .iter()
                 .map(|x| (x.account_id.clone(), x.account_name.clone(), x.token.clone()))
                 .collect(),
+            bi,
         });
         // Prefill the log-in check; clear the form for the next member.
         self.login[0].set(username);
@@ -480,6 +622,7 @@ impl Signup {
             vec![("Ctrl-S", "submit"), ("↑↓", "move"), ("Enter", "edit"), ("←→", "profile")]
         };
         k.push(("Ctrl-R", "reveal"));
+        k.push(("Ctrl-B", "Beyond Identity"));
         k.push(match self.mode {
             Mode::SignUp => ("Ctrl-L", "try log-in"),
             Mode::LogIn => ("Ctrl-L", "sign up"),
@@ -557,6 +700,17 @@ impl Signup {
         }
         if let (Some(e), Some(r)) = (&self.error, rows.get(srow + 1)) {
             f.render_widget(Line::styled(format!("✗ {e}"), t.error()), *r);
+        } else if self.mode == Mode::SignUp
+            && Self::bi_available(sh)
+            && let Some(r) = rows.get(srow + 1)
+        {
+            f.render_widget(
+                Line::from(vec![
+                    Span::styled(if self.bi_on { "  [x] " } else { "  [ ] " }, t.key()),
+                    Span::raw("also create a passwordless Beyond Identity user (Ctrl-B)"),
+                ]),
+                *r,
+            );
         }
 
         // Results.
@@ -583,6 +737,38 @@ impl Signup {
                     };
                     lines.push(Line::from(format!("  {name} ({id})")));
                     lines.push(Line::styled(format!("    token {shown}"), t.dim()));
+                }
+            }
+            match &res.bi {
+                None => {}
+                Some(BiState::Creating(_)) => {
+                    lines.push(Line::styled("Beyond Identity: creating the user…", t.warn()))
+                }
+                Some(BiState::Created(u) | BiState::Resending(_, u)) => {
+                    lines.push(Line::styled("Beyond Identity user created", t.ok()));
+                    lines.push(Line::from(format!(
+                        "  Commerce member id  {}",
+                        res.member_id.as_deref().unwrap_or("–")
+                    )));
+                    lines.push(Line::from(format!("  = BI external_id    {}", u.external_id)));
+                    lines.push(Line::from(format!("  BI internal_id      {}", u.internal_id)));
+                    lines.push(Line::styled(
+                        "  external_id matches the member in Commerce; internal_id is \
+                         Beyond Identity's own id for later calls to it. Ctrl-E re-sends \
+                         the enrolment email.",
+                        t.dim(),
+                    ));
+                }
+                Some(BiState::Failed { error, .. }) => {
+                    lines.push(Line::styled(
+                        "Commerce sign-up succeeded; Beyond Identity failed:",
+                        t.error(),
+                    ));
+                    lines.push(Line::from(format!("  {error}")));
+                    lines.push(Line::styled(
+                        "  Ctrl-B retries the Beyond Identity call only (no second sign-up)",
+                        t.dim(),
+                    ));
                 }
             }
             lines.push(Line::default());
@@ -619,6 +805,14 @@ impl Signup {
         }
         let block = Block::default().borders(Borders::ALL).title(" Result ");
         f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), result_area);
+    }
+}
+
+/// A Beyond Identity failure with its raw body, which is all the legacy API gives.
+fn bi_error(e: &ApiError) -> String {
+    match e {
+        ApiError::Http { status, body, .. } if !body.is_empty() => format!("{status}: {body}"),
+        other => other.summary(),
     }
 }
 

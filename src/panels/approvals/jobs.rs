@@ -103,6 +103,8 @@ pub struct MemberDetails {
     pub credentials: Vec<PasswordProfileInfo>,
     pub memberships: Vec<Membership>,
     pub errors: Vec<String>,
+    /// The Beyond Identity user created for this member, when known locally.
+    pub bi: Option<crate::bi_map::BiLink>,
 }
 
 /// Sends progress of one operation.
@@ -319,5 +321,6 @@ async fn details(client: &Client, member_id: String) -> Result<ApReply, ApiError
         credentials,
         memberships,
         errors,
+        bi: None,
     })))
 }

@@ -238,6 +238,17 @@ pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
                             m.id
                         )));
                     }
+                    lines.push(Line::styled("Beyond Identity", t.title()));
+                    match &d.bi {
+                        Some(b) => {
+                            lines.push(Line::from(format!(
+                                "  external_id {} (= member id)",
+                                b.external_id
+                            )));
+                            lines.push(Line::from(format!("  internal_id {}", b.internal_id)));
+                        }
+                        None => lines.push(Line::styled("  no passwordless user known", t.dim())),
+                    }
                     for e in &d.errors {
                         lines.push(Line::styled(e.clone(), t.error()));
                     }
