@@ -31,6 +31,9 @@ struct Results {
 #[serde(default)]
 struct ListMeta {
     page: Option<PageMeta>,
+    /// The integrations spec puts the page fields directly under `meta`.
+    #[serde(flatten)]
+    flat: PageMeta,
     results: Option<Results>,
     account_member_id: Option<String>,
 }
@@ -90,7 +93,7 @@ pub fn data<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, ApiError
 pub fn page<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<Page<T>, ApiError> {
     let env: ListEnvelope<T> = json(status, success(status, body)?)?;
     let meta = env.meta.unwrap_or_default();
-    let page_meta = meta.page.unwrap_or_default();
+    let page_meta = meta.page.unwrap_or(meta.flat);
     let total_results = meta.results.and_then(|r| r.total).or(env.results.and_then(|r| r.total));
     let len = env.data.len() as u64;
     let next_link = link_present(env.links.as_ref().and_then(|l| l.next.as_ref()));
