@@ -139,6 +139,7 @@ pub struct Shared {
     pub error: Option<String>,
     pub confirm: Option<PendingConfirm>,
     pub spinner: usize,
+    readiness: Option<Readiness>,
 }
 
 pub const REQUEST_LOG_MAX: usize = 2000;
@@ -160,6 +161,7 @@ impl Shared {
             error: None,
             confirm: None,
             spinner: 0,
+            readiness: None,
         }
     }
 
@@ -264,11 +266,19 @@ impl Shared {
         }
     }
 
-    pub fn readiness(&self) -> Option<Readiness> {
-        if self.data.settings.is_none() || self.data.profiles.is_none() {
-            return None;
-        }
-        Some(self.facts().readiness())
+    /// The readiness check, as of the last change of store data (computed
+    /// once per change, never per frame).
+    pub fn readiness(&self) -> Option<&Readiness> {
+        self.readiness.as_ref()
+    }
+
+    /// Recomputes the readiness check after store data changed.
+    pub fn refresh_readiness(&mut self) {
+        self.readiness = if self.data.settings.is_none() || self.data.profiles.is_none() {
+            None
+        } else {
+            Some(self.facts().readiness())
+        };
     }
 }
 
@@ -327,6 +337,16 @@ impl App {
 
     /// The one entry point that changes state. Returns whether a redraw is needed.
     pub fn update(&mut self, msg: Msg) -> bool {
+        let data_may_change =
+            matches!(msg, Msg::Done(..) | Msg::Connected(_) | Msg::ListenerStarted(_));
+        let redraw = self.handle(msg);
+        if data_may_change {
+            self.sh.refresh_readiness();
+        }
+        redraw
+    }
+
+    fn handle(&mut self, msg: Msg) -> bool {
         match msg {
             Msg::Input(Input::Key(k)) => {
                 self.on_key(k);

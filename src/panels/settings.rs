@@ -210,7 +210,7 @@ impl Settings {
 
     /// One-key fix of an unmet readiness item, after confirmation.
     fn fix(&mut self, item: ItemId, sh: &mut Shared) -> bool {
-        let Some(readiness) = sh.readiness() else {
+        let Some(readiness) = sh.readiness().cloned() else {
             sh.toast_error("settings are not loaded yet");
             return true;
         };

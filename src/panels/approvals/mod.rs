@@ -111,6 +111,9 @@ pub struct Approvals {
     pub bulk: Option<BulkRun>,
     pub view: View,
     pub started: bool,
+    /// (without a membership, approved or already a member, failed): kept up
+    /// to date on every change so drawing never counts rows.
+    pub counts: (usize, usize, usize),
 }
 
 impl Default for Approvals {
@@ -130,6 +133,7 @@ impl Default for Approvals {
             bulk: None,
             view: View::List,
             started: false,
+            counts: (0, 0, 0),
         }
     }
 }
@@ -143,6 +147,7 @@ fn matches(m: &AccountMember, needle: &str) -> bool {
 
 impl Approvals {
     pub fn refilter(&mut self) {
+        self.recount();
         let needle = self.filter.value().trim().to_lowercase();
         self.visible = self
             .rows
@@ -164,10 +169,22 @@ impl Approvals {
 
     /// Members still without a membership (pending, failed or cancelled).
     pub fn pending_count(&self) -> usize {
-        self.rows
-            .iter()
-            .filter(|r| !matches!(r.status, RowStatus::Approved { .. } | RowStatus::AlreadyMember))
-            .count()
+        self.counts.0
+    }
+
+    fn recount(&mut self) {
+        let mut c = (0, 0, 0);
+        for r in &self.rows {
+            match r.status {
+                RowStatus::Approved { .. } | RowStatus::AlreadyMember => c.1 += 1,
+                RowStatus::Failed { .. } => {
+                    c.0 += 1;
+                    c.2 += 1
+                }
+                _ => c.0 += 1,
+            }
+        }
+        self.counts = c;
     }
 
     /// Starts a scan: incremental (only members not seen) or full.
@@ -636,6 +653,7 @@ impl Approvals {
                         RowStatus::Failed { reason, account: account_id }
                     }
                 };
+                self.recount();
                 let _ = sh;
             }
         }

@@ -46,11 +46,7 @@ pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
     if let Some(run) = &p.bulk {
         let total = run.items.len().max(1);
         let ratio = (run.done as f64 / total as f64).clamp(0.0, 1.0);
-        let (ok, failed) = p.rows.iter().fold((0, 0), |(o, fl), r| match r.status {
-            RowStatus::Approved { .. } | RowStatus::AlreadyMember => (o + 1, fl),
-            RowStatus::Failed { .. } => (o, fl + 1),
-            _ => (o, fl),
-        });
+        let (_, ok, failed) = p.counts;
         let state = if run.op.is_some() {
             "running (Esc cancels)"
         } else if run.cancelled {

@@ -62,6 +62,7 @@ pub enum View {
 pub struct Otp {
     pub events: Vec<OtpEvent>,
     index: HashMap<String, usize>,
+    per_integration: HashMap<String, usize>,
     pub visible: Vec<usize>,
     pub selected: usize,
     /// Follow new events (paused when the user moves up).
@@ -85,6 +86,7 @@ impl Default for Otp {
         Self {
             events: Vec::new(),
             index: HashMap::new(),
+            per_integration: HashMap::new(),
             visible: Vec::new(),
             selected: 0,
             follow: true,
@@ -134,6 +136,9 @@ impl Otp {
                     self.reindex();
                 } else if let Some(last) = self.events.last() {
                     self.index.insert(last.id.clone(), pos);
+                    if let Some(i) = &last.integration_id {
+                        *self.per_integration.entry(i.clone()).or_default() += 1;
+                    }
                 }
             }
         }
@@ -142,12 +147,34 @@ impl Otp {
 
     fn reindex(&mut self) {
         self.index = self.events.iter().enumerate().map(|(i, e)| (e.id.clone(), i)).collect();
+        self.per_integration.clear();
+        for e in &self.events {
+            if let Some(i) = &e.integration_id {
+                *self.per_integration.entry(i.clone()).or_default() += 1;
+            }
+        }
     }
 
+    /// Adds many events at once (a reload): one sort, one index, one filter.
     pub fn load(&mut self, events: Vec<OtpEvent>) {
         for e in events {
-            self.upsert(e);
+            match self.index.get(&e.id) {
+                Some(&i) if e.attempt >= self.events[i].attempt => self.events[i] = e,
+                Some(_) => {}
+                None => {
+                    self.index.insert(e.id.clone(), self.events.len());
+                    self.events.push(e);
+                }
+            }
         }
+        self.events.sort_by(|a, b| a.payload.created_at.cmp(&b.payload.created_at));
+        self.reindex();
+        self.refilter();
+    }
+
+    /// How many events each integration delivered (kept on insert, not counted per frame).
+    pub fn from_integration(&self, id: &str) -> usize {
+        self.per_integration.get(id).copied().unwrap_or(0)
     }
 
     pub fn refilter(&mut self) {

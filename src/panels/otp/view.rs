@@ -58,11 +58,7 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
     match p.integration(sh) {
         Some(i) if i.enabled && i.observes.iter().any(|o| o == crate::readiness::OTP_EVENT) => {
             l2.push(Span::styled(format!("✓ {} ({})", i.name, i.id), t.ok()));
-            let from_it = p
-                .events
-                .iter()
-                .filter(|e| e.integration_id.as_deref() == Some(i.id.as_str()))
-                .count();
+            let from_it = p.from_integration(&i.id);
             l2.push(Span::styled(format!("   received {from_it} from it"), t.dim()));
         }
         Some(i) => l2.push(Span::styled(
