@@ -167,7 +167,7 @@ impl Otp {
                 }
             }
         }
-        self.events.sort_by(|a, b| a.payload.created_at.cmp(&b.payload.created_at));
+        self.events.sort_by_key(|e| e.payload.created_at);
         self.reindex();
         self.refilter();
     }
