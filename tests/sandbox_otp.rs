@@ -283,3 +283,39 @@ async fn otp_edge_cases() {
     assert_eq!(s, 404);
     sb.h.shutdown().await;
 }
+
+#[tokio::test]
+async fn member_and_membership_events_are_delivered() {
+    let sb = start().await;
+    let (url, rx) = receiver(0).await;
+    let realm = sb.realm().await;
+    let profile = sb.profile(&realm, false).await;
+    let (s, _) = sb
+        .post(
+            "/v2/integrations",
+            json!({"data":{"type":"integration","name":"members","description":"d","enabled":true,
+                "integration_type":"webhook",
+                "observes":["account-member.created","account-membership.created","account-member.deleted"],
+                "configuration":{"url":url}}}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let uid = sb.user(&realm, &profile, "Ann", "ann@x.com", "password-1").await;
+    let acc = sb.account("Ann").await;
+    sb.membership(&acc, &uid).await;
+    sb.delete(&format!("/v2/authentication-realms/{realm}/user-authentication-info/{uid}")).await;
+    let got = wait_for(&rx, 3).await;
+    let mut by_key: Vec<(String, Value)> = got
+        .iter()
+        .map(|(_, v)| (v["triggered_by"].as_str().unwrap().to_owned(), v["payload"].clone()))
+        .collect();
+    by_key.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(by_key[0].0, "account-member.created");
+    assert_eq!(by_key[0].1["id"], json!(uid));
+    assert_eq!(by_key[0].1["type"], "account_member");
+    assert_eq!(by_key[1].0, "account-member.deleted");
+    assert_eq!(by_key[1].1, json!({"type":"account_member","id":uid}));
+    assert_eq!(by_key[2].0, "account-membership.created");
+    assert_eq!(by_key[2].1["relationships"]["account"]["data"]["id"], json!(acc));
+    sb.h.shutdown().await;
+}

@@ -13,6 +13,7 @@ use serde_json::json;
 use super::Shared;
 use super::auth::Caller;
 use super::body::{nullable_str, opt_str, parse_data, req_str};
+use super::delivery;
 use super::error::{ApiError, ApiResult};
 use super::list::{Spec, matches, page_body, parse_query, sort_by_field, window};
 use super::members::membership_page;
@@ -173,6 +174,7 @@ pub async fn create(State(app): State<Shared>, caller: Caller, body: Bytes) -> A
     let parent_id = opt_str(&data, "parent_id")?;
     let mut store = app.store();
     let a = insert_account(&mut store, name, legal_name, registration_id, external_ref, parent_id)?;
+    delivery::emit_lazy(&app, &mut store, "account.created", |_| account_json(&a, &app.base_url));
     Ok((StatusCode::CREATED, Json(json!({ "data": account_json(&a, &app.base_url) })))
         .into_response())
 }
@@ -246,6 +248,7 @@ pub async fn delete(
     caller.admin()?;
     let mut store = app.store();
     store.remove_account(&id).ok_or_else(|| ApiError::not_found("account"))?;
+    delivery::emit_deleted(&app, &mut store, "account.deleted", "account", &id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -302,6 +305,8 @@ pub async fn create_membership(
     };
     let out = json!({ "data": membership_json(&m, &app.base_url) });
     store.push_membership(m);
+    let payload = out["data"].clone();
+    delivery::emit_lazy(&app, &mut store, "account-membership.created", |_| payload);
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
@@ -337,6 +342,13 @@ pub async fn delete_membership(
     let mut store = app.store();
     find_membership(&store, &id, &mid)?;
     store.remove_membership(&mid);
+    delivery::emit_deleted(
+        &app,
+        &mut store,
+        "account-membership.deleted",
+        "account_membership",
+        &mid,
+    );
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

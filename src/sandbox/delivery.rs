@@ -15,6 +15,26 @@ const BACKOFF_MS: [u64; 5] = [500, 1000, 2000, 4000, 8000];
 /// Logs kept per store (oldest dropped first).
 const MAX_LOGS: usize = 10_000;
 
+/// Emits `key` only when some enabled integration observes it (the payload is built lazily).
+pub fn emit_lazy(
+    app: &Shared,
+    store: &mut Store,
+    key: &str,
+    payload: impl FnOnce(&Store) -> Value,
+) {
+    let observed =
+        store.data.integrations.iter().any(|i| i.enabled && i.observes.iter().any(|o| o == key));
+    if observed {
+        let p = payload(store);
+        emit(app, store, key, p);
+    }
+}
+
+/// A `…deleted` event: the payload carries only `{type, id}`.
+pub fn emit_deleted(app: &Shared, store: &mut Store, key: &str, kind: &str, id: &str) {
+    emit_lazy(app, store, key, |_| json!({"type": kind, "id": id}));
+}
+
 /// Sends `key` with `payload` to every enabled integration observing it. The caller
 /// holds the store lock; deliveries run in background tasks.
 pub fn emit(app: &Shared, store: &mut Store, key: &str, payload: Value) {

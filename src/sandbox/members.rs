@@ -253,16 +253,25 @@ pub async fn tokens(State(app): State<Shared>, caller: Caller, body: Bytes) -> A
                 store.data.users[pos] = user.clone();
             }
             insert_credential(&mut store, &user.id, &profile, username, password)?;
+            super::users::member_created(&app, &mut store, &user);
             if store.data.settings.auto_create_account_for_account_members {
                 let account =
                     insert_account(&mut store, name.clone(), Some(name), None, None, None)?;
                 let now = Utc::now();
-                store.push_membership(Membership {
+                let m = Membership {
                     id: new_id(),
-                    account_id: account.id,
+                    account_id: account.id.clone(),
                     member_id: user.id.clone(),
                     created_at: now,
                     updated_at: now,
+                };
+                store.push_membership(m.clone());
+                let base = &app.base_url;
+                super::delivery::emit_lazy(&app, &mut store, "account.created", |_| {
+                    account_json(&account, base)
+                });
+                super::delivery::emit_lazy(&app, &mut store, "account-membership.created", |_| {
+                    membership_json(&m, base)
                 });
             }
             user.id

@@ -257,6 +257,7 @@ pub async fn spawn(cfg: SandboxConfig) -> Result<SandboxHandle> {
     let addr = listener.local_addr()?;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
+        .no_proxy()
         .build()
         .wrap_err("building the webhook delivery client")?;
     let app = Arc::new(App {

@@ -13,10 +13,11 @@ use serde_json::json;
 use super::Shared;
 use super::auth::Caller;
 use super::body::{is_email, nullable_str, opt_str, parse_data, req_str};
+use super::delivery;
 use super::error::{ApiError, ApiResult};
 use super::list::{Query, Spec, matches, page_body, parse_query, sort_by_field, window};
 use super::profiles::check_realm;
-use super::state::{Credential, Store, User, credential_json, new_id, ts, user_json};
+use super::state::{Credential, Store, User, credential_json, member_json, new_id, ts, user_json};
 use crate::secret::Secret;
 
 const TS_OPS: &[&str] = &["lt", "le", "eq", "gt", "ge"];
@@ -91,6 +92,14 @@ pub fn select_users<'a>(
     let total = sel.len();
     let page = sel[window(q, total)].to_vec();
     (page, total)
+}
+
+/// `user-authentication-info.created` and `account-member.created`.
+pub fn member_created(app: &Shared, store: &mut Store, u: &User) {
+    delivery::emit_lazy(app, store, "user-authentication-info.created", |_| {
+        user_json(u, &app.base_url)
+    });
+    delivery::emit_lazy(app, store, "account-member.created", |_| member_json(u, &app.base_url));
 }
 
 fn base_path(realm: &str) -> String {
@@ -212,6 +221,7 @@ pub async fn create(
         store.data.users[pos] = probe.clone();
         u = probe;
     }
+    member_created(&app, &mut store, &u);
     Ok((StatusCode::CREATED, Json(json!({ "data": user_json(&u, &app.base_url) }))).into_response())
 }
 
@@ -259,6 +269,14 @@ pub async fn delete(
     let mut store = app.store();
     find_user(&store, &realm, &id)?;
     store.remove_user(&id);
+    delivery::emit_deleted(
+        &app,
+        &mut store,
+        "user-authentication-info.deleted",
+        "user_authentication_info",
+        &id,
+    );
+    delivery::emit_deleted(&app, &mut store, "account-member.deleted", "account_member", &id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -18,7 +18,7 @@ pub async fn start() -> Sb {
 
 pub async fn start_with(cfg: SandboxConfig) -> Sb {
     let h = sandbox::spawn(cfg).await.unwrap();
-    let http = reqwest::Client::new();
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let base = h.base_url();
     let mut sb = Sb { h, http, base, admin: String::new() };
     sb.admin = sb.token("client_credentials").await;
