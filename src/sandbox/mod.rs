@@ -26,7 +26,12 @@
 //! Webhook deliveries of `one-time-password-token-request.created` are at least once:
 //! a failed attempt (non-2xx, connection error, more than 10 s) is retried after
 //! 0.5 s, 1 s, 2 s, 4 s and 8 s (6 attempts in all), each attempt recorded as an
-//! integration log. Fidelity choices are listed in `src/sandbox/FIDELITY.md`.
+//! integration log. `account-member.*`, `user-authentication-info.*`, `account.*` and
+//! `account-membership.*` created/deleted events are delivered the same way.
+//!
+//! `--seed N` creates N members (every tenth pending), a password profile "Email"
+//! (`username_format: email`, OTP on) and enables self sign-up; every seeded member's
+//! password is [`DEMO_PASSWORD`]. Fidelity choices are listed in `src/sandbox/FIDELITY.md`.
 
 mod accounts;
 mod admin;
@@ -219,7 +224,15 @@ fn save_state(app: &App, path: &std::path::Path) -> Result<()> {
         serde_json::to_vec_pretty(&store.data)?
     };
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, json).wrap_err_with(|| format!("writing {}", tmp.display()))?;
+    // The state holds demo passwords: keep it private to the user.
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut file = opts.open(&tmp).wrap_err_with(|| format!("writing {}", tmp.display()))?;
+    std::io::Write::write_all(&mut file, &json)
+        .wrap_err_with(|| format!("writing {}", tmp.display()))?;
+    drop(file);
     std::fs::rename(&tmp, path).wrap_err_with(|| format!("renaming to {}", path.display()))?;
     Ok(())
 }
