@@ -290,5 +290,35 @@ async fn settings_validation_and_self_management() {
     // implicit without an AM token → 403
     let (s, _) = sb.req(Method::GET, &path, Some(&imp), None, None).await;
     assert_eq!(s, 403);
+    // the new password works; the AM token refreshes itself
+    let (s, _) = sb
+        .req(
+            Method::POST,
+            "/v2/account-members/tokens",
+            Some(&imp),
+            None,
+            Some(json!({"data":{"type":"account_management_authentication_token",
+                "authentication_mechanism":"password","password_profile_id":profile,
+                "username":"jo@x.com","password":"password-2"}})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let refresh = json!({"data":{"type":"account_management_authentication_token",
+        "authentication_mechanism":"account_management_authentication_token"}});
+    let (s, v) = sb
+        .req(
+            Method::POST,
+            "/v2/account-members/tokens",
+            Some(&imp),
+            Some(&am),
+            Some(refresh.clone()),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["meta"]["account_member_id"], json!(uid));
+    let (s, _) = sb
+        .req(Method::POST, "/v2/account-members/tokens", Some(&imp), Some("bogus"), Some(refresh))
+        .await;
+    assert_eq!(s, 401);
     sb.h.shutdown().await;
 }

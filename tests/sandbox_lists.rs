@@ -51,6 +51,8 @@ async fn filters_and_sort() {
     for (n, e) in [("Ann Smith", "ann@x.com"), ("Bob Smith", "a+1@x.com"), ("Cy Jones", "cy@y.org")]
     {
         sb.user(&realm, &profile, n, e, "password-1").await;
+        // distinct millisecond timestamps for the created_at filters below
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
     }
     let emails = |v: &Value| -> Vec<String> {
         v["data"]
@@ -85,6 +87,13 @@ async fn filters_and_sort() {
         ))
         .await;
     assert_eq!(emails(&v), ["a+1@x.com", "ann@x.com"]);
+    // timestamps (with colons) in gt/lt filters
+    let (_, all) = sb.get("/v2/account-members?sort=created_at").await;
+    let first_ts = all["data"][0]["meta"]["timestamps"]["created_at"].as_str().unwrap().to_owned();
+    let (_, v) = sb.get(&format!("/v2/account-members?filter=gt(created_at,{first_ts})")).await;
+    assert_eq!(v["meta"]["results"]["total"], 2);
+    let (_, v) = sb.get(&format!("/v2/account-members?filter=le(created_at,\"{first_ts}\")")).await;
+    assert_eq!(v["meta"]["results"]["total"], 1);
     // unparseable / unsupported filters → 400
     for f in ["eq(email", "foo(email,x)", "eq(password,x)", "gt(email,x)"] {
         let (s, v) = sb.get(&format!("/v2/account-members?filter={f}")).await;
