@@ -638,3 +638,29 @@ async fn beyond_identity_create_and_recover() {
     assert!(bi.create_user(&input).await.is_err());
     assert_eq!(st.count("/v1/manage/users"), 3);
 }
+
+fn assert_send<T: Send>(_: &T) {}
+
+#[tokio::test]
+async fn futures_are_send_and_tokens_are_fetched_once_under_concurrency() {
+    let (base, st) = mock().await;
+    let client = Client::new(config(&base)).unwrap();
+    fn assert_sync<T: Send + Sync + Clone + 'static>(_: &T) {}
+    assert_sync(&client);
+    let p = ListParams::default();
+    assert_send(&client.realm_id());
+    assert_send(&client.find_member_by_email("a@x.com"));
+    assert_send(&client.create_membership("a", "m"));
+    assert_send(&client.list_all_account_members(&p));
+    assert_send(&client.request_otp("r", "p", "u", OtpPurpose::ResetPassword));
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            let c = client.clone();
+            tokio::spawn(async move { c.get_account(&format!("c{i}")).await })
+        })
+        .collect();
+    for h in handles {
+        h.await.unwrap().unwrap();
+    }
+    assert_eq!(st.count("/oauth/access_token"), 1);
+}
