@@ -664,3 +664,127 @@ async fn futures_are_send_and_tokens_are_fetched_once_under_concurrency() {
     }
     assert_eq!(st.count("/oauth/access_token"), 1);
 }
+
+#[tokio::test]
+async fn integrations_bodies_and_status_codes() {
+    let (base, st) = mock().await;
+    let client = Client::new(config(&base)).unwrap();
+    let integration = include_str!("fixtures/ref_2_12_integration.json");
+    st.push("/v2/integrations", 200, vec![], integration);
+    let input = IntegrationInput {
+        name: "OTP notifier".into(),
+        description: "console".into(),
+        enabled: true,
+        integration_type: "webhook".into(),
+        observes: vec!["one-time-password-token-request.created".into()],
+        configuration: IntegrationConfiguration {
+            url: Some("https://hooks.example.com/hook".into()),
+            secret_key: Some(Secret::new("s3cr3t-webhook-key")),
+        },
+    };
+    let created = client.create_integration(&input).await.unwrap();
+    assert_eq!(created.id, "145d7084-7b00-4f10-9d55-0ecd49c1a2bb");
+    let body: serde_json::Value =
+        serde_json::from_str(&st.seen_path("/v2/integrations")[0].body).unwrap();
+    assert_eq!(body["data"]["type"], "integration");
+    assert_eq!(body["data"]["enabled"], true);
+    assert_eq!(body["data"]["configuration"]["secret_key"], "s3cr3t-webhook-key");
+
+    let path = "/v2/integrations/i1";
+    st.push(path, 200, vec![], integration);
+    let update = IntegrationUpdate { enabled: Some(false), ..Default::default() };
+    client.update_integration("i1", &update).await.unwrap();
+    let body: serde_json::Value = serde_json::from_str(&st.seen_path(path)[0].body).unwrap();
+    assert_eq!(body, serde_json::json!({"data":{"type":"integration","enabled":false}}));
+    // Delete answers 200 with a body in the spec, 204 elsewhere: both fine.
+    st.push(path, 200, vec![], integration);
+    client.delete_integration("i1").await.unwrap();
+    st.push(path, 204, vec![], "");
+    client.delete_integration("i1").await.unwrap();
+
+    st.push("/v2/integrations/i1/logs", 200, vec![], include_str!("fixtures/ref_2_12_logs.json"));
+    let logs = client
+        .integration_logs("i1", &ListParams { limit: Some(25), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(logs.total_results, Some(2));
+    let sent = st.seen_path("/v2/integrations/i1/logs").pop().unwrap();
+    assert_eq!(sent.query, "page%5Blimit%5D=25");
+}
+
+/// A raw HTTP/1.1 server: answers each connection per `plan` (None = drop it
+/// after reading the request), one request per connection.
+async fn raw_server(plan: Vec<Option<&'static str>>) -> (String, Arc<Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        for step in plan {
+            let Ok((mut sock, _)) = listener.accept().await else { return };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            // Read the head and the body (by content-length).
+            loop {
+                let n = sock.read(&mut chunk).await.unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf).to_string();
+                if let Some(head_end) = text.find("\r\n\r\n") {
+                    let len = text[..head_end]
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse().ok())?
+                        })
+                        .unwrap_or(0usize);
+                    if buf.len() >= head_end + 4 + len {
+                        break;
+                    }
+                }
+            }
+            let request_line =
+                String::from_utf8_lossy(&buf).lines().next().unwrap_or("").to_owned();
+            log.lock().unwrap().push(request_line);
+            if let Some(body) = step {
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(resp.as_bytes()).await;
+                let _ = sock.shutdown().await;
+            }
+            drop(sock);
+        }
+    });
+    (format!("http://{addr}"), seen)
+}
+
+#[tokio::test]
+async fn dropped_connections_retry_reads_but_not_creates() {
+    let token = r#"{"access_token":"raw-token","token_type":"Bearer","expires_in":3600}"#;
+    let settings = include_str!("fixtures/ref_2_2_settings.json");
+    let (base, seen) = raw_server(vec![Some(token), None, Some(settings)]).await;
+    let client = Client::new(config(&base)).unwrap();
+    let s = client.get_account_auth_settings().await.unwrap();
+    assert!(s.realm_id().is_some());
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            "POST /oauth/access_token HTTP/1.1",
+            "GET /v2/settings/account-authentication HTTP/1.1",
+            "GET /v2/settings/account-authentication HTTP/1.1"
+        ]
+    );
+
+    let (base, seen) = raw_server(vec![Some(token), None, Some("{}")]).await;
+    let client = Client::new(config(&base)).unwrap();
+    let input = AccountInput { name: "x".into(), ..Default::default() };
+    let err = client.create_account(&input).await.unwrap_err();
+    assert!(matches!(err, ApiError::Network(_)), "{err:?}");
+    assert_eq!(seen.lock().unwrap().len(), 2, "the create was sent once");
+}
