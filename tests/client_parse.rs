@@ -51,6 +51,12 @@ fn ref_2_1_access_token() {
     assert!(!t.is_fresh(now + chrono::Duration::seconds(3541)));
     assert!(!format!("{t:?}").contains("xa35"));
 
+    // A short-lived token (e.g. a sandbox) is renewed at half its lifetime.
+    let short = decode::token_response(200, br#"{"access_token":"s","expires_in":30}"#).unwrap();
+    let t = AccessToken::from_response(short, now, "implicit");
+    assert!(t.is_fresh(now + chrono::Duration::seconds(14)));
+    assert!(!t.is_fresh(now + chrono::Duration::seconds(16)));
+
     let r = decode::token_response(200, fixture!("ref_2_1_token_implicit.json")).unwrap();
     assert_eq!(r.identifier.as_deref(), Some("implicit"));
     // One spec wraps the token in `data`: accepted too.

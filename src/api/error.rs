@@ -104,7 +104,7 @@ impl ApiError {
         let line = self.to_string();
         match self {
             ApiError::Http { status: 401, .. } => {
-                format!("{line} — check the client id and secret")
+                format!("{line} — credentials or token rejected")
             }
             ApiError::Http { status: 403, .. } => {
                 format!("{line} — this key's role may not do this")

@@ -428,12 +428,22 @@ impl Core {
             Ok(r) => (Some(r.status), Some(ApiError::from_response(r.status, &r.body).to_string())),
             Err(e) => (None, Some(e.to_string())),
         };
+        let duration = started.elapsed();
+        tracing::debug!(
+            method = %req.method,
+            path = %path,
+            status = ?status,
+            attempt,
+            ms = duration.as_millis() as u64,
+            error = error.as_deref().unwrap_or(""),
+            "api request"
+        );
         self.emit(ClientEvent::Request(RequestRecord {
             at,
             method: req.method.to_string(),
             path,
             status,
-            duration: started.elapsed(),
+            duration,
             attempt,
             error,
         }));
