@@ -47,8 +47,9 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub read_only: bool,
 
-    /// Client-side rate limit in requests per second (0 lifts it).
-    #[arg(long, global = true)]
+    /// Client-side rate limit in requests per second (0 lifts it; default 20).
+    /// Give it before the subcommand: `onboard --rate-limit 5 check`.
+    #[arg(long)]
     pub rate_limit: Option<f64>,
 
     /// Capture the mouse (off by default: it breaks terminal text selection).

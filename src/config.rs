@@ -361,3 +361,14 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod example_tests {
+    #[test]
+    fn example_config_parses() {
+        let file: super::FileConfig =
+            toml::from_str(include_str!("../assets/config.example.toml")).unwrap();
+        assert_eq!(file.profiles.len(), 2);
+        assert_eq!(file.profiles["support"].read_only, Some(true));
+    }
+}

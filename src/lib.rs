@@ -5,9 +5,17 @@
 //! `main.rs` only parses the command line and picks a subcommand.
 
 pub mod api;
+pub mod app;
+pub mod audit;
+pub mod bi_map;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod logging;
+pub mod panels;
+pub mod readiness;
 pub mod sandbox;
 pub mod secret;
+pub mod tui;
 pub mod webhook;
+pub mod widgets;

@@ -2,7 +2,7 @@ use clap::Parser;
 use color_eyre::eyre::Result;
 
 use onboard::cli::{Cli, Command};
-use onboard::{config, logging, sandbox, webhook};
+use onboard::{app, check, config, logging, sandbox, webhook};
 
 fn main() -> Result<()> {
     color_eyre::install()?;
@@ -14,8 +14,8 @@ fn main() -> Result<()> {
         match cli.command {
             Some(Command::Sandbox(args)) => sandbox::run(args).await.map(|_| 0),
             Some(Command::Listen(args)) => webhook::run_listen(cfg, args).await.map(|_| 0),
-            Some(Command::Check(_args)) => Err(color_eyre::eyre::eyre!("check is not built yet")),
-            None => Err(color_eyre::eyre::eyre!("the console is not built yet")),
+            Some(Command::Check(args)) => check::run(cfg, args).await,
+            None => app::run::run(cfg).await.map(|_| 0),
         }
     })?;
     std::process::exit(code);

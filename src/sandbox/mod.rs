@@ -1,11 +1,414 @@
-//! The embedded sandbox: a stateful in-memory imitation of the Commerce and
-//! Beyond Identity APIs. It does not use the client in `crate::api`.
+//! The embedded sandbox: a stateful in-memory imitation of the Commerce API and the
+//! Beyond Identity legacy API, served by axum on loopback. It is an independent
+//! implementation of the server side and does not use the client in `crate::api`.
+//!
+//! # Served surface
+//! - `POST /oauth/access_token` (client_credentials, implicit)
+//! - `/v2/settings/account-authentication`, `/v2/authentication-realms[/{id}]`
+//! - `/v2/authentication-realms/{realm}/password-profiles[/{id}]` and
+//!   `…/password-profiles/{id}/one-time-password-token-request`
+//! - `/v2/authentication-realms/{realm}/user-authentication-info[/{id}]` and
+//!   `…/{id}/user-authentication-password-profile-info[/{id}]`
+//! - `/v2/account-members[/{id}[/account-memberships]]`, `POST /v2/account-members/tokens`
+//! - `/v2/accounts[/{id}]`, `/v2/accounts/{id}/account-memberships[/{id}]`,
+//!   `/v2/accounts/{id}/account-memberships/unassigned-account-members`
+//! - `/v2/integrations[/{id}]`, `/v2/integrations/logs`, `/v2/integrations/{id}/logs`,
+//!   `/v2/integrations/{id}/jobs`, `/v2/integrations/{id}/jobs/{job}/logs`
+//! - Beyond Identity: `POST /v1/manage/users`, `POST /v1/manage/recover-user`
+//!
+//! # Sandbox-only admin paths
+//! No auth, never affected by faults:
+//! - `GET /__sandbox/health` → `{"status":"ok"}`
+//! - `GET /__sandbox/faults`, `PUT /__sandbox/faults` (JSON [`Faults`]) → the faults now active
+//! - `GET /__sandbox/otp` → the last OTP codes issued, newest first (tests and demos only)
+//! - `GET /__sandbox/bi/users` → the Beyond Identity users created
+//!
+//! Webhook deliveries of `one-time-password-token-request.created` are at least once:
+//! a failed attempt (non-2xx, connection error, more than 10 s) is retried after
+//! 0.5 s, 1 s, 2 s, 4 s and 8 s (6 attempts in all), each attempt recorded as an
+//! integration log. `account-member.*`, `user-authentication-info.*`, `account.*` and
+//! `account-membership.*` created/deleted events are delivered the same way.
+//!
+//! `--seed N` creates N members (every tenth pending), a password profile "Email"
+//! (`username_format: email`, OTP on) and enables self sign-up; every seeded member's
+//! password is [`DEMO_PASSWORD`]. Fidelity choices are listed in `src/sandbox/FIDELITY.md`.
 
-use color_eyre::eyre::{Result, eyre};
+mod accounts;
+mod admin;
+mod auth;
+mod bi;
+mod body;
+mod delivery;
+mod error;
+mod faults;
+mod integrations;
+mod list;
+mod members;
+mod profiles;
+mod seed;
+mod settings;
+mod state;
+mod users;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{get, post};
+use color_eyre::eyre::{Result, WrapErr};
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use crate::cli::SandboxArgs;
+use crate::secret::Secret;
 
-/// Runs the sandbox alone until Ctrl-C (`onboard sandbox`).
-pub async fn run(_args: SandboxArgs) -> Result<()> {
-    Err(eyre!("the sandbox is not built yet"))
+pub use seed::DEMO_PASSWORD;
+
+/// How the sandbox is started.
+#[derive(Clone, Debug)]
+pub struct SandboxConfig {
+    pub bind: SocketAddr,
+    pub client_id: String,
+    pub client_secret: String,
+    pub bi_token: String,
+    pub token_ttl: Duration,
+    pub faults: Faults,
+    /// Start with this many demo members (ignored when `state_file` exists).
+    pub seed: Option<usize>,
+    /// Load state from this JSON file at start (when present), save it on shutdown.
+    pub state_file: Option<PathBuf>,
+}
+
+impl SandboxConfig {
+    /// `127.0.0.1:0`, default credentials, no faults, empty store.
+    pub fn local() -> Self {
+        SandboxConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            client_id: "sandbox-client-id".to_owned(),
+            client_secret: "sandbox-client-secret".to_owned(),
+            bi_token: "sandbox-bi-token".to_owned(),
+            token_ttl: Duration::from_secs(3600),
+            faults: Faults::default(),
+            seed: None,
+            state_file: None,
+        }
+    }
+}
+
+impl From<SandboxArgs> for SandboxConfig {
+    fn from(a: SandboxArgs) -> Self {
+        SandboxConfig {
+            bind: a.bind,
+            client_id: a.client_id,
+            client_secret: a.client_secret,
+            bi_token: a.bi_token,
+            token_ttl: Duration::from_secs(a.token_ttl),
+            faults: Faults {
+                latency_ms: a.latency.map(|d| d.as_millis() as u64).unwrap_or(0),
+                fail_rate: a.fail_rate,
+                rate_limit: a.limit_rps,
+                drop_rate: a.drop_rate,
+                fail_next: Vec::new(),
+            },
+            seed: a.seed,
+            state_file: a.state,
+        }
+    }
+}
+
+/// Fault injection on `/v2` and `/v1` (never on `/oauth` or `/__sandbox`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Faults {
+    /// Added to every request.
+    pub latency_ms: u64,
+    /// Fraction of requests answered `503` with an error body.
+    pub fail_rate: f64,
+    /// Requests per second above which the answer is `429`.
+    pub rate_limit: Option<u32>,
+    /// Fraction of requests whose connection is closed without an answer.
+    pub drop_rate: f64,
+    /// Deterministic failures, consumed in order of the list.
+    pub fail_next: Vec<FailRule>,
+}
+
+/// The next `count` requests matching `method` (any when `None`) and `path_contains`
+/// get `status` with an error body.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FailRule {
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(default)]
+    pub path_contains: String,
+    pub status: u16,
+    #[serde(default = "one")]
+    pub count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// Shared server state.
+pub(crate) struct App {
+    pub base_url: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub bi_token: Secret,
+    pub token_ttl: Duration,
+    pub faults: Mutex<faults::FaultState>,
+    pub store: Mutex<state::Store>,
+    pub tokens: Mutex<std::collections::HashMap<String, auth::Token>>,
+    pub http: reqwest::Client,
+    pub cancel: CancellationToken,
+}
+
+impl App {
+    /// Locks the store; a poisoned lock (a panic elsewhere) is recovered, not propagated.
+    pub fn store(&self) -> MutexGuard<'_, state::Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    pub fn faults(&self) -> MutexGuard<'_, faults::FaultState> {
+        self.faults.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    pub fn tokens(&self) -> MutexGuard<'_, std::collections::HashMap<String, auth::Token>> {
+        self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+pub(crate) type Shared = Arc<App>;
+
+/// A running sandbox.
+pub struct SandboxHandle {
+    app: Shared,
+    state_file: Option<PathBuf>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl SandboxHandle {
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn base_url(&self) -> String {
+        self.app.base_url.clone()
+    }
+    pub fn client_id(&self) -> &str {
+        &self.app.client_id
+    }
+    pub fn client_secret(&self) -> &str {
+        self.app.client_secret.expose()
+    }
+    pub fn bi_token(&self) -> &str {
+        self.app.bi_token.expose()
+    }
+    /// Replaces the active faults.
+    pub fn set_faults(&self, f: Faults) {
+        self.app.faults().set(f);
+    }
+    /// Stops serving, cancels pending webhook retries and saves the state (with a state file).
+    pub async fn shutdown(self) {
+        self.app.cancel.cancel();
+        let _ = self.server.await;
+        if let Some(path) = &self.state_file
+            && let Err(e) = save_state(&self.app, path)
+        {
+            tracing::warn!("sandbox: could not save state to {}: {e:#}", path.display());
+        }
+    }
+}
+
+fn save_state(app: &App, path: &std::path::Path) -> Result<()> {
+    let json = {
+        let store = app.store();
+        serde_json::to_vec_pretty(&store.data)?
+    };
+    let tmp = path.with_extension("tmp");
+    // The state holds demo passwords: keep it private to the user.
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut file = opts.open(&tmp).wrap_err_with(|| format!("writing {}", tmp.display()))?;
+    std::io::Write::write_all(&mut file, &json)
+        .wrap_err_with(|| format!("writing {}", tmp.display()))?;
+    drop(file);
+    std::fs::rename(&tmp, path).wrap_err_with(|| format!("renaming to {}", path.display()))?;
+    Ok(())
+}
+
+fn load_state(path: &std::path::Path) -> Result<Option<state::Data>> {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let data = serde_json::from_slice(&bytes)
+                .wrap_err_with(|| format!("{} is not a sandbox state file", path.display()))?;
+            Ok(Some(data))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).wrap_err_with(|| format!("reading {}", path.display())),
+    }
+}
+
+/// Binds, starts serving in a tokio task and returns at once.
+pub async fn spawn(cfg: SandboxConfig) -> Result<SandboxHandle> {
+    let loaded = match &cfg.state_file {
+        Some(p) => load_state(p)?,
+        None => None,
+    };
+    let data = match loaded {
+        Some(d) => d,
+        None => {
+            let mut d = state::Data::fresh();
+            if let Some(n) = cfg.seed {
+                seed::seed(&mut d, n);
+            }
+            d
+        }
+    };
+    let listener =
+        TcpListener::bind(cfg.bind).await.wrap_err_with(|| format!("binding {}", cfg.bind))?;
+    let addr = listener.local_addr()?;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .no_proxy()
+        .build()
+        .wrap_err("building the webhook delivery client")?;
+    let app = Arc::new(App {
+        base_url: format!("http://{addr}"),
+        client_id: cfg.client_id,
+        client_secret: Secret::new(cfg.client_secret),
+        bi_token: Secret::new(cfg.bi_token),
+        token_ttl: cfg.token_ttl,
+        faults: Mutex::new(faults::FaultState::new(cfg.faults)),
+        store: Mutex::new(state::Store::new(data)),
+        tokens: Mutex::new(Default::default()),
+        http,
+        cancel: CancellationToken::new(),
+    });
+    let router = router(app.clone());
+    let cancel = app.cancel.clone();
+    let server = tokio::spawn(async move {
+        let serve = axum::serve(listener, router)
+            .with_graceful_shutdown(async move { cancel.cancelled().await });
+        if let Err(e) = serve.await {
+            tracing::warn!("sandbox server stopped: {e}");
+        }
+    });
+    tracing::info!("sandbox listening on {}", app.base_url);
+    Ok(SandboxHandle { app, state_file: cfg.state_file, server })
+}
+
+fn router(app: Shared) -> Router {
+    let v2 = Router::new()
+        .route(
+            "/v2/settings/account-authentication",
+            get(settings::get_settings).put(settings::put_settings),
+        )
+        .route("/v2/authentication-realms", get(settings::list_realms))
+        .route("/v2/authentication-realms/{realm}", get(settings::get_realm))
+        .route(
+            "/v2/authentication-realms/{realm}/password-profiles",
+            get(profiles::list).post(profiles::create),
+        )
+        .route(
+            "/v2/authentication-realms/{realm}/password-profiles/{id}",
+            get(profiles::get_one).put(profiles::update).delete(profiles::delete),
+        )
+        .route(
+            "/v2/authentication-realms/{realm}/password-profiles/{id}/one-time-password-token-request",
+            post(profiles::otp_request),
+        )
+        .route(
+            "/v2/authentication-realms/{realm}/user-authentication-info",
+            get(users::list).post(users::create),
+        )
+        .route(
+            "/v2/authentication-realms/{realm}/user-authentication-info/{id}",
+            get(users::get_one).put(users::update).delete(users::delete),
+        )
+        .route(
+            "/v2/authentication-realms/{realm}/user-authentication-info/{id}/user-authentication-password-profile-info",
+            get(users::list_creds).post(users::create_cred),
+        )
+        .route(
+            "/v2/authentication-realms/{realm}/user-authentication-info/{id}/user-authentication-password-profile-info/{cid}",
+            get(users::get_cred).put(users::update_cred).delete(users::delete_cred),
+        )
+        .route("/v2/account-members", get(members::list))
+        .route("/v2/account-members/tokens", post(members::tokens))
+        .route("/v2/account-members/{id}", get(members::get_one))
+        .route("/v2/account-members/{id}/account-memberships", get(members::memberships))
+        .route("/v2/accounts", get(accounts::list).post(accounts::create))
+        .route(
+            "/v2/accounts/{id}",
+            get(accounts::get_one).put(accounts::update).delete(accounts::delete),
+        )
+        .route(
+            "/v2/accounts/{id}/account-memberships",
+            get(accounts::list_memberships).post(accounts::create_membership),
+        )
+        .route(
+            "/v2/accounts/{id}/account-memberships/unassigned-account-members",
+            get(accounts::unassigned),
+        )
+        .route(
+            "/v2/accounts/{id}/account-memberships/{mid}",
+            get(accounts::get_membership).delete(accounts::delete_membership),
+        )
+        .route("/v2/integrations", get(integrations::list).post(integrations::create))
+        .route("/v2/integrations/logs", get(integrations::all_logs))
+        .route(
+            "/v2/integrations/{id}",
+            get(integrations::get_one).put(integrations::update).delete(integrations::delete),
+        )
+        .route("/v2/integrations/{id}/logs", get(integrations::logs))
+        .route("/v2/integrations/{id}/jobs", get(integrations::jobs))
+        .route("/v2/integrations/{id}/jobs/{job}/logs", get(integrations::job_logs))
+        .route("/v1/manage/users", post(bi::create_user))
+        .route("/v1/manage/recover-user", post(bi::recover_user))
+        .route("/oauth/access_token", post(auth::access_token))
+        .route("/__sandbox/health", get(admin::health))
+        .route("/__sandbox/faults", get(admin::get_faults).put(admin::put_faults))
+        .route("/__sandbox/otp", get(admin::otps))
+        .route("/__sandbox/bi/users", get(admin::bi_users))
+        .fallback(admin::not_found)
+        .method_not_allowed_fallback(admin::method_not_allowed);
+    v2.layer(axum::middleware::from_fn_with_state(app.clone(), faults::middleware)).with_state(app)
+}
+
+/// `onboard sandbox`: serve until Ctrl-C, then save the state when `--state` is set.
+pub async fn run(args: SandboxArgs) -> Result<()> {
+    let seed = args.seed;
+    let state = args.state.clone();
+    let handle = spawn(SandboxConfig::from(args)).await?;
+    let base = handle.base_url();
+    println!("onboard sandbox listening on {base}");
+    println!("  client id:     {}", handle.client_id());
+    println!("  client secret: {}", handle.client_secret());
+    println!("  BI API token:  {}", handle.bi_token());
+    if let Some(n) = seed {
+        println!("  seeded {n} demo members; demo password: {DEMO_PASSWORD}");
+    }
+    if let Some(p) = &state {
+        println!("  state file:    {}", p.display());
+    }
+    println!();
+    println!("Try:");
+    println!(
+        "  curl -s -X POST {base}/oauth/access_token -d grant_type=client_credentials \
+         -d client_id={} -d client_secret={}",
+        handle.client_id(),
+        handle.client_secret()
+    );
+    println!("  curl -s {base}/v2/account-members -H \"Authorization: Bearer <access_token>\"");
+    println!(
+        "Admin: {base}/__sandbox/health, /__sandbox/otp, /__sandbox/faults, /__sandbox/bi/users"
+    );
+    println!("Press Ctrl-C to stop.");
+    tokio::signal::ctrl_c().await.wrap_err("waiting for Ctrl-C")?;
+    handle.shutdown().await;
+    if let Some(p) = &state {
+        println!("state saved to {}", p.display());
+    }
+    Ok(())
 }

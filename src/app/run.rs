@@ -1,0 +1,271 @@
+//! The main loop: one inbox, drain it, draw once when something changed.
+//! Idle means no wake-ups: the tick timer only runs while `App::needs_tick`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use color_eyre::eyre::Result;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+
+use super::exec::{Executor, osc52_copy};
+use super::msg::{ConnInfo, Effect, Msg};
+use super::{App, view};
+use crate::api::{BiClient, Client, ClientConfig, Observer};
+use crate::audit::{AuditEntry, AuditLog, AuditObserver};
+use crate::config::Config;
+use crate::panels::otp::OtpContext;
+use crate::sandbox::{self, SandboxConfig, SandboxHandle};
+use crate::tui::{self, Tui};
+use crate::webhook::{self, EVENTS_FILE, ListenerConfig, ListenerHandle};
+use crate::widgets::Theme;
+
+const TICK: Duration = Duration::from_millis(250);
+
+/// What the background start-up produces: a client and, in sandbox mode, the sandbox.
+pub struct Backend {
+    pub client: Client,
+    /// Beyond Identity, when configured (always in sandbox mode).
+    pub bi: Option<BiClient>,
+    pub info: ConnInfo,
+    pub sandbox: Option<SandboxHandle>,
+    pub audit: AuditLog,
+    /// The latest audit entries from earlier sessions.
+    pub audit_tail: Vec<AuditEntry>,
+}
+
+/// Messages the loop handles itself before `App::update`.
+enum LoopMsg {
+    App(Msg),
+    Backend(Box<Result<Backend, String>>),
+    Listener(Arc<ListenerHandle>),
+}
+
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split('/').next().unwrap_or(rest).to_owned()
+}
+
+/// Builds the client (starting the embedded sandbox when there are no credentials).
+pub async fn connect(cfg: &Config, tx: UnboundedSender<Msg>) -> Result<Backend, String> {
+    let audit_tx = tx.clone();
+    let observer: Observer = Arc::new(move |ev| {
+        let _ = tx.send(Msg::Client(ev));
+    });
+    let audit_observer: AuditObserver = Arc::new(move |e| {
+        let _ = audit_tx.send(Msg::Audited(e));
+    });
+    let (client_cfg, sandbox, profile) = match &cfg.store {
+        Some(store) => {
+            let mut c = ClientConfig::new(
+                store.base_url.clone(),
+                store.client_id.clone(),
+                Some(store.client_secret.clone()),
+            );
+            c.rate_limit = cfg.rate_limit;
+            (c, None, cfg.profile.clone())
+        }
+        None => {
+            let sb = sandbox::spawn(SandboxConfig::local())
+                .await
+                .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
+            let c = ClientConfig::new(
+                sb.base_url(),
+                sb.client_id().to_owned(),
+                Some(sb.client_secret().to_owned().into()),
+            );
+            (c, Some(sb), "sandbox".to_owned())
+        }
+    };
+    let mut client_cfg = client_cfg;
+    client_cfg.rate_limit = if sandbox.is_some() { 0.0 } else { cfg.rate_limit };
+    client_cfg.read_only = cfg.read_only;
+    client_cfg.observer = Some(observer);
+    let base_url = client_cfg.base_url.clone();
+    let audit_path = AuditLog::default_path(&cfg.data_dir);
+    let audit = AuditLog::new(
+        audit_path.clone(),
+        base_url.clone(),
+        client_cfg.client_id.clone(),
+        Some(audit_observer),
+    );
+    let audit_tail = tokio::task::spawn_blocking(move || crate::audit::load_tail(&audit_path, 500))
+        .await
+        .unwrap_or_default();
+    let bi = match (&sandbox, &cfg.bi) {
+        (Some(sb), _) => Some((sb.base_url(), crate::secret::Secret::new(sb.bi_token()))),
+        (None, Some(b)) => Some((b.base_url.clone(), b.api_token.clone())),
+        (None, None) => None,
+    };
+    let bi = match bi {
+        Some((url, token)) => {
+            Some(BiClient::new(url, token, client_cfg.observer.clone()).map_err(|e| e.summary())?)
+        }
+        None => None,
+    };
+    let client = Client::new(client_cfg).map_err(|e| e.summary())?;
+    let info = ConnInfo {
+        sandbox: sandbox.is_some(),
+        host: host_of(&base_url),
+        base_url,
+        profile,
+        listener_url: None,
+        bi: bi.is_some(),
+    };
+    Ok(Backend { client, bi, info, sandbox, audit, audit_tail })
+}
+
+/// Runs the console until the user quits.
+pub async fn run(cfg: Config) -> Result<()> {
+    let mut tui = Tui::enter(cfg.mouse)?;
+    let (tx, mut rx) = unbounded_channel::<Msg>();
+    let (ltx, mut lrx) = unbounded_channel::<LoopMsg>();
+    tui::spawn_reader(tx.clone(), Msg::Input);
+
+    let mut app = App::new(Utc::now(), Theme::from_env(), cfg.read_only, cfg.is_sandbox());
+    let size = tui.terminal.size()?;
+    app.size = (size.width, size.height);
+    // The first frame never waits for the sandbox or the network.
+    tui.terminal.draw(|f| view::draw(&app, f))?;
+
+    let ltx_listener = ltx.clone();
+    {
+        let cfg = cfg.clone();
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let backend = connect(&cfg, tx).await;
+            let _ = ltx.send(LoopMsg::Backend(Box::new(backend)));
+        });
+    }
+
+    spawn_listener(&cfg, tx.clone(), ltx_listener);
+
+    let mut exec = Executor::new(tx.clone());
+    let mut sandbox: Option<SandboxHandle> = None;
+    let mut listener: Option<Arc<ListenerHandle>> = None;
+    let mut next_tick = tokio::time::Instant::now() + TICK;
+    'outer: loop {
+        let first = tokio::select! {
+            Some(m) = rx.recv() => LoopMsg::App(m),
+            Some(m) = lrx.recv() => m,
+            _ = tokio::time::sleep_until(next_tick), if app.needs_tick() => {
+                next_tick = tokio::time::Instant::now() + TICK;
+                LoopMsg::App(Msg::Tick(Utc::now()))
+            }
+        };
+        if !app.needs_tick() {
+            next_tick = tokio::time::Instant::now() + TICK;
+        }
+        if let LoopMsg::Listener(h) = &first {
+            listener = Some(h.clone());
+            exec.set_otp_context(OtpContext {
+                listener: Some(h.clone()),
+                config_path: cfg.config_path.clone(),
+                profile: cfg.profile.clone(),
+            });
+            continue;
+        }
+        let mut dirty = handle(&cfg.data_dir, &mut app, &mut exec, &mut sandbox, first);
+        while let Ok(m) = rx.try_recv() {
+            dirty |= handle(&cfg.data_dir, &mut app, &mut exec, &mut sandbox, LoopMsg::App(m));
+        }
+        for effect in app.take_effects() {
+            match effect {
+                Effect::Call(op, call) => exec.spawn_call(op, call),
+                Effect::Cancel(op) => exec.cancel(op),
+                Effect::Copy(text) => {
+                    if let Err(e) = osc52_copy(&text) {
+                        tracing::warn!("clipboard: {e}");
+                    }
+                }
+                Effect::Quit => break 'outer,
+            }
+        }
+        if app.quit {
+            break;
+        }
+        if dirty {
+            tui.terminal.draw(|f| view::draw(&app, f))?;
+        }
+    }
+    exec.abort_all();
+    drop(exec);
+    drop(tui);
+    if let Some(l) = listener.and_then(|l| Arc::try_unwrap(l).ok()) {
+        l.shutdown().await;
+    }
+    if let Some(sb) = sandbox {
+        sb.shutdown().await;
+    }
+    Ok(())
+}
+
+/// Loads the persisted OTP events, then starts the webhook listener and
+/// forwards its events to the inbox. In sandbox mode a busy default port falls
+/// back to a free one (the sandbox delivers wherever the integration points).
+fn spawn_listener(cfg: &Config, tx: UnboundedSender<Msg>, ltx: UnboundedSender<LoopMsg>) {
+    let events_file = cfg.data_dir.join(EVENTS_FILE);
+    // Without a configured secret, a random one: nothing is accepted until the
+    // integration is set up from the OTP panel (which stores its secret).
+    let secret =
+        Some(cfg.webhook_secret.clone().unwrap_or_else(crate::panels::otp::jobs::new_secret));
+    let bind = cfg.listen;
+    let sandbox = cfg.is_sandbox();
+    let public_url = cfg.public_url.clone();
+    tokio::spawn(async move {
+        let path = events_file.clone();
+        let loaded = tokio::task::spawn_blocking(move || webhook::load_events(&path)).await;
+        if let Ok((events, warnings)) = loaded {
+            let _ = tx.send(Msg::EventsLoaded(events, warnings));
+        }
+        let mut started =
+            webhook::start(ListenerConfig::new(bind, secret.clone(), events_file.clone())).await;
+        if started.is_err() && sandbox {
+            let any = std::net::SocketAddr::new(bind.ip(), 0);
+            started = webhook::start(ListenerConfig::new(any, secret, events_file)).await;
+        }
+        match started {
+            Ok((handle, mut events)) => {
+                let url = public_url.unwrap_or_else(|| handle.url());
+                let _ = tx.send(Msg::ListenerStarted(Ok(url)));
+                let _ = ltx.send(LoopMsg::Listener(Arc::new(handle)));
+                while let Some(ev) = events.recv().await {
+                    if tx.send(Msg::Listener(Box::new(ev))).is_err() {
+                        break;
+                    }
+                }
+            }
+            Err(e) => {
+                let _ = tx.send(Msg::ListenerStarted(Err(e.to_string())));
+            }
+        }
+    });
+}
+
+fn handle(
+    data_dir: &std::path::Path,
+    app: &mut App,
+    exec: &mut Executor,
+    sandbox: &mut Option<SandboxHandle>,
+    msg: LoopMsg,
+) -> bool {
+    match msg {
+        LoopMsg::Backend(b) => match *b {
+            Ok(b) => {
+                exec.attach(b.client, Some(b.audit));
+                exec.attach_bi(b.bi, crate::bi_map::default_path(data_dir));
+                *sandbox = b.sandbox;
+                app.update(Msg::AuditLoaded(b.audit_tail));
+                app.update(Msg::Connected(b.info))
+            }
+            Err(e) => app.update(Msg::ConnectFailed(e)),
+        },
+        LoopMsg::Listener(_) => false,
+        LoopMsg::App(msg) => {
+            if let Msg::Done(op, _) = &msg {
+                exec.finished(*op);
+            }
+            app.update(msg)
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The local mapping of Commerce account members to Beyond Identity users.
+//! The legacy Beyond Identity API has no lookup by external id, so the console
+//! remembers what it created: `bi_users.json` in the data dir.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// One Beyond Identity user created for a Commerce member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BiLink {
+    /// Beyond Identity's own id, used for later calls to Beyond Identity.
+    pub internal_id: String,
+    /// The id in our directory: the Commerce account member id.
+    pub external_id: String,
+    pub email: String,
+    pub user_name: String,
+    pub date_created: Option<String>,
+}
+
+pub fn default_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("bi_users.json")
+}
+
+/// Reads the mapping; a missing or unreadable file is an empty mapping.
+pub fn load(path: &Path) -> BTreeMap<String, BiLink> {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+/// Adds or replaces the link of `link.external_id` (read, modify, write to a
+/// temp file, rename: a crash never leaves half a file).
+pub fn record(path: &Path, link: BiLink) -> std::io::Result<()> {
+    let mut all = load(path);
+    all.insert(link.external_id.clone(), link);
+    let text = serde_json::to_string_pretty(&all).map_err(std::io::Error::other)?;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_and_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bi_users.json");
+        assert!(load(&path).is_empty());
+        let link = BiLink {
+            internal_id: "bi-1".into(),
+            external_id: "m-1".into(),
+            email: "a@b.co".into(),
+            user_name: "a@b.co".into(),
+            date_created: None,
+        };
+        record(&path, link.clone()).unwrap();
+        record(&path, BiLink { external_id: "m-2".into(), ..link.clone() }).unwrap();
+        let all = load(&path);
+        assert_eq!(all.len(), 2);
+        assert_eq!(all["m-1"], link);
+    }
+}

@@ -1,0 +1,100 @@
+//! `onboard check`: the readiness check without a UI. Exit code 0 only when
+//! every item is ready; `--json` for scripts.
+
+use color_eyre::eyre::Result;
+use serde_json::json;
+
+use crate::api::{ApiError, Client, SelfManagement, UsernameFormat};
+use crate::cli::CheckArgs;
+use crate::config::Config;
+use crate::readiness::{Facts, IntegrationFact, OTP_EVENT, ProfileFact, Readiness};
+
+/// The URL this console's listener is expected at.
+pub fn listener_url(cfg: &Config) -> String {
+    match &cfg.public_url {
+        Some(u) => u.clone(),
+        None => format!("http://{}/webhooks/otp", cfg.listen),
+    }
+}
+
+/// Reads settings, profiles and integrations and computes the facts.
+pub async fn gather(client: &Client, listener_url: Option<String>) -> Result<Facts, ApiError> {
+    let settings = client.get_account_auth_settings().await?;
+    let realm = client.realm_id().await?;
+    let profiles = client.list_password_profiles(&realm).await?;
+    let integrations = client.list_integrations().await?;
+    Ok(Facts {
+        enable_self_signup: settings.enable_self_signup,
+        auto_create: settings.auto_create_account_for_account_members,
+        self_management_update_only: settings.account_member_self_management
+            == SelfManagement::UpdateOnly,
+        profiles: profiles
+            .iter()
+            .map(|p| ProfileFact {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                email_format: p.username_format == UsernameFormat::Email,
+                otp: p.enable_one_time_password_token,
+            })
+            .collect(),
+        integrations: integrations
+            .iter()
+            .map(|i| IntegrationFact {
+                id: i.id.clone(),
+                enabled: i.enabled,
+                webhook: i.integration_type == "webhook",
+                observes_otp: i.observes.iter().any(|o| o == OTP_EVENT),
+                url: i.configuration.url.clone(),
+            })
+            .collect(),
+        listener_url,
+    })
+}
+
+/// Human-readable report.
+pub fn render_text(r: &Readiness, target: &str) -> String {
+    let mut out = format!("Readiness of {target}\n");
+    for item in &r.items {
+        out.push_str(&format!("{} {}\n", if item.ready { "✓" } else { "✗" }, item.title));
+        for m in &item.missing {
+            out.push_str(&format!("    {m}\n"));
+        }
+    }
+    out.push_str(if r.all_ready() { "ready\n" } else { "not ready\n" });
+    out
+}
+
+/// Runs the check; returns the process exit code.
+pub async fn run(cfg: Config, args: CheckArgs) -> Result<i32> {
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let backend =
+        crate::app::run::connect(&cfg, tx).await.map_err(|e| color_eyre::eyre::eyre!(e))?;
+    let target = if backend.info.sandbox {
+        "the embedded sandbox (no credentials configured)".to_owned()
+    } else {
+        backend.info.base_url.clone()
+    };
+    let facts = gather(&backend.client, Some(listener_url(&cfg))).await;
+    if let Some(sb) = backend.sandbox {
+        sb.shutdown().await;
+    }
+    match facts {
+        Ok(facts) => {
+            let r = facts.readiness();
+            if args.json {
+                println!("{}", json!({"target": target, "ready": r.all_ready(), "items": r.items}));
+            } else {
+                print!("{}", render_text(&r, &target));
+            }
+            Ok(if r.all_ready() { 0 } else { 1 })
+        }
+        Err(e) => {
+            if args.json {
+                println!("{}", json!({"target": target, "ready": false, "error": e.summary()}));
+            } else {
+                eprintln!("cannot check {target}: {}", e.summary());
+            }
+            Ok(2)
+        }
+    }
+}

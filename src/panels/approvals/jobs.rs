@@ -1,0 +1,326 @@
+//! The async side of the Approvals panel: the pending scan and the approval
+//! runs. They use the API client only and report through `Progress`
+//! messages; they never touch UI state.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use futures::StreamExt;
+use serde_json::json;
+
+use crate::api::{
+    Account, AccountInput, AccountMember, ApiError, Client, ListParams, Membership,
+    MembershipOutcome, PasswordProfileInfo, UserAuthInfo,
+};
+use crate::app::Progress;
+use crate::audit::{AuditLog, result_text};
+
+/// Members listed per page during a scan (the API maximum).
+pub const PAGE: u32 = 100;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApCall {
+    /// Find members without a membership. `seen` holds the ids whose status is
+    /// already known (cache): they are not checked again, and listing stops at
+    /// the first page made only of them (the list is newest first).
+    Scan {
+        seen: Arc<HashSet<String>>,
+        concurrency: usize,
+    },
+    Approve {
+        items: Vec<ApproveItem>,
+        concurrency: usize,
+    },
+    Reject {
+        member_id: String,
+        name: String,
+    },
+    Details {
+        member_id: String,
+    },
+    LoadAccounts,
+}
+
+/// Where a member goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    NewAccount { name: String, legal_name: String },
+    Existing { account_id: String, account_name: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApproveItem {
+    pub member_id: String,
+    pub target: Target,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowOutcome {
+    Approved {
+        account_id: String,
+        account_name: String,
+    },
+    AlreadyMember {
+        account_id: String,
+    },
+    /// `account_id` is set when the account was created before the failure,
+    /// so a retry reuses it instead of creating a second one.
+    Failed {
+        reason: String,
+        account_id: Option<(String, String)>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum ApProgress {
+    /// Total number of members in the store (from the first page).
+    Total(u64),
+    /// A batch of checked members.
+    Checked {
+        pending: Vec<AccountMember>,
+        with_membership: Vec<String>,
+        failed: usize,
+    },
+    Row {
+        member_id: String,
+        outcome: RowOutcome,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum ApReply {
+    Scanned { listed: usize, checked: usize },
+    Approved,
+    Rejected { member_id: String },
+    Details(Box<MemberDetails>),
+    Accounts(Vec<Account>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberDetails {
+    pub member_id: String,
+    pub info: Option<UserAuthInfo>,
+    pub credentials: Vec<PasswordProfileInfo>,
+    pub memberships: Vec<Membership>,
+    pub errors: Vec<String>,
+    /// The Beyond Identity user created for this member, when known locally.
+    pub bi: Option<crate::bi_map::BiLink>,
+}
+
+/// Sends progress of one operation.
+pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
+
+pub async fn perform(
+    client: &Client,
+    call: ApCall,
+    progress: ProgressFn,
+    audit: Option<&AuditLog>,
+) -> Result<ApReply, ApiError> {
+    match call {
+        ApCall::Scan { seen, concurrency } => scan(client, &seen, concurrency, progress).await,
+        ApCall::Approve { items, concurrency } => {
+            approve(client, items, concurrency, progress, audit).await
+        }
+        ApCall::Reject { member_id, name } => {
+            let realm = client.realm_id().await?;
+            let r = client.delete_user_auth_info(&realm, &member_id).await;
+            if let Some(a) = audit {
+                a.record(
+                    "member.reject",
+                    json!({"member_id": member_id, "name": name, "realm_id": realm}),
+                    result_text(&r),
+                );
+            }
+            r.map(|_| ApReply::Rejected { member_id })
+        }
+        ApCall::Details { member_id } => details(client, member_id).await,
+        ApCall::LoadAccounts => client
+            .list_all_accounts(&ListParams { sort: Some("name".into()), ..Default::default() })
+            .await
+            .map(ApReply::Accounts),
+    }
+}
+
+async fn scan(
+    client: &Client,
+    seen: &HashSet<String>,
+    concurrency: usize,
+    progress: ProgressFn,
+) -> Result<ApReply, ApiError> {
+    let mut offset = 0u32;
+    let mut listed = 0usize;
+    let mut checked = 0usize;
+    let mut told_total = false;
+    loop {
+        let page = client
+            .list_account_members(&ListParams {
+                limit: Some(PAGE),
+                offset: Some(offset),
+                sort: Some("-created_at".into()),
+                filter: None,
+            })
+            .await?;
+        if !told_total && let Some(t) = page.total_results {
+            progress(Progress::Approvals(ApProgress::Total(t)));
+            told_total = true;
+        }
+        let n = page.data.len();
+        listed += n;
+        let fresh: Vec<AccountMember> =
+            page.data.into_iter().filter(|m| !seen.contains(&m.id)).collect();
+        let all_known = n > 0 && fresh.is_empty();
+        let mut results = futures::stream::iter(fresh)
+            .map(|m| async move {
+                let r = client
+                    .member_memberships(&m.id, &ListParams { limit: Some(1), ..Default::default() })
+                    .await;
+                (m, r)
+            })
+            .buffer_unordered(concurrency.max(1));
+        let (mut pending, mut with, mut failed) = (Vec::new(), Vec::new(), 0);
+        while let Some((m, r)) = results.next().await {
+            checked += 1;
+            match r {
+                Ok(p)
+                    if p.total_results.unwrap_or(p.data.len() as u64) == 0 && p.data.is_empty() =>
+                {
+                    pending.push(m)
+                }
+                Ok(_) => with.push(m.id),
+                Err(e) => {
+                    tracing::warn!("membership check of {}: {}", m.id, e.summary());
+                    failed += 1;
+                }
+            }
+            if pending.len() + with.len() + failed >= 25 {
+                progress(Progress::Approvals(ApProgress::Checked {
+                    pending: std::mem::take(&mut pending),
+                    with_membership: std::mem::take(&mut with),
+                    failed: std::mem::take(&mut failed),
+                }));
+            }
+        }
+        if !(pending.is_empty() && with.is_empty() && failed == 0) {
+            progress(Progress::Approvals(ApProgress::Checked {
+                pending,
+                with_membership: with,
+                failed,
+            }));
+        }
+        offset += n as u32;
+        let more =
+            n > 0 && (page.has_next || page.total_results.is_some_and(|t| (offset as u64) < t));
+        if !more || all_known {
+            break;
+        }
+    }
+    Ok(ApReply::Scanned { listed, checked })
+}
+
+async fn approve(
+    client: &Client,
+    items: Vec<ApproveItem>,
+    concurrency: usize,
+    progress: ProgressFn,
+    audit: Option<&AuditLog>,
+) -> Result<ApReply, ApiError> {
+    let mut runs = futures::stream::iter(items)
+        .map(|item| async move {
+            let outcome = approve_one(client, &item, audit).await;
+            (item.member_id, outcome)
+        })
+        .buffer_unordered(concurrency.max(1));
+    while let Some((member_id, outcome)) = runs.next().await {
+        progress(Progress::Approvals(ApProgress::Row { member_id, outcome }));
+    }
+    Ok(ApReply::Approved)
+}
+
+/// Creates the account when needed, then the membership. A 409 on the
+/// membership means the member is already in that account: approved.
+pub async fn approve_one(
+    client: &Client,
+    item: &ApproveItem,
+    audit: Option<&AuditLog>,
+) -> RowOutcome {
+    let (account_id, account_name) = match &item.target {
+        Target::Existing { account_id, account_name } => (account_id.clone(), account_name.clone()),
+        Target::NewAccount { name, legal_name } => {
+            let r = client
+                .create_account(&AccountInput {
+                    name: name.clone(),
+                    legal_name: Some(legal_name.clone()),
+                    ..Default::default()
+                })
+                .await;
+            if let Some(a) = audit {
+                a.record(
+                    "account.create",
+                    json!({"account_id": r.as_ref().ok().map(|a| a.id.clone()), "name": name,
+                           "for_member_id": item.member_id}),
+                    result_text(&r),
+                );
+            }
+            match r {
+                Ok(acc) => (acc.id, acc.name),
+                Err(e) => return RowOutcome::Failed { reason: e.summary(), account_id: None },
+            }
+        }
+    };
+    let r = client.create_membership(&account_id, &item.member_id).await;
+    if let Some(a) = audit {
+        let result = match &r {
+            Ok(MembershipOutcome::AlreadyExists) => "already exists".to_owned(),
+            other => result_text(other),
+        };
+        a.record(
+            "membership.create",
+            json!({"account_id": account_id, "member_id": item.member_id}),
+            result,
+        );
+    }
+    match r {
+        Ok(MembershipOutcome::Created(_)) => RowOutcome::Approved { account_id, account_name },
+        Ok(MembershipOutcome::AlreadyExists) => RowOutcome::AlreadyMember { account_id },
+        Err(e) => {
+            RowOutcome::Failed { reason: e.summary(), account_id: Some((account_id, account_name)) }
+        }
+    }
+}
+
+async fn details(client: &Client, member_id: String) -> Result<ApReply, ApiError> {
+    let realm = client.realm_id().await?;
+    let mut errors = Vec::new();
+    let info = match client.get_user_auth_info(&realm, &member_id).await {
+        Ok(i) => Some(i),
+        Err(e) => {
+            errors.push(format!("user-authentication-info: {}", e.summary()));
+            None
+        }
+    };
+    let credentials = match client.list_password_profile_infos(&realm, &member_id).await {
+        Ok(c) => c,
+        Err(e) => {
+            errors.push(format!("password profile infos: {}", e.summary()));
+            Vec::new()
+        }
+    };
+    let memberships = match client
+        .member_memberships(&member_id, &ListParams { limit: Some(100), ..Default::default() })
+        .await
+    {
+        Ok(p) => p.data,
+        Err(e) => {
+            errors.push(format!("memberships: {}", e.summary()));
+            Vec::new()
+        }
+    };
+    Ok(ApReply::Details(Box::new(MemberDetails {
+        member_id,
+        info,
+        credentials,
+        memberships,
+        errors,
+        bi: None,
+    })))
+}

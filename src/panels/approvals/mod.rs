@@ -1,0 +1,810 @@
+//! Approvals: members who signed up but belong to no account (EPCC has no
+//! "pending" status: a member is pending when it has no membership).
+//!
+//! The pending scan lists members newest first and checks each one's
+//! memberships in the background, with bounded concurrency, within the
+//! client's rate limit. **Cache:** the ids whose status is known (with a
+//! membership, or pending) live in this panel's state for the session
+//! (`seen`); a refresh (`r`) checks only members not seen before and stops
+//! listing at the first page made only of seen members. The console updates
+//! the cache itself when it approves or rejects; `R` (full rescan) clears it,
+//! for changes made elsewhere (a membership deleted in Commerce Manager).
+
+pub mod jobs;
+mod view;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+
+use crate::api::{Account, AccountMember, ApiError};
+use crate::app::{Call, ConfirmAction, OpId, PanelId, Progress, Reply, Shared};
+use crate::widgets::{Confirm, TextField};
+
+pub use jobs::{ApCall, ApProgress, ApReply, ApproveItem, MemberDetails, RowOutcome, Target};
+
+use super::{Keys, Panel, row_delta, step};
+
+/// Concurrency of the membership checks of a scan.
+pub const SCAN_CONCURRENCY: usize = 16;
+/// Members approved at once in a bulk run.
+pub const APPROVE_CONCURRENCY: usize = 8;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowStatus {
+    Pending,
+    Working,
+    Approved { account_name: String },
+    AlreadyMember,
+    Failed { reason: String, account: Option<(String, String)> },
+    Cancelled,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub member: AccountMember,
+    pub status: RowStatus,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScanState {
+    pub op: Option<OpId>,
+    pub total: Option<u64>,
+    pub checked: usize,
+    pub failed: usize,
+    pub full: bool,
+}
+
+/// The new-account form of a single approval.
+#[derive(Debug, Clone)]
+pub struct NewAccountForm {
+    pub member_id: String,
+    pub name: TextField,
+    pub legal_name: TextField,
+    pub row: usize,
+}
+
+/// The searchable account picker.
+#[derive(Debug, Clone)]
+pub struct Picker {
+    /// Members that will join the chosen account.
+    pub members: Vec<String>,
+    pub filter: TextField,
+    pub selected: usize,
+}
+
+/// A running or finished approval run (one member or many).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkRun {
+    pub op: Option<OpId>,
+    pub items: Vec<ApproveItem>,
+    pub done: usize,
+    pub cancelled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum View {
+    List,
+    NewAccount(NewAccountForm),
+    Picker(Picker),
+    Details(Option<Box<MemberDetails>>),
+}
+
+#[derive(Debug)]
+pub struct Approvals {
+    pub rows: Vec<Row>,
+    /// Indices into `rows` that match the filter (recomputed on change, not per frame).
+    pub visible: Vec<usize>,
+    pub selected: usize,
+    pub marked: BTreeSet<String>,
+    pub filter: TextField,
+    pub filtering: bool,
+    /// Members whose status is known: the scan cache.
+    pub seen: HashSet<String>,
+    pub scan: Option<ScanState>,
+    pub last_scan: Option<ScanState>,
+    pub accounts: Option<Vec<Account>>,
+    pub accounts_op: Option<OpId>,
+    pub bulk: Option<BulkRun>,
+    pub view: View,
+    pub started: bool,
+    /// (without a membership, approved or already a member, failed): kept up
+    /// to date on every change so drawing never counts rows.
+    pub counts: (usize, usize, usize),
+}
+
+impl Default for Approvals {
+    fn default() -> Self {
+        Self {
+            rows: Vec::new(),
+            visible: Vec::new(),
+            selected: 0,
+            marked: BTreeSet::new(),
+            filter: TextField::new("Filter"),
+            filtering: false,
+            seen: HashSet::new(),
+            scan: None,
+            last_scan: None,
+            accounts: None,
+            accounts_op: None,
+            bulk: None,
+            view: View::List,
+            started: false,
+            counts: (0, 0, 0),
+        }
+    }
+}
+
+fn matches(m: &AccountMember, needle: &str) -> bool {
+    needle.is_empty()
+        || m.name.to_lowercase().contains(needle)
+        || m.email.to_lowercase().contains(needle)
+        || m.id.starts_with(needle)
+}
+
+impl Approvals {
+    pub fn refilter(&mut self) {
+        self.recount();
+        let needle = self.filter.value().trim().to_lowercase();
+        self.visible = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| matches(&r.member, &needle))
+            .map(|(i, _)| i)
+            .collect();
+        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.visible.get(self.selected).and_then(|i| self.rows.get(*i))
+    }
+
+    fn row_index(&self, member_id: &str) -> Option<usize> {
+        self.rows.iter().position(|r| r.member.id == member_id)
+    }
+
+    /// Members still without a membership (pending, failed or cancelled).
+    pub fn pending_count(&self) -> usize {
+        self.counts.0
+    }
+
+    fn recount(&mut self) {
+        let mut c = (0, 0, 0);
+        for r in &self.rows {
+            match r.status {
+                RowStatus::Approved { .. } | RowStatus::AlreadyMember => c.1 += 1,
+                RowStatus::Failed { .. } => {
+                    c.0 += 1;
+                    c.2 += 1
+                }
+                _ => c.0 += 1,
+            }
+        }
+        self.counts = c;
+    }
+
+    /// Starts a scan: incremental (only members not seen) or full.
+    pub fn start_scan(&mut self, full: bool, sh: &mut Shared) {
+        if self.scan.is_some() {
+            return;
+        }
+        // Approved members leave the queue: their membership exists.
+        self.rows
+            .retain(|r| !matches!(r.status, RowStatus::Approved { .. } | RowStatus::AlreadyMember));
+        if full {
+            self.seen.clear();
+            self.rows.retain(|r| r.status == RowStatus::Working);
+        }
+        self.refilter();
+        let call = Call::Approvals(ApCall::Scan {
+            seen: Arc::new(self.seen.clone()),
+            concurrency: SCAN_CONCURRENCY,
+        });
+        let label = if full { "scanning all members" } else { "checking new members" };
+        let op = sh.call(PanelId::Approvals, label, call);
+        self.scan = op.map(|op| ScanState { op: Some(op), full, ..Default::default() });
+    }
+
+    fn targets(&self) -> Vec<String> {
+        if self.marked.is_empty() {
+            self.selected_row().map(|r| vec![r.member.id.clone()]).unwrap_or_default()
+        } else {
+            self.marked.iter().cloned().collect()
+        }
+    }
+
+    fn member(&self, id: &str) -> Option<&AccountMember> {
+        self.row_index(id).map(|i| &self.rows[i].member)
+    }
+
+    fn start_run(&mut self, items: Vec<ApproveItem>, sh: &mut Shared) {
+        if items.is_empty() {
+            return;
+        }
+        for item in &items {
+            if let Some(i) = self.row_index(&item.member_id) {
+                self.rows[i].status = RowStatus::Working;
+            }
+        }
+        let n = items.len();
+        let label =
+            if n == 1 { "approving 1 member".to_owned() } else { format!("approving {n} members") };
+        let op = sh.call(
+            PanelId::Approvals,
+            label,
+            Call::Approvals(ApCall::Approve {
+                items: items.clone(),
+                concurrency: APPROVE_CONCURRENCY,
+            }),
+        );
+        if op.is_none() {
+            for item in &items {
+                if let Some(i) = self.row_index(&item.member_id) {
+                    self.rows[i].status = RowStatus::Pending;
+                }
+            }
+            return;
+        }
+        self.bulk = Some(BulkRun { op, items, done: 0, cancelled: false });
+        self.marked.clear();
+        self.view = View::List;
+    }
+
+    /// Each member into its own new account named after it.
+    fn confirm_new_accounts(&mut self, ids: Vec<String>, sh: &mut Shared) {
+        let items: Vec<ApproveItem> = ids
+            .iter()
+            .filter_map(|id| self.member(id))
+            .map(|m| ApproveItem {
+                member_id: m.id.clone(),
+                target: Target::NewAccount { name: m.name.clone(), legal_name: m.name.clone() },
+            })
+            .collect();
+        if items.is_empty() {
+            return;
+        }
+        let n = items.len();
+        sh.ask(
+            Confirm {
+                title: format!(
+                    "Approve {n} member{} into new accounts",
+                    if n == 1 { "" } else { "s" }
+                ),
+                calls: vec![
+                    format!("POST /v2/accounts  ×{n}"),
+                    format!("POST /v2/accounts/{{id}}/account-memberships  ×{n}"),
+                ],
+                changes: items
+                    .iter()
+                    .take(5)
+                    .map(|i| match &i.target {
+                        Target::NewAccount { name, .. } => {
+                            format!("new account {name:?} ← {}", i.member_id)
+                        }
+                        Target::Existing { account_name, .. } => {
+                            format!("{account_name} ← {}", i.member_id)
+                        }
+                    })
+                    .chain((n > 5).then(|| format!("… and {} more", n - 5)))
+                    .collect(),
+                warning: None,
+            },
+            ConfirmAction::Approvals(items),
+        );
+    }
+
+    fn confirm_existing(&mut self, account: &Account, members: Vec<String>, sh: &mut Shared) {
+        let items: Vec<ApproveItem> = members
+            .iter()
+            .map(|id| ApproveItem {
+                member_id: id.clone(),
+                target: Target::Existing {
+                    account_id: account.id.clone(),
+                    account_name: account.name.clone(),
+                },
+            })
+            .collect();
+        let n = items.len();
+        sh.ask(
+            Confirm {
+                title: format!(
+                    "Approve {n} member{} into {}",
+                    if n == 1 { "" } else { "s" },
+                    account.name
+                ),
+                calls: vec![format!("POST /v2/accounts/{}/account-memberships  ×{n}", account.id)],
+                changes: members
+                    .iter()
+                    .take(5)
+                    .map(|id| {
+                        let who = self
+                            .member(id)
+                            .map_or(id.clone(), |m| format!("{} <{}>", m.name, m.email));
+                        format!("{who} → {}", account.name)
+                    })
+                    .chain((n > 5).then(|| format!("… and {} more", n - 5)))
+                    .collect(),
+                warning: None,
+            },
+            ConfirmAction::Approvals(items),
+        );
+    }
+
+    /// Runs a confirmed approval (called by the app after `y`).
+    pub fn run_confirmed(&mut self, items: Vec<ApproveItem>, sh: &mut Shared) {
+        self.start_run(items, sh);
+    }
+
+    fn open_picker(&mut self, members: Vec<String>, sh: &mut Shared) {
+        if members.is_empty() {
+            return;
+        }
+        if self.accounts.is_none() && self.accounts_op.is_none() {
+            self.accounts_op = sh.call(
+                PanelId::Approvals,
+                "loading accounts",
+                Call::Approvals(ApCall::LoadAccounts),
+            );
+        }
+        self.view = View::Picker(Picker { members, filter: TextField::new("Search"), selected: 0 });
+    }
+
+    pub fn picker_matches<'a>(&'a self, p: &Picker) -> Vec<&'a Account> {
+        let needle = p.filter.value().trim().to_lowercase();
+        self.accounts
+            .iter()
+            .flatten()
+            .filter(|a| {
+                needle.is_empty()
+                    || a.name.to_lowercase().contains(&needle)
+                    || a.legal_name.as_deref().unwrap_or("").to_lowercase().contains(&needle)
+                    || a.id.starts_with(&needle)
+            })
+            .collect()
+    }
+
+    fn retry_failed(&mut self, sh: &mut Shared) {
+        let Some(run) = &self.bulk else { return };
+        if run.op.is_some() {
+            return;
+        }
+        let items: Vec<ApproveItem> = run
+            .items
+            .iter()
+            .filter_map(|item| {
+                let row = self.rows.iter().find(|r| r.member.id == item.member_id)?;
+                match &row.status {
+                    RowStatus::Failed { account: Some((id, name)), .. } => Some(ApproveItem {
+                        member_id: item.member_id.clone(),
+                        target: Target::Existing {
+                            account_id: id.clone(),
+                            account_name: name.clone(),
+                        },
+                    }),
+                    RowStatus::Failed { account: None, .. } | RowStatus::Cancelled => {
+                        Some(item.clone())
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        if items.is_empty() {
+            sh.toast("nothing to retry");
+            return;
+        }
+        self.start_run(items, sh);
+    }
+
+    fn list_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
+        if self.filtering {
+            match key.code {
+                KeyCode::Esc => {
+                    self.filtering = false;
+                    self.filter.set("");
+                    self.refilter();
+                }
+                KeyCode::Enter | KeyCode::Down | KeyCode::Up => self.filtering = false,
+                KeyCode::Tab | KeyCode::BackTab => return false,
+                _ => {
+                    self.filter.handle_key(key);
+                    self.refilter();
+                }
+            }
+            return true;
+        }
+        let write = !sh.read_only;
+        if let Some(d) = row_delta(key.code) {
+            self.selected = step(self.selected, d, self.visible.len());
+            return true;
+        }
+        match key.code {
+            KeyCode::Home | KeyCode::Char('g') => self.selected = 0,
+            KeyCode::End | KeyCode::Char('G') => {
+                self.selected = self.visible.len().saturating_sub(1)
+            }
+            KeyCode::Char('/') => self.filtering = true,
+            KeyCode::Char('r') => self.start_scan(false, sh),
+            KeyCode::Char('R') => self.start_scan(true, sh),
+            KeyCode::Enter => {
+                if let Some(row) = self.selected_row() {
+                    let id = row.member.id.clone();
+                    self.view = View::Details(None);
+                    sh.call(
+                        PanelId::Approvals,
+                        "loading member details",
+                        Call::Approvals(ApCall::Details { member_id: id }),
+                    );
+                }
+            }
+            KeyCode::Char(' ') => {
+                if let Some(row) = self.selected_row().filter(|r| r.status != RowStatus::Working) {
+                    let id = row.member.id.clone();
+                    if !self.marked.remove(&id) {
+                        self.marked.insert(id);
+                    }
+                    self.selected = step(self.selected, 1, self.visible.len());
+                }
+            }
+            KeyCode::Char('*') => {
+                let ids: Vec<String> = self
+                    .visible
+                    .iter()
+                    .filter_map(|i| self.rows.get(*i))
+                    .filter(|r| matches!(r.status, RowStatus::Pending | RowStatus::Failed { .. }))
+                    .map(|r| r.member.id.clone())
+                    .collect();
+                self.marked.extend(ids);
+            }
+            KeyCode::Char('u') => self.marked.clear(),
+            KeyCode::Char('a') if write => {
+                let targets = self.targets();
+                if targets.len() > 1 {
+                    self.confirm_new_accounts(targets, sh);
+                } else if let Some(m) = targets.first().and_then(|id| self.member(id)).cloned() {
+                    let mut name = TextField::new("Account name");
+                    name.set(m.name.clone());
+                    let mut legal = TextField::new("Legal name");
+                    legal.set(m.name.clone());
+                    self.view = View::NewAccount(NewAccountForm {
+                        member_id: m.id,
+                        name,
+                        legal_name: legal,
+                        row: 0,
+                    });
+                }
+            }
+            KeyCode::Char('e') if write => {
+                let targets = self.targets();
+                self.open_picker(targets, sh);
+            }
+            KeyCode::Char('x') if write => {
+                if let Some(row) = self.selected_row() {
+                    let m = row.member.clone();
+                    sh.ask(
+                        Confirm {
+                            title: format!("Reject {}", m.name),
+                            calls: vec![format!(
+                                "DELETE /v2/authentication-realms/{{realm}}/user-authentication-info/{}",
+                                m.id
+                            )],
+                            changes: vec![format!("member {} <{}> ({})", m.name, m.email, m.id)],
+                            warning: Some(
+                                "This deletes the member and its credentials. It cannot be undone."
+                                    .into(),
+                            ),
+                        },
+                        ConfirmAction::Calls(
+                            PanelId::Approvals,
+                            vec![(
+                                format!("rejecting {}", m.email),
+                                Call::Approvals(ApCall::Reject { member_id: m.id, name: m.name }),
+                            )],
+                        ),
+                    );
+                }
+            }
+            KeyCode::Char('f') if write => self.retry_failed(sh),
+            KeyCode::Esc if self.bulk.as_ref().is_some_and(|b| b.op.is_some()) => {
+                if let Some(run) = &mut self.bulk
+                    && let Some(op) = run.op.take()
+                {
+                    run.cancelled = true;
+                    sh.cancel(op);
+                    for row in &mut self.rows {
+                        if row.status == RowStatus::Working {
+                            row.status = RowStatus::Cancelled;
+                        }
+                    }
+                    sh.toast("bulk approval cancelled: work already done stays done");
+                }
+            }
+            KeyCode::Esc if !self.filter.value().is_empty() => {
+                self.filter.set("");
+                self.refilter();
+            }
+            KeyCode::Char('a' | 'e' | 'x' | 'f') => {
+                sh.toast_error("read-only mode: approvals are disabled")
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn form_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
+        let View::NewAccount(form) = &mut self.view else { return false };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Esc => self.view = View::List,
+            KeyCode::Up => form.row = form.row.saturating_sub(1),
+            KeyCode::Down => form.row = (form.row + 1).min(2),
+            KeyCode::Enter if form.row < 2 && !ctrl => form.row += 1,
+            KeyCode::Enter | KeyCode::Char('s') if key.code == KeyCode::Enter || ctrl => {
+                let name = form.name.value().trim().to_owned();
+                let legal = form.legal_name.value().trim().to_owned();
+                if name.is_empty() {
+                    form.name.error = Some("required".into());
+                    form.row = 0;
+                    return true;
+                }
+                let member_id = form.member_id.clone();
+                let who = self
+                    .member(&member_id)
+                    .map_or(member_id.clone(), |m| format!("{} <{}>", m.name, m.email));
+                let legal = if legal.is_empty() { name.clone() } else { legal };
+                sh.ask(
+                    Confirm {
+                        title: format!("Approve {who}"),
+                        calls: vec![
+                            "POST /v2/accounts".into(),
+                            "POST /v2/accounts/{new id}/account-memberships".into(),
+                        ],
+                        changes: vec![
+                            format!("new account {name:?} (legal name {legal:?})"),
+                            format!("membership of {member_id}"),
+                        ],
+                        warning: None,
+                    },
+                    ConfirmAction::Approvals(vec![ApproveItem {
+                        member_id,
+                        target: Target::NewAccount { name, legal_name: legal },
+                    }]),
+                );
+            }
+            KeyCode::Tab | KeyCode::BackTab => return false,
+            _ => {
+                let field = if form.row == 0 { &mut form.name } else { &mut form.legal_name };
+                if form.row < 2 {
+                    field.handle_key(key);
+                }
+            }
+        }
+        true
+    }
+
+    fn picker_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
+        let View::Picker(p) = &mut self.view else { return false };
+        match key.code {
+            KeyCode::Esc => self.view = View::List,
+            KeyCode::Up => p.selected = p.selected.saturating_sub(1),
+            KeyCode::Down => p.selected += 1,
+            KeyCode::Enter => {
+                let p = p.clone();
+                let found = self.picker_matches(&p).get(p.selected).map(|a| (*a).clone());
+                if let Some(account) = found {
+                    self.confirm_existing(&account, p.members, sh);
+                }
+            }
+            KeyCode::Tab | KeyCode::BackTab => return false,
+            _ => {
+                p.filter.handle_key(key);
+                p.selected = 0;
+            }
+        }
+        if let View::Picker(p) = &self.view {
+            let n = self.picker_matches(p).len();
+            if let View::Picker(p) = &mut self.view {
+                p.selected = p.selected.min(n.saturating_sub(1));
+            }
+        }
+        true
+    }
+
+    fn on_progress_inner(&mut self, op: OpId, p: ApProgress, sh: &mut Shared) {
+        match p {
+            ApProgress::Total(t) => {
+                if let Some(s) = self.scan.as_mut().filter(|s| s.op == Some(op)) {
+                    s.total = Some(t);
+                }
+            }
+            ApProgress::Checked { pending, with_membership, failed } => {
+                let Some(s) = self.scan.as_mut().filter(|s| s.op == Some(op)) else { return };
+                s.checked += pending.len() + with_membership.len() + failed;
+                s.failed += failed;
+                for id in with_membership {
+                    self.seen.insert(id);
+                }
+                let known: HashMap<String, usize> =
+                    self.rows.iter().enumerate().map(|(i, r)| (r.member.id.clone(), i)).collect();
+                for m in pending {
+                    self.seen.insert(m.id.clone());
+                    if !known.contains_key(&m.id) {
+                        self.rows.push(Row { member: m, status: RowStatus::Pending });
+                    }
+                }
+                // Newest first, like the scan.
+                self.rows.sort_by(|a, b| b.member.meta.created_at.cmp(&a.member.meta.created_at));
+                self.refilter();
+            }
+            ApProgress::Row { member_id, outcome } => {
+                if let Some(run) = self.bulk.as_mut().filter(|b| b.op == Some(op)) {
+                    run.done += 1;
+                }
+                let Some(i) = self.row_index(&member_id) else { return };
+                self.rows[i].status = match outcome {
+                    RowOutcome::Approved { account_name, .. } => {
+                        RowStatus::Approved { account_name }
+                    }
+                    RowOutcome::AlreadyMember { .. } => RowStatus::AlreadyMember,
+                    RowOutcome::Failed { reason, account_id } => {
+                        RowStatus::Failed { reason, account: account_id }
+                    }
+                };
+                self.recount();
+                let _ = sh;
+            }
+        }
+    }
+}
+
+impl Panel for Approvals {
+    fn editing(&self) -> bool {
+        self.filtering || matches!(self.view, View::NewAccount(_) | View::Picker(_))
+    }
+
+    fn on_enter(&mut self, sh: &mut Shared) {
+        if !self.started && sh.connected() {
+            self.started = true;
+            self.start_scan(false, sh);
+        }
+    }
+
+    fn on_paste(&mut self, text: &str) {
+        match &mut self.view {
+            View::NewAccount(f) if f.row == 0 => f.name.paste(text),
+            View::NewAccount(f) if f.row == 1 => f.legal_name.paste(text),
+            View::Picker(p) => p.filter.paste(text),
+            View::List if self.filtering => {
+                self.filter.paste(text);
+                self.refilter();
+            }
+            _ => {}
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
+        match &self.view {
+            View::List => self.list_key(key, sh),
+            View::NewAccount(_) => self.form_key(key, sh),
+            View::Picker(_) => self.picker_key(key, sh),
+            View::Details(_) => match key.code {
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => {
+                    self.view = View::List;
+                    true
+                }
+                _ => false,
+            },
+        }
+    }
+
+    fn on_progress(&mut self, op: OpId, progress: Progress, sh: &mut Shared) {
+        #[allow(irrefutable_let_patterns)]
+        if let Progress::Approvals(p) = progress {
+            self.on_progress_inner(op, p, sh);
+        }
+    }
+
+    fn on_done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
+        if self.scan.as_ref().is_some_and(|s| s.op == Some(op)) {
+            let mut s = self.scan.take().unwrap_or_default();
+            s.op = None;
+            match &result {
+                Ok(_) => {
+                    let pending = self.pending_count();
+                    sh.toast(format!("{pending} pending (checked {})", s.checked));
+                }
+                Err(e) => sh.api_error("pending scan", e),
+            }
+            self.last_scan = Some(s);
+            return;
+        }
+        if self.bulk.as_ref().is_some_and(|b| b.op == Some(op)) {
+            if let Some(run) = &mut self.bulk {
+                run.op = None;
+            }
+            // Approved members leave the queue (their membership exists).
+            let mut approved = 0;
+            let mut failed = 0;
+            for r in &self.rows {
+                match r.status {
+                    RowStatus::Approved { .. } | RowStatus::AlreadyMember => approved += 1,
+                    RowStatus::Failed { .. } => failed += 1,
+                    _ => {}
+                }
+            }
+            if let Err(e) = &result {
+                sh.api_error("approval", e);
+            }
+            if failed > 0 {
+                sh.toast_error(format!(
+                    "{approved} approved, {failed} failed: f retries the failed"
+                ));
+            } else {
+                sh.toast(format!("{approved} approved"));
+            }
+            return;
+        }
+        if self.accounts_op == Some(op) {
+            self.accounts_op = None;
+        }
+        match result {
+            Ok(Reply::Approvals(ApReply::Accounts(a))) => self.accounts = Some(a),
+            Ok(Reply::Approvals(ApReply::Details(d))) => {
+                if matches!(self.view, View::Details(_)) {
+                    self.view = View::Details(Some(d));
+                }
+            }
+            Ok(Reply::Approvals(ApReply::Rejected { member_id })) => {
+                self.rows.retain(|r| r.member.id != member_id);
+                self.marked.remove(&member_id);
+                self.seen.remove(&member_id);
+                self.refilter();
+                sh.toast("member rejected");
+            }
+            Ok(_) => {}
+            Err(e) => {
+                if matches!(self.view, View::Picker(_)) {
+                    self.view = View::List;
+                }
+                sh.api_error("Approvals", &e)
+            }
+        }
+    }
+
+    fn keys(&self, sh: &Shared) -> Keys {
+        match &self.view {
+            View::NewAccount(_) => {
+                vec![("Enter", "next/approve"), ("↑↓", "field"), ("Esc", "cancel")]
+            }
+            View::Picker(_) => {
+                vec![("type", "search"), ("↑↓", "move"), ("Enter", "choose"), ("Esc", "cancel")]
+            }
+            View::Details(_) => vec![("Esc", "back")],
+            View::List if self.filtering => vec![("Enter", "done"), ("Esc", "clear")],
+            View::List => {
+                let mut k = vec![("↑↓", "move"), ("/", "filter"), ("Enter", "details")];
+                if !sh.read_only {
+                    k.extend([
+                        ("a", "approve new acct"),
+                        ("e", "into existing"),
+                        ("Space", "mark"),
+                        ("*", "mark all"),
+                    ]);
+                    k.extend([("x", "reject"), ("f", "retry failed")]);
+                }
+                if self.bulk.as_ref().is_some_and(|b| b.op.is_some()) {
+                    k.insert(0, ("Esc", "cancel run"));
+                }
+                k.extend([("r", "refresh"), ("R", "rescan")]);
+                k
+            }
+        }
+    }
+
+    fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {
+        view::draw(self, f, area, sh);
+    }
+}

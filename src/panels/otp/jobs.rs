@@ -1,0 +1,218 @@
+//! The async side of the OTP panel: integration set-up, OTP requests, code
+//! exchange and password reset. API client and listener only; no UI state.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rand::Rng;
+use serde_json::json;
+
+use crate::api::{
+    AmTokens, ApiError, Client, Integration, IntegrationConfiguration, IntegrationInput,
+    IntegrationLog, IntegrationUpdate, ListParams, OtpPurpose, OtpRequestOutcome,
+    PasswordProfileInfoUpdate, TokenRequest,
+};
+use crate::audit::{AuditLog, result_text};
+use crate::readiness::OTP_EVENT;
+use crate::secret::Secret;
+use crate::webhook::ListenerHandle;
+
+/// What the OTP jobs need besides the client.
+#[derive(Clone, Default)]
+pub struct OtpContext {
+    pub listener: Option<Arc<ListenerHandle>>,
+    /// Where the webhook secret is kept (mode 0600), and under which profile.
+    pub config_path: Option<PathBuf>,
+    pub profile: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OtpCall {
+    /// Create, or repair (`existing`), the webhook integration pointing at `url`
+    /// with a fresh secret.
+    SetupIntegration {
+        url: String,
+        existing: Option<String>,
+    },
+    LoadLogs {
+        integration_id: String,
+    },
+    Request {
+        profile_id: String,
+        username: String,
+        purpose: OtpPurpose,
+    },
+    Exchange {
+        profile_id: String,
+        username: String,
+        code: Secret,
+    },
+    Reset(ResetRequest),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResetRequest {
+    pub realm: String,
+    pub user_id: String,
+    pub profile_info_id: Option<String>,
+    pub profile_id: String,
+    pub username: String,
+    pub new_password: Secret,
+    pub am_token: Secret,
+}
+
+#[derive(Debug, Clone)]
+pub enum OtpReply {
+    Integration(Box<Integration>),
+    Logs(Vec<IntegrationLog>),
+    Requested(OtpRequestOutcome),
+    Exchanged(AmTokens),
+    /// The password was changed and the log-in with it returned these tokens.
+    Reset(AmTokens),
+}
+
+/// A fresh webhook secret: 40 random alphanumerics.
+pub fn new_secret() -> Secret {
+    let s: String =
+        rand::rng().sample_iter(rand::distr::Alphanumeric).take(40).map(char::from).collect();
+    Secret::new(s)
+}
+
+pub async fn perform(
+    client: &Client,
+    call: OtpCall,
+    ctx: &OtpContext,
+    audit: Option<&AuditLog>,
+) -> Result<OtpReply, ApiError> {
+    match call {
+        OtpCall::SetupIntegration { url, existing } => {
+            let secret = new_secret();
+            // The listener accepts the new secret before Commerce can use it.
+            if let Some(l) = &ctx.listener {
+                l.set_secret(Some(secret.clone()));
+            }
+            if let Some(path) = ctx.config_path.clone() {
+                let (profile, s) = (ctx.profile.clone(), secret.clone());
+                let saved = tokio::task::spawn_blocking(move || {
+                    crate::config::save_webhook_secret(&path, &profile, &s)
+                })
+                .await;
+                if !matches!(saved, Ok(Ok(()))) {
+                    tracing::warn!("could not save the webhook secret in the config file");
+                }
+            }
+            let configuration =
+                IntegrationConfiguration { url: Some(url.clone()), secret_key: Some(secret) };
+            let r = match &existing {
+                Some(id) => {
+                    client
+                        .update_integration(
+                            id,
+                            &IntegrationUpdate {
+                                enabled: Some(true),
+                                observes: Some(vec![OTP_EVENT.to_owned()]),
+                                configuration: Some(configuration),
+                                ..Default::default()
+                            },
+                        )
+                        .await
+                }
+                None => {
+                    client
+                        .create_integration(&IntegrationInput {
+                            name: "onboard OTP events".into(),
+                            description: "OTP codes for the onboard console".into(),
+                            enabled: true,
+                            integration_type: "webhook".into(),
+                            observes: vec![OTP_EVENT.to_owned()],
+                            configuration,
+                        })
+                        .await
+                }
+            };
+            if let Some(a) = audit {
+                let action =
+                    if existing.is_some() { "integration.update" } else { "integration.create" };
+                a.record(
+                    action,
+                    json!({"integration_id": r.as_ref().ok().map(|i| i.id.clone()).or(existing),
+                           "url": url}),
+                    result_text(&r),
+                );
+            }
+            r.map(|i| OtpReply::Integration(Box::new(i)))
+        }
+        OtpCall::LoadLogs { integration_id } => client
+            .integration_logs(
+                &integration_id,
+                &ListParams { limit: Some(20), ..Default::default() },
+            )
+            .await
+            .map(|p| OtpReply::Logs(p.data)),
+        OtpCall::Request { profile_id, username, purpose } => {
+            let realm = client.realm_id().await?;
+            let r = client.request_otp(&realm, &profile_id, &username, purpose).await;
+            if let Some(a) = audit {
+                a.record(
+                    "otp.request",
+                    json!({"username": username, "purpose": purpose, "profile_id": profile_id}),
+                    result_text(&r),
+                );
+            }
+            r.map(OtpReply::Requested)
+        }
+        OtpCall::Exchange { profile_id, username, code } => client
+            .account_member_tokens(&TokenRequest::Passwordless { profile_id, username, otp: code })
+            .await
+            .map(OtpReply::Exchanged),
+        OtpCall::Reset(req) => reset(client, req, audit).await,
+    }
+}
+
+async fn reset(
+    client: &Client,
+    req: ResetRequest,
+    audit: Option<&AuditLog>,
+) -> Result<OtpReply, ApiError> {
+    let info_id = match req.profile_info_id.clone() {
+        Some(id) => id,
+        None => client
+            .list_password_profile_infos(&req.realm, &req.user_id)
+            .await?
+            .into_iter()
+            .find(|i| i.password_profile_id == req.profile_id)
+            .map(|i| i.id)
+            .ok_or_else(|| {
+                ApiError::Config("the member has no credential on this profile".into())
+            })?,
+    };
+    let r = client
+        .update_password_profile_info(
+            &req.realm,
+            &req.user_id,
+            &info_id,
+            &PasswordProfileInfoUpdate {
+                password_profile_id: req.profile_id.clone(),
+                username: None,
+                password: Some(req.new_password.clone()),
+            },
+            Some(&req.am_token),
+        )
+        .await;
+    if let Some(a) = audit {
+        a.record(
+            "password.reset",
+            json!({"member_id": req.user_id, "profile_info_id": info_id, "username": req.username}),
+            result_text(&r),
+        );
+    }
+    r?;
+    client
+        .account_member_tokens(&TokenRequest::Password {
+            profile_id: req.profile_id,
+            username: req.username,
+            password: req.new_password,
+        })
+        .await
+        .map(OtpReply::Reset)
+}

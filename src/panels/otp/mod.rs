@@ -1,0 +1,705 @@
+//! OTP events: the webhook listener's live event list, the integration that
+//! points at it, and the follow-ups (request a code, exchange it, reset a
+//! password).
+
+pub mod jobs;
+mod view;
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+
+use crate::api::{AmTokens, ApiError, Integration, IntegrationLog, OtpPurpose, UsernameFormat};
+use crate::app::{Call, ConfirmAction, Connection, OpId, PanelId, Reply, Shared};
+use crate::readiness::OTP_EVENT;
+use crate::secret::Secret;
+use crate::webhook::{ListenerEvent, OtpEvent};
+use crate::widgets::{Confirm, TextField};
+
+pub use jobs::{OtpCall, OtpContext, OtpReply, ResetRequest};
+
+use super::{Keys, Panel, row_delta, step};
+
+/// What the console knows about its listener.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListenerInfo {
+    pub url: Option<String>,
+    pub error: Option<String>,
+    pub rejected: u64,
+    pub last_rejection: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    New,
+    Used,
+    Expired,
+}
+
+#[derive(Debug, Clone)]
+pub enum Form {
+    /// Request an OTP: username, purpose, profile.
+    Request { username: TextField, reset: bool, row: usize },
+    /// Exchange a code for tokens (prefilled from the selected event).
+    Exchange { username: TextField, code: TextField, row: usize },
+    /// New password for a reset_password event already exchanged.
+    Reset { event_id: String, password: TextField },
+}
+
+// One per panel: the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum View {
+    List,
+    Details(String),
+    Form(Form),
+}
+
+#[derive(Debug)]
+pub struct Otp {
+    pub events: Vec<OtpEvent>,
+    index: HashMap<String, usize>,
+    per_integration: HashMap<String, usize>,
+    pub visible: Vec<usize>,
+    pub selected: usize,
+    /// Follow new events (paused when the user moves up).
+    pub follow: bool,
+    pub filter: TextField,
+    pub filtering: bool,
+    pub revealed: HashSet<String>,
+    pub used: HashSet<String>,
+    /// Account management tokens from exchanges, by event id.
+    pub am_tokens: HashMap<String, Secret>,
+    pub listener: ListenerInfo,
+    pub logs: Option<Vec<IntegrationLog>>,
+    pub view: View,
+    /// Last follow-up result, one line each.
+    pub result: Vec<String>,
+    pub pending: Option<(OpId, String)>,
+}
+
+impl Default for Otp {
+    fn default() -> Self {
+        Self {
+            events: Vec::new(),
+            index: HashMap::new(),
+            per_integration: HashMap::new(),
+            visible: Vec::new(),
+            selected: 0,
+            follow: true,
+            filter: TextField::new("Filter"),
+            filtering: false,
+            revealed: HashSet::new(),
+            used: HashSet::new(),
+            am_tokens: HashMap::new(),
+            listener: ListenerInfo::default(),
+            logs: None,
+            view: View::List,
+            result: Vec::new(),
+            pending: None,
+        }
+    }
+}
+
+fn purpose_of(e: &OtpEvent) -> &str {
+    &e.payload.purpose
+}
+
+impl Otp {
+    pub fn status(&self, e: &OtpEvent, now: DateTime<Utc>) -> Status {
+        if self.used.contains(&e.id) {
+            Status::Used
+        } else if now >= e.expires_at() {
+            Status::Expired
+        } else {
+            Status::New
+        }
+    }
+
+    /// Adds or updates (higher attempt) an event; keeps the list ordered by
+    /// `created_at` even when deliveries arrive out of order.
+    pub fn upsert(&mut self, e: OtpEvent) {
+        match self.index.get(&e.id) {
+            Some(&i) => {
+                if e.attempt >= self.events[i].attempt {
+                    self.events[i] = e;
+                }
+            }
+            None => {
+                let pos =
+                    self.events.partition_point(|x| x.payload.created_at <= e.payload.created_at);
+                self.events.insert(pos, e);
+                if pos + 1 != self.events.len() {
+                    self.reindex();
+                } else if let Some(last) = self.events.last() {
+                    self.index.insert(last.id.clone(), pos);
+                    if let Some(i) = &last.integration_id {
+                        *self.per_integration.entry(i.clone()).or_default() += 1;
+                    }
+                }
+            }
+        }
+        self.refilter();
+    }
+
+    fn reindex(&mut self) {
+        self.index = self.events.iter().enumerate().map(|(i, e)| (e.id.clone(), i)).collect();
+        self.per_integration.clear();
+        for e in &self.events {
+            if let Some(i) = &e.integration_id {
+                *self.per_integration.entry(i.clone()).or_default() += 1;
+            }
+        }
+    }
+
+    /// Adds many events at once (a reload): one sort, one index, one filter.
+    pub fn load(&mut self, events: Vec<OtpEvent>) {
+        for e in events {
+            match self.index.get(&e.id) {
+                Some(&i) if e.attempt >= self.events[i].attempt => self.events[i] = e,
+                Some(_) => {}
+                None => {
+                    self.index.insert(e.id.clone(), self.events.len());
+                    self.events.push(e);
+                }
+            }
+        }
+        self.events.sort_by_key(|e| e.payload.created_at);
+        self.reindex();
+        self.refilter();
+    }
+
+    /// How many events each integration delivered (kept on insert, not counted per frame).
+    pub fn from_integration(&self, id: &str) -> usize {
+        self.per_integration.get(id).copied().unwrap_or(0)
+    }
+
+    pub fn refilter(&mut self) {
+        let needle = self.filter.value().trim().to_lowercase();
+        self.visible = self
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                needle.is_empty()
+                    || e.payload.username.to_lowercase().contains(&needle)
+                    || e.payload.email.as_deref().unwrap_or("").to_lowercase().contains(&needle)
+                    || purpose_of(e).contains(&needle)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if self.follow || self.selected >= self.visible.len() {
+            self.selected = self.visible.len().saturating_sub(1);
+        }
+    }
+
+    pub fn selected_event(&self) -> Option<&OtpEvent> {
+        self.visible.get(self.selected).and_then(|i| self.events.get(*i))
+    }
+
+    /// The integration delivering to this console's listener, if any.
+    pub fn integration<'a>(&self, sh: &'a Shared) -> Option<&'a Integration> {
+        let url = self.listener.url.as_deref()?;
+        sh.data.integrations.as_ref()?.iter().find(|i| i.configuration.url.as_deref() == Some(url))
+    }
+
+    /// Another OTP webhook integration (pointing elsewhere) that could be repaired.
+    fn other_otp_integration<'a>(&self, sh: &'a Shared) -> Option<&'a Integration> {
+        sh.data
+            .integrations
+            .as_ref()?
+            .iter()
+            .find(|i| i.integration_type == "webhook" && i.observes.iter().any(|o| o == OTP_EVENT))
+    }
+
+    pub fn on_listener(&mut self, ev: ListenerEvent) {
+        match ev {
+            ListenerEvent::Received(e) => self.upsert(e),
+            ListenerEvent::Rejected { status, reason } => {
+                self.listener.rejected += 1;
+                self.listener.last_rejection = Some(format!("{status}: {reason}"));
+            }
+        }
+    }
+
+    fn otp_profile(sh: &Shared) -> Option<String> {
+        let ps = sh.data.profiles.as_ref()?;
+        ps.iter()
+            .find(|p| {
+                p.enable_one_time_password_token && p.username_format == UsernameFormat::Email
+            })
+            .or_else(|| ps.iter().find(|p| p.enable_one_time_password_token))
+            .map(|p| p.id.clone())
+    }
+
+    fn setup_integration(&mut self, sh: &mut Shared) {
+        let Some(url) = self.listener.url.clone() else {
+            sh.toast_error("the listener is not running");
+            return;
+        };
+        let existing = self
+            .integration(sh)
+            .or_else(|| self.other_otp_integration(sh))
+            .map(|i| (i.id.clone(), i.configuration.url.clone().unwrap_or_default()));
+        let (calls, changes) = match &existing {
+            Some((id, old)) => (
+                vec![format!("PUT /v2/integrations/{id}")],
+                vec![
+                    format!("enabled: true, observes {OTP_EVENT}"),
+                    format!("url: {old} → {url}"),
+                    "secret_key: a fresh secret (kept in the config file, mode 0600)".into(),
+                ],
+            ),
+            None => (
+                vec!["POST /v2/integrations".into()],
+                vec![
+                    format!("new webhook integration observing {OTP_EVENT}"),
+                    format!("url: {url}"),
+                    "secret_key: a fresh secret (kept in the config file, mode 0600)".into(),
+                ],
+            ),
+        };
+        sh.ask(
+            Confirm { title: "Set up the OTP webhook".into(), calls, changes, warning: None },
+            ConfirmAction::Calls(
+                PanelId::Otp,
+                vec![(
+                    "setting up the OTP integration".into(),
+                    Call::Otp(OtpCall::SetupIntegration { url, existing: existing.map(|e| e.0) }),
+                )],
+            ),
+        );
+    }
+
+    fn start(&mut self, sh: &mut Shared, label: String, call: OtpCall) {
+        if self.pending.is_some() {
+            sh.toast_error("a follow-up is already running");
+            return;
+        }
+        if let Some(op) = sh.call(PanelId::Otp, label.clone(), Call::Otp(call)) {
+            self.pending = Some((op, label));
+        }
+    }
+
+    fn submit_form(&mut self, sh: &mut Shared) {
+        let View::Form(form) = &mut self.view else { return };
+        match form {
+            Form::Request { username, reset, .. } => {
+                let u = username.value().trim().to_lowercase();
+                if u.is_empty() {
+                    username.error = Some("required".into());
+                    return;
+                }
+                let Some(profile_id) = Self::otp_profile(sh) else {
+                    sh.toast_error("no password profile with OTP on: fix it on Settings (o)");
+                    return;
+                };
+                let purpose = if *reset {
+                    OtpPurpose::ResetPassword
+                } else {
+                    OtpPurpose::PasswordlessAuthentication
+                };
+                self.view = View::List;
+                self.follow = true;
+                self.start(
+                    sh,
+                    format!("requesting an OTP for {u}"),
+                    OtpCall::Request { profile_id, username: u, purpose },
+                );
+            }
+            Form::Exchange { username, code, .. } => {
+                let u = username.value().trim().to_lowercase();
+                let c = code.value().trim().to_owned();
+                if u.is_empty() || c.is_empty() {
+                    if u.is_empty() {
+                        username.error = Some("required".into());
+                    }
+                    if c.is_empty() {
+                        code.error = Some("required".into());
+                    }
+                    return;
+                }
+                let profile_id = self
+                    .selected_event()
+                    .filter(|e| e.payload.username == u)
+                    .map(|e| e.payload.password_profile_id.clone())
+                    .or_else(|| Self::otp_profile(sh));
+                let Some(profile_id) = profile_id else {
+                    sh.toast_error("no password profile with OTP on");
+                    return;
+                };
+                self.view = View::List;
+                self.start(
+                    sh,
+                    format!("exchanging the code of {u}"),
+                    OtpCall::Exchange { profile_id, username: u, code: Secret::new(c) },
+                );
+            }
+            Form::Reset { event_id, password } => {
+                if password.value().chars().count() < 8 {
+                    password.error = Some("at least 8 characters".into());
+                    return;
+                }
+                let event_id = event_id.clone();
+                let new_password = Secret::new(password.value().to_owned());
+                let Some(e) = self.events.iter().find(|e| e.id == event_id).cloned() else {
+                    return;
+                };
+                let Some(am_token) = self.am_tokens.get(&event_id).cloned() else {
+                    sh.toast_error("exchange the code first (x)");
+                    return;
+                };
+                self.view = View::List;
+                self.start(
+                    sh,
+                    format!("resetting the password of {}", e.payload.username),
+                    OtpCall::Reset(ResetRequest {
+                        realm: e.payload.authentication_realm_id.clone(),
+                        user_id: e.payload.user_id.clone(),
+                        profile_info_id: e.payload.profile_info_id.clone(),
+                        profile_id: e.payload.password_profile_id.clone(),
+                        username: e.payload.username.clone(),
+                        new_password,
+                        am_token,
+                    }),
+                );
+            }
+        }
+    }
+
+    fn form_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if key.code == KeyCode::Esc {
+            self.view = View::List;
+            return true;
+        }
+        if matches!(key.code, KeyCode::Tab | KeyCode::BackTab) {
+            return false;
+        }
+        let submit = (key.code == KeyCode::Char('s') && ctrl)
+            || match &self.view {
+                View::Form(Form::Request { row, .. }) => key.code == KeyCode::Enter && *row == 1,
+                View::Form(Form::Exchange { row, .. }) => key.code == KeyCode::Enter && *row == 1,
+                View::Form(Form::Reset { .. }) => key.code == KeyCode::Enter,
+                _ => false,
+            };
+        if submit {
+            self.submit_form(sh);
+            return true;
+        }
+        let View::Form(form) = &mut self.view else { return false };
+        match form {
+            Form::Request { username, reset, row } => match key.code {
+                KeyCode::Up => *row = 0,
+                KeyCode::Down | KeyCode::Enter => *row = 1,
+                KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if *row == 1 => {
+                    *reset = !*reset
+                }
+                _ if *row == 0 => {
+                    username.handle_key(key);
+                }
+                _ => {}
+            },
+            Form::Exchange { username, code, row } => match key.code {
+                KeyCode::Up => *row = 0,
+                KeyCode::Down | KeyCode::Enter => *row = 1,
+                _ => {
+                    if *row == 0 {
+                        username.handle_key(key);
+                    } else {
+                        code.handle_key(key);
+                    }
+                }
+            },
+            Form::Reset { password, .. } => {
+                if key.code == KeyCode::Char('r') && ctrl {
+                    password.revealed = !password.revealed;
+                } else {
+                    password.handle_key(key);
+                }
+            }
+        }
+        true
+    }
+
+    fn list_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
+        if self.filtering {
+            match key.code {
+                KeyCode::Esc => {
+                    self.filtering = false;
+                    self.filter.set("");
+                    self.refilter();
+                }
+                KeyCode::Enter | KeyCode::Up | KeyCode::Down => self.filtering = false,
+                KeyCode::Tab | KeyCode::BackTab => return false,
+                _ => {
+                    self.filter.handle_key(key);
+                    self.refilter();
+                }
+            }
+            return true;
+        }
+        if let Some(d) = row_delta(key.code) {
+            self.selected = step(self.selected, d, self.visible.len());
+            // Auto-scroll pauses when the user moves; it resumes at the bottom.
+            self.follow = self.selected + 1 >= self.visible.len();
+            return true;
+        }
+        let write = !sh.read_only;
+        match key.code {
+            KeyCode::End | KeyCode::Char('G') => {
+                self.selected = self.visible.len().saturating_sub(1);
+                self.follow = true;
+            }
+            KeyCode::Home | KeyCode::Char('g') => {
+                self.selected = 0;
+                self.follow = false;
+            }
+            KeyCode::Char('/') => self.filtering = true,
+            KeyCode::Enter => {
+                if let Some(e) = self.selected_event() {
+                    self.view = View::Details(e.id.clone());
+                }
+            }
+            KeyCode::Char('r') => {
+                if let Some(id) = self.selected_event().map(|e| e.id.clone())
+                    && !self.revealed.remove(&id)
+                {
+                    self.revealed.insert(id);
+                }
+            }
+            KeyCode::Char('c') => {
+                if let Some(e) = self.selected_event() {
+                    sh.effects.push(crate::app::Effect::Copy(e.payload.code.expose().to_owned()));
+                    sh.toast(
+                        "code copied through OSC 52 (your terminal's clipboard, also over SSH)",
+                    );
+                }
+            }
+            KeyCode::Char('l') => {
+                if let Some(id) = self.integration(sh).map(|i| i.id.clone()) {
+                    sh.call(
+                        PanelId::Otp,
+                        "loading delivery logs",
+                        Call::Otp(OtpCall::LoadLogs { integration_id: id }),
+                    );
+                }
+                sh.call(PanelId::Otp, "loading integrations", Call::LoadIntegrations);
+            }
+            KeyCode::Char('i') if write => self.setup_integration(sh),
+            KeyCode::Char('o') if write => {
+                let mut username = TextField::new("Username");
+                if let Some(e) = self.selected_event() {
+                    username.set(e.payload.username.clone());
+                }
+                self.view = View::Form(Form::Request { username, reset: false, row: 0 });
+            }
+            KeyCode::Char('x') => {
+                let mut username = TextField::new("Username");
+                let mut code = TextField::new("Code").masked();
+                if let Some(e) = self.selected_event() {
+                    username.set(e.payload.username.clone());
+                    code.set(e.payload.code.expose().to_owned());
+                }
+                self.view = View::Form(Form::Exchange { username, code, row: 1 });
+            }
+            KeyCode::Char('p') if write => {
+                let Some(e) = self.selected_event() else { return true };
+                if e.payload.purpose != "reset_password" {
+                    sh.toast_error("password reset needs a reset_password event");
+                } else if !self.am_tokens.contains_key(&e.id) {
+                    sh.toast_error("exchange this code first (x)");
+                } else {
+                    let mut password = TextField::new("New password").masked();
+                    password.placeholder = "at least 8 characters";
+                    self.view = View::Form(Form::Reset { event_id: e.id.clone(), password });
+                }
+            }
+            KeyCode::Char('i' | 'o' | 'p') => sh.toast_error("read-only mode: disabled"),
+            _ => return false,
+        }
+        true
+    }
+
+    fn done_tokens(&mut self, t: &AmTokens, what: &str) {
+        self.result.push(match &t.account_member_id {
+            Some(m) => format!("{what}: member {m}"),
+            None => what.to_owned(),
+        });
+        if t.tokens.is_empty() {
+            self.result.push("  no account: the member is pending approval".into());
+        }
+        for tok in &t.tokens {
+            self.result.push(format!(
+                "  token for {} ({}) {}",
+                tok.account_name,
+                tok.account_id,
+                tok.token.masked()
+            ));
+        }
+    }
+}
+
+impl Panel for Otp {
+    fn editing(&self) -> bool {
+        self.filtering || matches!(self.view, View::Form(_))
+    }
+
+    fn on_enter(&mut self, sh: &mut Shared) {
+        if let Some(id) = self.integration(sh).map(|i| i.id.clone())
+            && self.logs.is_none()
+        {
+            sh.call(
+                PanelId::Otp,
+                "loading delivery logs",
+                Call::Otp(OtpCall::LoadLogs { integration_id: id }),
+            );
+        }
+    }
+
+    fn on_paste(&mut self, text: &str) {
+        match &mut self.view {
+            View::Form(Form::Request { username, row: 0, .. }) => username.paste(text),
+            View::Form(Form::Exchange { username, row: 0, .. }) => username.paste(text),
+            View::Form(Form::Exchange { code, .. }) => code.paste(text),
+            View::Form(Form::Reset { password, .. }) => password.paste(text),
+            View::List if self.filtering => {
+                self.filter.paste(text);
+                self.refilter();
+            }
+            _ => {}
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
+        match &self.view {
+            View::List => self.list_key(key, sh),
+            View::Form(_) => self.form_key(key, sh),
+            View::Details(_) => match key.code {
+                KeyCode::Esc | KeyCode::Enter => {
+                    self.view = View::List;
+                    true
+                }
+                KeyCode::Char('r') => {
+                    if let View::Details(id) = &self.view
+                        && !self.revealed.remove(id)
+                    {
+                        self.revealed.insert(id.clone());
+                    }
+                    true
+                }
+                _ => false,
+            },
+        }
+    }
+
+    fn on_done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
+        let label = match &self.pending {
+            Some((p, l)) if *p == op => {
+                let l = l.clone();
+                self.pending = None;
+                Some(l)
+            }
+            _ => None,
+        };
+        match result {
+            Ok(Reply::Otp(OtpReply::Integration(i))) => {
+                sh.toast(format!("integration {} points at the listener", i.id));
+            }
+            Ok(Reply::Otp(OtpReply::Logs(l))) => self.logs = Some(l),
+            Ok(Reply::Otp(OtpReply::Requested(outcome))) => {
+                self.result = vec![match outcome {
+                    crate::api::OtpRequestOutcome::Accepted => {
+                        "OTP requested (202): the event goes to the webhook".to_owned()
+                    }
+                    crate::api::OtpRequestOutcome::Issued { .. } => {
+                        "OTP requested (201, code returned by the API)".to_owned()
+                    }
+                }];
+            }
+            Ok(Reply::Otp(OtpReply::Exchanged(t))) => {
+                self.result.clear();
+                // The selected event's code is now used (single use).
+                if let Some(e) = self.selected_event().map(|e| e.id.clone()) {
+                    if let Some(tok) = t.tokens.first() {
+                        self.am_tokens.insert(e.clone(), tok.token.clone());
+                    }
+                    self.used.insert(e);
+                }
+                self.done_tokens(&t, "code exchanged");
+                if !t.tokens.is_empty()
+                    && self.selected_event().is_some_and(|e| e.payload.purpose == "reset_password")
+                {
+                    self.result.push("  press p to set a new password".into());
+                }
+            }
+            Ok(Reply::Otp(OtpReply::Reset(t))) => {
+                self.result.clear();
+                self.done_tokens(&t, "password changed; log-in with it succeeded");
+                sh.toast("password reset and verified");
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let what = label.unwrap_or_else(|| "OTP".into());
+                if e.status() == Some(403) && what.contains("resetting") {
+                    self.result = vec![
+                        format!("{what}: {}", e.summary()),
+                        "  account_member_self_management must be update_only (Settings, o)".into(),
+                    ];
+                } else {
+                    self.result = vec![format!("{what}: {}", e.summary())];
+                }
+            }
+        }
+    }
+
+    fn needs_tick(&self, sh: &Shared) -> bool {
+        // A countdown is visible while an unexpired, unused event is listed
+        // (events are ordered by creation, so the newest are at the end).
+        self.events
+            .iter()
+            .rev()
+            .take(50)
+            .any(|e| !self.used.contains(&e.id) && sh.now < e.expires_at())
+    }
+
+    fn keys(&self, sh: &Shared) -> Keys {
+        match &self.view {
+            View::Details(_) => vec![("r", "reveal"), ("Esc", "back")],
+            View::Form(Form::Reset { .. }) => {
+                vec![("Enter", "save"), ("Ctrl-R", "reveal"), ("Esc", "cancel")]
+            }
+            View::Form(_) => vec![("↑↓", "field"), ("Enter", "next/send"), ("Esc", "cancel")],
+            View::List if self.filtering => vec![("Enter", "done"), ("Esc", "clear")],
+            View::List => {
+                let mut k =
+                    vec![("↑↓", "move"), ("Enter", "payload"), ("r", "reveal"), ("c", "copy")];
+                if !sh.read_only {
+                    k.extend([
+                        ("o", "request OTP"),
+                        ("x", "exchange"),
+                        ("p", "reset pw"),
+                        ("i", "integration"),
+                    ]);
+                }
+                k.extend([("/", "filter"), ("l", "logs")]);
+                k
+            }
+        }
+    }
+
+    fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {
+        view::draw(self, f, area, sh);
+    }
+}
+
+/// The listener's URL as the header shows it.
+pub fn listener_url(sh: &Shared) -> Option<&str> {
+    match &sh.connection {
+        Connection::Connected(c) => c.listener_url.as_deref(),
+        _ => None,
+    }
+}

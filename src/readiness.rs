@@ -1,0 +1,203 @@
+//! The readiness check: what each flow still needs. Pure: computed from the
+//! settings, profiles and integrations the console has loaded. Shared by the
+//! Settings panel and `onboard check`.
+
+use serde::Serialize;
+
+/// The facts readiness is computed from (a plain snapshot, easy to test).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    pub enable_self_signup: bool,
+    pub auto_create: bool,
+    pub self_management_update_only: bool,
+    /// (profile id, username_format is email, OTP enabled)
+    pub profiles: Vec<ProfileFact>,
+    pub integrations: Vec<IntegrationFact>,
+    /// The URL this console's listener is reachable at, when known.
+    pub listener_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileFact {
+    pub id: String,
+    pub name: String,
+    pub email_format: bool,
+    pub otp: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntegrationFact {
+    pub id: String,
+    pub enabled: bool,
+    pub webhook: bool,
+    pub observes_otp: bool,
+    pub url: Option<String>,
+}
+
+pub const OTP_EVENT: &str = "one-time-password-token-request.created";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemId {
+    SelfSignup,
+    Approvals,
+    Otp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Item {
+    pub id: ItemId,
+    pub title: &'static str,
+    pub ready: bool,
+    /// What is missing, one short line each (empty when ready).
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Readiness {
+    pub items: Vec<Item>,
+}
+
+impl Readiness {
+    pub fn all_ready(&self) -> bool {
+        self.items.iter().all(|i| i.ready)
+    }
+    pub fn get(&self, id: ItemId) -> Option<&Item> {
+        self.items.iter().find(|i| i.id == id)
+    }
+}
+
+impl Facts {
+    pub fn email_profile(&self) -> Option<&ProfileFact> {
+        self.profiles.iter().find(|p| p.email_format)
+    }
+
+    /// The integration that delivers OTP events to this console, if any.
+    pub fn otp_integration(&self) -> Option<&IntegrationFact> {
+        self.integrations.iter().find(|i| {
+            i.enabled
+                && i.webhook
+                && i.observes_otp
+                && match &self.listener_url {
+                    Some(url) => i.url.as_deref() == Some(url.as_str()),
+                    None => true,
+                }
+        })
+    }
+
+    pub fn readiness(&self) -> Readiness {
+        let mut signup = Vec::new();
+        if !self.enable_self_signup {
+            signup.push("self sign-up is off (enable_self_signup)".to_owned());
+        }
+        if self.email_profile().is_none() {
+            signup.push("no password profile with username_format email".to_owned());
+        }
+        let mut approvals = Vec::new();
+        if self.auto_create {
+            approvals.push(
+                "auto-create is on: members get an account at sign-up, nothing to approve"
+                    .to_owned(),
+            );
+        }
+        let mut otp = Vec::new();
+        if !self.profiles.iter().any(|p| p.otp) {
+            otp.push("no password profile with OTP tokens enabled".to_owned());
+        }
+        if !self.self_management_update_only {
+            otp.push("self management is not update_only (password reset needs it)".to_owned());
+        }
+        if self.otp_integration().is_none() {
+            let why = match &self.listener_url {
+                Some(url) => format!("no enabled OTP webhook integration → {url}"),
+                None => "no enabled OTP webhook integration".to_owned(),
+            };
+            otp.push(why);
+        }
+        Readiness {
+            items: vec![
+                Item {
+                    id: ItemId::SelfSignup,
+                    title: "Self sign-up ready",
+                    ready: signup.is_empty(),
+                    missing: signup,
+                },
+                Item {
+                    id: ItemId::Approvals,
+                    title: "Approvals needed",
+                    ready: approvals.is_empty(),
+                    missing: approvals,
+                },
+                Item { id: ItemId::Otp, title: "OTP ready", ready: otp.is_empty(), missing: otp },
+            ],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ready_facts() -> Facts {
+        Facts {
+            enable_self_signup: true,
+            auto_create: false,
+            self_management_update_only: true,
+            profiles: vec![ProfileFact {
+                id: "p".into(),
+                name: "Email".into(),
+                email_format: true,
+                otp: true,
+            }],
+            integrations: vec![IntegrationFact {
+                id: "i".into(),
+                enabled: true,
+                webhook: true,
+                observes_otp: true,
+                url: Some("http://127.0.0.1:8787/webhooks/otp".into()),
+            }],
+            listener_url: Some("http://127.0.0.1:8787/webhooks/otp".into()),
+        }
+    }
+
+    #[test]
+    fn all_ready() {
+        assert!(ready_facts().readiness().all_ready());
+    }
+
+    #[test]
+    fn empty_store_needs_everything_but_approvals() {
+        let r = Facts::default().readiness();
+        assert!(!r.get(ItemId::SelfSignup).unwrap().ready);
+        assert!(r.get(ItemId::Approvals).unwrap().ready);
+        assert_eq!(r.get(ItemId::Otp).unwrap().missing.len(), 3);
+    }
+
+    #[test]
+    fn integration_must_point_at_this_listener() {
+        let mut f = ready_facts();
+        f.integrations[0].url = Some("https://elsewhere/hook".into());
+        assert!(!f.readiness().get(ItemId::Otp).unwrap().ready);
+        f.integrations[0].url = f.listener_url.clone();
+        f.integrations[0].enabled = false;
+        assert!(!f.readiness().get(ItemId::Otp).unwrap().ready);
+    }
+
+    #[test]
+    fn auto_create_means_no_approvals() {
+        let mut f = ready_facts();
+        f.auto_create = true;
+        let r = f.readiness();
+        assert!(!r.get(ItemId::Approvals).unwrap().ready);
+        assert!(r.get(ItemId::SelfSignup).unwrap().ready);
+    }
+
+    #[test]
+    fn email_profile_without_otp() {
+        let mut f = ready_facts();
+        f.profiles[0].otp = false;
+        let r = f.readiness();
+        assert!(r.get(ItemId::SelfSignup).unwrap().ready);
+        assert!(!r.get(ItemId::Otp).unwrap().ready);
+    }
+}
