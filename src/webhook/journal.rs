@@ -21,7 +21,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
+use super::ListenerEvent;
 use super::event::{Envelope, OTP_EVENT, OtpEvent};
+use super::server::Counters;
 
 /// What the listener knows about an event id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +36,16 @@ pub(crate) struct Seen {
 
 pub(crate) type SeenMap = Mutex<HashMap<String, Seen>>;
 
+/// What the writer does after each commit for the listener: mark ids durable
+/// (or forget them when the write failed), count, and forward the events. Doing
+/// it here rather than in the handler means an event is shown even when its
+/// sender hung up before the 200.
+pub(crate) struct CommitHook {
+    pub seen: Arc<SeenMap>,
+    pub events: mpsc::UnboundedSender<ListenerEvent>,
+    pub counters: Arc<Counters>,
+}
+
 pub(crate) fn lock_seen(m: &SeenMap) -> std::sync::MutexGuard<'_, HashMap<String, Seen>> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -44,6 +56,8 @@ pub(crate) struct WriteReq {
     pub line: Option<Vec<u8>>,
     /// Event id and attempt of the line, to mark it durable (or forget it on failure).
     pub tag: Option<(String, u32)>,
+    /// Sent to the UI once the line is on disk.
+    pub event: Option<ListenerEvent>,
     pub done: oneshot::Sender<bool>,
 }
 
@@ -65,7 +79,7 @@ impl JournalSender {
     /// Appends one line (it must end with `\n`) and returns once it is on disk.
     pub async fn append(&self, line: Vec<u8>) -> io::Result<()> {
         let (done, rx) = oneshot::channel();
-        if !self.send(WriteReq { line: Some(line), tag: None, done }) {
+        if !self.send(WriteReq { line: Some(line), tag: None, event: None, done }) {
             return Err(io::Error::other("the event log is closed"));
         }
         match rx.await {
@@ -86,7 +100,7 @@ impl Journal {
         Self::open_with(path, None)
     }
 
-    pub(crate) fn open_with(path: &Path, seen: Option<Arc<SeenMap>>) -> io::Result<Journal> {
+    pub(crate) fn open_with(path: &Path, hook: Option<CommitHook>) -> io::Result<Journal> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
@@ -124,7 +138,7 @@ impl Journal {
         let shown = path.display().to_string();
         let thread = std::thread::Builder::new()
             .name("onboard-event-log".into())
-            .spawn(move || writer_loop(file, rx, p, seen, needs_newline, shown))?;
+            .spawn(move || writer_loop(file, rx, p, hook, needs_newline, shown))?;
         Ok(Journal { tx: Some(tx), thread: Some(thread), persisted, path: path.to_path_buf() })
     }
 
@@ -166,7 +180,7 @@ fn writer_loop(
     mut file: File,
     mut rx: mpsc::UnboundedReceiver<WriteReq>,
     persisted: Arc<AtomicU64>,
-    seen: Option<Arc<SeenMap>>,
+    hook: Option<CommitHook>,
     mut needs_newline: bool,
     shown: String,
 ) {
@@ -211,8 +225,8 @@ fn writer_loop(
                 }
             }
         };
-        if let Some(seen) = &seen {
-            let mut map = lock_seen(seen);
+        if let Some(hook) = &hook {
+            let mut map = lock_seen(&hook.seen);
             for r in &batch {
                 if let Some((id, attempt)) = &r.tag {
                     match map.get_mut(id) {
@@ -226,6 +240,18 @@ fn writer_loop(
             }
         }
         for r in batch.drain(..) {
+            // Count and forward first, so stats are current when the 200 goes out.
+            if let (Some(hook), true, Some(_)) = (&hook, ok, &r.tag) {
+                hook.counters.accepted.fetch_add(1, Ordering::Relaxed);
+                match r.event {
+                    Some(ev) => {
+                        let _ = hook.events.send(ev);
+                    }
+                    None => {
+                        hook.counters.other.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
             let _ = r.done.send(ok);
         }
     }

@@ -41,7 +41,7 @@ pub use journal::{Journal, JournalSender, load_events};
 pub use listen::{human_line, run_listen};
 pub use server::SECRET_HEADER;
 
-use journal::Seen;
+use journal::{CommitHook, Seen};
 use server::{Counters, Shared};
 
 /// The path Commerce delivers to.
@@ -144,10 +144,12 @@ pub async fn start(
     }
     drop(stored);
     let seen = Arc::new(Mutex::new(seen));
-    let journal = Journal::open_with(&cfg.events_file, Some(seen.clone()))
+    let (tx, rx) = mpsc::unbounded_channel();
+    let counters = Arc::new(Counters::default());
+    let hook = CommitHook { seen: seen.clone(), events: tx.clone(), counters: counters.clone() };
+    let journal = Journal::open_with(&cfg.events_file, Some(hook))
         .wrap_err_with(|| format!("cannot open the event log {}", cfg.events_file.display()))?;
 
-    let (tx, rx) = mpsc::unbounded_channel();
     let secret = cfg.secret.filter(|s| !s.is_empty());
     if secret.is_none() {
         tracing::warn!("the webhook listener accepts deliveries without a secret check");
@@ -157,7 +159,7 @@ pub async fn start(
         seen,
         journal: journal.sender(),
         events: tx,
-        counters: Counters::default(),
+        counters,
         persisted: journal.persisted_counter(),
         max_body: cfg.max_body,
     });
@@ -198,15 +200,18 @@ impl ListenerHandle {
     }
 
     /// Stops accepting, lets in-flight deliveries finish (up to 5 s), then
-    /// flushes and syncs the event log.
-    pub async fn shutdown(self) {
+    /// flushes and syncs the event log. Returns the final counts.
+    pub async fn shutdown(self) -> ListenerStats {
         let ListenerHandle { shared, cancel, mut server, journal, .. } = self;
         cancel.cancel();
         if tokio::time::timeout(Duration::from_secs(5), &mut server).await.is_err() {
             server.abort();
             let _ = server.await;
         }
+        let (counters, persisted) = (shared.counters.clone(), shared.persisted.clone());
+        // The handlers' state holds a sender of the log: drop it so the writer can finish.
         drop(shared);
         journal.close().await;
+        server::stats(&counters, &persisted)
     }
 }

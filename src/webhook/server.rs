@@ -31,27 +31,30 @@ pub(crate) struct Counters {
     pub other: AtomicU64,
 }
 
+pub(crate) fn stats(c: &Counters, persisted: &AtomicU64) -> ListenerStats {
+    ListenerStats {
+        accepted: c.accepted.load(Ordering::Relaxed),
+        duplicates: c.duplicates.load(Ordering::Relaxed),
+        rejected_auth: c.rejected_auth.load(Ordering::Relaxed),
+        rejected_bad: c.rejected_bad.load(Ordering::Relaxed),
+        persisted: persisted.load(Ordering::Relaxed),
+        other: c.other.load(Ordering::Relaxed),
+    }
+}
+
 pub(crate) struct Shared {
     pub secret: RwLock<Option<Secret>>,
     pub seen: Arc<SeenMap>,
     pub journal: JournalSender,
     pub events: mpsc::UnboundedSender<ListenerEvent>,
-    pub counters: Counters,
+    pub counters: Arc<Counters>,
     pub persisted: Arc<AtomicU64>,
     pub max_body: usize,
 }
 
 impl Shared {
     pub fn stats(&self) -> ListenerStats {
-        let c = &self.counters;
-        ListenerStats {
-            accepted: c.accepted.load(Ordering::Relaxed),
-            duplicates: c.duplicates.load(Ordering::Relaxed),
-            rejected_auth: c.rejected_auth.load(Ordering::Relaxed),
-            rejected_bad: c.rejected_bad.load(Ordering::Relaxed),
-            persisted: self.persisted.load(Ordering::Relaxed),
-            other: c.other.load(Ordering::Relaxed),
-        }
+        stats(&self.counters, &self.persisted)
     }
 
     fn authorized(&self, headers: &HeaderMap) -> bool {
@@ -105,8 +108,12 @@ async fn method_not_allowed() -> Response {
     resp
 }
 
-fn ok_response(status: &'static str, id: &str) -> Response {
-    (StatusCode::OK, axum::Json(json!({"status": status, "id": id}))).into_response()
+const ACCEPTED: &str = r#"{"status":"accepted"}"#;
+const DUPLICATE: &str = r#"{"status":"duplicate"}"#;
+
+fn ok_response(body: &'static str) -> Response {
+    let ct = [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))];
+    (StatusCode::OK, ct, body).into_response()
 }
 
 enum Decision {
@@ -141,15 +148,15 @@ async fn receive(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Body) -
         Ok(b) => b,
         Err(_) => return s.reject(StatusCode::PAYLOAD_TOO_LARGE, too_large()),
     };
-    let raw: Value = match serde_json::from_slice(&bytes) {
+    let mut raw: Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
         Err(e) => return s.reject(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")),
     };
-    let env = match Envelope::parse(&raw) {
+    let mut env = match Envelope::parse(&raw) {
         Ok(e) => e,
         Err(e) => return s.reject(StatusCode::BAD_REQUEST, e),
     };
-    let payload = if env.triggered_by == OTP_EVENT {
+    let mut payload = if env.triggered_by == OTP_EVENT {
         match OtpPayload::parse(raw.get("payload")) {
             Ok(p) => Some(p),
             Err(e) => return s.reject(StatusCode::BAD_REQUEST, e),
@@ -168,7 +175,7 @@ async fn receive(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Body) -
             Some(e) if e.attempt >= env.attempt => {
                 if e.durable {
                     Decision::Duplicate
-                } else if s.journal.send(WriteReq { line: None, tag: None, done }) {
+                } else if s.journal.send(WriteReq { line: None, tag: None, event: None, done }) {
                     Decision::DuplicatePending(rx)
                 } else {
                     Decision::Closed
@@ -176,8 +183,19 @@ async fn receive(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Body) -
             }
             existing => {
                 let line = make_line(received_at, env.attempt, &bytes);
-                let req =
-                    WriteReq { line: Some(line), tag: Some((env.id.clone(), env.attempt)), done };
+                let event = payload.take().map(|payload| {
+                    ListenerEvent::Received(OtpEvent {
+                        id: env.id.clone(),
+                        triggered_by: std::mem::take(&mut env.triggered_by),
+                        attempt: env.attempt,
+                        received_at,
+                        integration_id: env.integration_id.take(),
+                        payload,
+                        raw: raw.take(),
+                    })
+                });
+                let tag = Some((env.id.clone(), env.attempt));
+                let req = WriteReq { line: Some(line), tag, event, done };
                 if !s.journal.send(req) {
                     Decision::Closed
                 } else {
@@ -197,7 +215,7 @@ async fn receive(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Body) -
     match decision {
         Decision::Duplicate => {
             s.counters.duplicates.fetch_add(1, Ordering::Relaxed);
-            ok_response("duplicate", &env.id)
+            ok_response(DUPLICATE)
         }
         Decision::DuplicatePending(rx) => {
             let _ = rx.await;
@@ -205,7 +223,7 @@ async fn receive(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Body) -
             let durable = lock_seen(&s.seen).get(&env.id).is_some_and(|e| e.durable);
             if durable {
                 s.counters.duplicates.fetch_add(1, Ordering::Relaxed);
-                ok_response("duplicate", &env.id)
+                ok_response(DUPLICATE)
             } else {
                 error_response(StatusCode::SERVICE_UNAVAILABLE, "the event is not saved yet; retry")
             }
@@ -214,34 +232,15 @@ async fn receive(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Body) -
             error_response(StatusCode::SERVICE_UNAVAILABLE, "the listener is shutting down")
         }
         Decision::Fresh(rx) => {
-            if !matches!(rx.await, Ok(true)) {
-                return error_response(
+            // The writer counts and forwards the event once it is on disk.
+            if matches!(rx.await, Ok(true)) {
+                ok_response(ACCEPTED)
+            } else {
+                error_response(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "the event could not be saved; retry",
-                );
+                )
             }
-            s.counters.accepted.fetch_add(1, Ordering::Relaxed);
-            let resp = ok_response("accepted", &env.id);
-            match payload {
-                Some(payload) => {
-                    let ev = OtpEvent {
-                        id: env.id,
-                        triggered_by: env.triggered_by,
-                        attempt: env.attempt,
-                        received_at,
-                        integration_id: env.integration_id,
-                        payload,
-                        raw,
-                    };
-                    let _ = s.events.send(ListenerEvent::Received(ev));
-                }
-                None => {
-                    s.counters.other.fetch_add(1, Ordering::Relaxed);
-                    tracing::info!(id = %env.id, triggered_by = %env.triggered_by,
-                        "stored a non-OTP event (not shown)");
-                }
-            }
-            resp
         }
     }
 }

@@ -1,0 +1,127 @@
+//! Ingestion benchmark server for `benches/listener.sh` (driven by wrk).
+//!
+//! Needs in Cargo.toml:
+//! ```toml
+//! [[bench]]
+//! name = "listener"
+//! harness = false
+//! ```
+//!
+//! `listener MODE BIND EVENTS_FILE [SECRET]`, MODE being
+//! - `listener`: the real webhook listener ([`onboard::webhook::start`]): secret
+//!   check, parsing, dedupe, durable group-committed log, events to a channel
+//!   (drained and counted here, as the console would).
+//! - `bare`: a bare axum handler that parses the JSON and group-commits the same
+//!   line to the same kind of log, nothing else.
+//!
+//! Prints `ready ADDR` on stdout once bound; on SIGINT/SIGTERM it stops, then prints
+//! one JSON line of counts (persisted, lines in the file, events listed by
+//! `load_events`).
+// Under the default libtest harness (without the entry above) `main` is not
+// the entry point; keep `cargo clippy --all-targets` quiet about that.
+#![cfg_attr(test, allow(dead_code, unused_imports))]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use onboard::secret::Secret;
+use onboard::webhook::journal::{Journal, JournalSender, make_line};
+use onboard::webhook::{ListenerConfig, ListenerEvent, WEBHOOK_PATH, load_events, start};
+
+type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+fn main() -> Res<()> {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let (mode, bind, file) = match args.as_slice() {
+        [m, b, f, ..] => (m.clone(), b.clone(), PathBuf::from(f)),
+        _ => {
+            eprintln!("usage: listener listener|bare BIND EVENTS_FILE [SECRET]");
+            std::process::exit(2);
+        }
+    };
+    let secret = args.get(3).cloned();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        match mode.as_str() {
+            "listener" => run_listener(bind, file, secret).await,
+            "bare" => run_bare(bind, file).await,
+            other => Err(format!("unknown mode {other}").into()),
+        }
+    })
+}
+
+async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    if let Ok(mut term) = signal(SignalKind::terminate()) {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    } else {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn report(mode: &str, persisted: u64, forwarded: u64, file: &std::path::Path) {
+    let lines = std::fs::read(file).map(|b| b.iter().filter(|&&c| c == b'\n').count()).unwrap_or(0);
+    let (listed, warnings) = load_events(file);
+    println!(
+        "{{\"mode\":\"{mode}\",\"persisted\":{persisted},\"forwarded\":{forwarded},\
+         \"file_lines\":{lines},\"listed\":{},\"warnings\":{}}}",
+        listed.len(),
+        warnings.len()
+    );
+}
+
+async fn run_listener(bind: String, file: PathBuf, secret: Option<String>) -> Res<()> {
+    let cfg = ListenerConfig::new(bind.parse()?, secret.map(Secret::from), file.clone());
+    let (handle, mut rx) = start(cfg).await.map_err(|e| format!("{e}"))?;
+    println!("ready {}", handle.local_addr());
+    let forwarded = Arc::new(AtomicU64::new(0));
+    let f = forwarded.clone();
+    let drain = tokio::spawn(async move {
+        while let Some(ev) = rx.recv().await {
+            if let ListenerEvent::Received(_) = ev {
+                f.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    });
+    stop_signal().await;
+    let stats = handle.shutdown().await;
+    let _ = drain.await;
+    eprintln!("{stats:?}");
+    report("listener", stats.persisted, forwarded.load(Ordering::Relaxed), &file);
+    Ok(())
+}
+
+async fn bare_handler(State(log): State<JournalSender>, body: Bytes) -> StatusCode {
+    if serde_json::from_slice::<serde_json::Value>(&body).is_err() {
+        return StatusCode::BAD_REQUEST;
+    }
+    let line = make_line(chrono::Utc::now(), 1, &body);
+    match log.append(line).await {
+        Ok(()) => StatusCode::OK,
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+async fn run_bare(bind: String, file: PathBuf) -> Res<()> {
+    let journal = Journal::open(&file)?;
+    let app = Router::new().route(WEBHOOK_PATH, post(bare_handler)).with_state(journal.sender());
+    let listener = tokio::net::TcpListener::bind(&bind).await?;
+    println!("ready {}", listener.local_addr()?);
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, app).with_graceful_shutdown(stop_signal()).await?;
+    let persisted = journal.persisted();
+    journal.close().await;
+    report("bare", persisted, 0, &file);
+    Ok(())
+}
