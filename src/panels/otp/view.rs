@@ -83,7 +83,9 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
                     if log.succeeded { t.ok() } else { t.error() },
                 ));
             }
-            if let Some(d) = logs.iter().find_map(|l| l.error_detail.as_deref()) {
+            if let Some(d) =
+                logs.iter().filter_map(|l| l.error_detail.as_deref()).find(|d| !d.trim().is_empty())
+            {
                 l3.push(Span::styled(format!(" last error: {}", ellipsize(d, 50)), t.error()));
             }
         }
@@ -97,7 +99,7 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
     let user_w = w.saturating_sub(70).clamp(12, 36);
     let mut rows = vec![Line::styled(
         format!(
-            "  {:<8} {:<11} {:<user_w$} {:<8} {:>5} {:>3} {}",
+            "  {:<8} {:<12} {:<user_w$} {:<8} {:>5} {:>3} {}",
             "time", "purpose", "username", "code", "left", "try", "status"
         ),
         t.dim(),
@@ -134,10 +136,10 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
             Status::Expired => ("expired", t.dim()),
         };
         let text = format!(
-            "{} {:<8} {:<11} {:<user_w$} {:<8} {:>5} {:>3} {}",
+            "{} {:<8} {:<12} {:<user_w$} {:<8} {:>5} {:>3} {}",
             if sel { "▸" } else { " " },
             e.payload.created_at.format("%H:%M:%S"),
-            ellipsize(purpose, 11),
+            ellipsize(purpose, 12),
             ellipsize(&e.payload.username, user_w),
             ellipsize(&code, 8),
             if status == Status::New { countdown(left) } else { "–".into() },
