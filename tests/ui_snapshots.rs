@@ -434,3 +434,101 @@ mod approvals {
         });
     }
 }
+
+mod otp {
+    use super::*;
+    use onboard::api::{Integration, IntegrationConfiguration};
+    use onboard::webhook::{ListenerEvent, OtpEvent};
+
+    const URL: &str = "http://127.0.0.1:8787/webhooks/otp";
+
+    fn event(i: usize, minutes_ago: i64, purpose: &str) -> OtpEvent {
+        let mut v: serde_json::Value =
+            serde_json::from_str(include_str!("fixtures/otp_event_seed004.json")).expect("fixture");
+        let created = t0() - chrono::Duration::minutes(minutes_ago);
+        v["id"] = format!("evt-{i}").into();
+        v["payload"]["created_at"] = created.to_rfc3339().into();
+        v["payload"]["purpose"] = purpose.into();
+        v["payload"]["one_time_password_token"] = format!("c0de{i:02}").into();
+        v["integration"]["id"] = "int-1".into();
+        OtpEvent::from_raw(v, created).expect("event")
+    }
+
+    fn with_integration() -> App {
+        let mut a = loaded(false);
+        a.sh.data.integrations = Some(vec![Integration {
+            id: "int-1".into(),
+            name: "onboard OTP events".into(),
+            enabled: true,
+            integration_type: "webhook".into(),
+            observes: vec!["one-time-password-token-request.created".into()],
+            configuration: IntegrationConfiguration { url: Some(URL.into()), secret_key: None },
+            ..Default::default()
+        }]);
+        key(&mut a, KeyCode::Char('4'));
+        let _ = a.take_effects();
+        a
+    }
+
+    fn with_events() -> App {
+        let mut a = with_integration();
+        for (i, (ago, purpose)) in
+            [(14, "reset_password"), (3, "passwordless_authentication"), (1, "reset_password")]
+                .into_iter()
+                .enumerate()
+        {
+            a.update(Msg::Listener(Box::new(ListenerEvent::Received(event(i, ago, purpose)))));
+        }
+        a
+    }
+
+    #[test]
+    fn otp_no_integration() {
+        snap("otp_no_integration", || {
+            let mut a = loaded(false);
+            key(&mut a, KeyCode::Char('4'));
+            a
+        });
+    }
+
+    #[test]
+    fn otp_waiting() {
+        snap("otp_waiting", with_integration);
+    }
+
+    #[test]
+    fn otp_events_with_countdown_and_expired() {
+        snap("otp_events", with_events);
+    }
+
+    #[test]
+    fn otp_revealed_code() {
+        snap("otp_revealed", || {
+            let mut a = with_events();
+            key(&mut a, KeyCode::Char('r'));
+            a
+        });
+    }
+
+    #[test]
+    fn otp_details() {
+        snap("otp_details", || {
+            let mut a = with_events();
+            key(&mut a, KeyCode::Enter);
+            a
+        });
+    }
+
+    #[test]
+    fn otp_expired_only() {
+        snap("otp_expired", || {
+            let mut a = with_integration();
+            a.update(Msg::Listener(Box::new(ListenerEvent::Received(event(
+                7,
+                30,
+                "reset_password",
+            )))));
+            a
+        });
+    }
+}

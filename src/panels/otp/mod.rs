@@ -79,6 +79,8 @@ pub struct Otp {
     /// Last follow-up result, one line each.
     pub result: Vec<String>,
     pub pending: Option<(OpId, String)>,
+    /// Scroll offset of the payload view.
+    pub detail_scroll: u16,
 }
 
 impl Default for Otp {
@@ -100,6 +102,7 @@ impl Default for Otp {
             view: View::List,
             result: Vec::new(),
             pending: None,
+            detail_scroll: 0,
         }
     }
 }
@@ -462,6 +465,7 @@ impl Otp {
             KeyCode::Enter => {
                 if let Some(e) = self.selected_event() {
                     self.view = View::Details(e.id.clone());
+                    self.detail_scroll = 0;
                 }
             }
             KeyCode::Char('r') => {
@@ -583,6 +587,14 @@ impl Panel for Otp {
                     self.view = View::List;
                     true
                 }
+                KeyCode::Down | KeyCode::Char('j') => {
+                    self.detail_scroll = self.detail_scroll.saturating_add(1).min(200);
+                    true
+                }
+                KeyCode::Up | KeyCode::Char('k') => {
+                    self.detail_scroll = self.detail_scroll.saturating_sub(1);
+                    true
+                }
                 KeyCode::Char('r') => {
                     if let View::Details(id) = &self.view
                         && !self.revealed.remove(id)
@@ -668,7 +680,7 @@ impl Panel for Otp {
 
     fn keys(&self, sh: &Shared) -> Keys {
         match &self.view {
-            View::Details(_) => vec![("r", "reveal"), ("Esc", "back")],
+            View::Details(_) => vec![("↑↓", "scroll"), ("r", "reveal"), ("Esc", "back")],
             View::Form(Form::Reset { .. }) => {
                 vec![("Enter", "save"), ("Ctrl-R", "reveal"), ("Esc", "cancel")]
             }

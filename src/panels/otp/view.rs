@@ -179,7 +179,7 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
                 .borders(Borders::ALL)
                 .title(" Event payload (r reveals the code, Esc back) ")
                 .border_style(t.focused_border());
-            f.render_widget(Paragraph::new(text).block(block), rect);
+            f.render_widget(Paragraph::new(text).block(block).scroll((p.detail_scroll, 0)), rect);
         }
         View::Form(form) => {
             let rect = centered(area, 70, 7);
