@@ -18,5 +18,7 @@ fn main() -> Result<()> {
             None => app::run::run(cfg).await.map(|_| 0),
         }
     })?;
+    drop(runtime);
+    drop(_log_guard); // flush the log before exiting with a code
     std::process::exit(code);
 }

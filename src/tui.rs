@@ -54,13 +54,13 @@ impl Tui {
                 }
             });
         if let Err(e) = entered {
-            restore();
+            let _ = restore();
             return Err(e);
         }
         match Terminal::new(CrosstermBackend::new(io::stdout())) {
             Ok(terminal) => Ok(Self { terminal }),
             Err(e) => {
-                restore();
+                let _ = restore();
                 Err(e)
             }
         }
@@ -69,14 +69,15 @@ impl Tui {
 
 impl Drop for Tui {
     fn drop(&mut self) {
-        restore();
+        let _ = restore();
     }
 }
 
-/// Puts the terminal back as it was. Safe to call more than once.
-pub fn restore() {
+/// Puts the terminal back as it was. Safe to call more than once; returns
+/// whether the UI was active.
+pub fn restore() -> bool {
     if !ACTIVE.swap(false, Ordering::SeqCst) {
-        return;
+        return false;
     }
     let mut out = io::stdout();
     if MOUSE.swap(false, Ordering::SeqCst) {
@@ -85,6 +86,7 @@ pub fn restore() {
     let _ = execute!(out, DisableBracketedPaste, LeaveAlternateScreen, cursor::Show);
     let _ = disable_raw_mode();
     let _ = out.flush();
+    true
 }
 
 fn install_panic_hook() {
@@ -94,9 +96,14 @@ fn install_panic_hook() {
     }
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore();
+        let was_active = restore();
         tracing::error!("panic: {info}");
         previous(info);
+        if was_active {
+            // A panic in any task (tokio catches those) must not leave a
+            // half-dead UI on a restored terminal: stop here.
+            std::process::exit(101);
+        }
     }));
 }
 
