@@ -4,11 +4,23 @@ use color_eyre::eyre::Result;
 use onboard::cli::{Cli, Command};
 use onboard::{app, check, config, logging, sandbox, webhook};
 
-fn main() -> Result<()> {
-    color_eyre::install()?;
+fn main() {
+    // Panics get color-eyre's report; ordinary errors a one-line message.
+    let _ = color_eyre::install();
     let cli = Cli::parse();
+    let code = match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("onboard: {e:#}");
+            1
+        }
+    };
+    std::process::exit(code);
+}
+
+fn run(cli: Cli) -> Result<i32> {
     let cfg = config::load(&cli.global)?;
-    let _log_guard = logging::init_file_logging(&cfg.data_dir);
+    let log_guard = logging::init_file_logging(&cfg.data_dir);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let code = runtime.block_on(async move {
         match cli.command {
@@ -17,8 +29,8 @@ fn main() -> Result<()> {
             Some(Command::Check(args)) => check::run(cfg, args).await,
             None => app::run::run(cfg).await.map(|_| 0),
         }
-    })?;
+    });
     drop(runtime);
-    drop(_log_guard); // flush the log before exiting with a code
-    std::process::exit(code);
+    drop(log_guard); // flush the log before the process exits
+    code
 }
