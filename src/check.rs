@@ -4,10 +4,10 @@
 use color_eyre::eyre::Result;
 use serde_json::json;
 
-use crate::api::{ApiError, Client, SelfManagement, UsernameFormat};
+use crate::api::{ApiError, Client};
 use crate::cli::CheckArgs;
 use crate::config::Config;
-use crate::readiness::{Facts, IntegrationFact, OTP_EVENT, ProfileFact, Readiness};
+use crate::readiness::{Facts, Readiness};
 
 /// The URL this console's listener is expected at.
 pub fn listener_url(cfg: &Config) -> String {
@@ -23,32 +23,7 @@ pub async fn gather(client: &Client, listener_url: Option<String>) -> Result<Fac
     let realm = client.realm_id().await?;
     let profiles = client.list_password_profiles(&realm).await?;
     let integrations = client.list_integrations().await?;
-    Ok(Facts {
-        enable_self_signup: settings.enable_self_signup,
-        auto_create: settings.auto_create_account_for_account_members,
-        self_management_update_only: settings.account_member_self_management
-            == SelfManagement::UpdateOnly,
-        profiles: profiles
-            .iter()
-            .map(|p| ProfileFact {
-                id: p.id.clone(),
-                name: p.name.clone(),
-                email_format: p.username_format == UsernameFormat::Email,
-                otp: p.enable_one_time_password_token,
-            })
-            .collect(),
-        integrations: integrations
-            .iter()
-            .map(|i| IntegrationFact {
-                id: i.id.clone(),
-                enabled: i.enabled,
-                webhook: i.integration_type == "webhook",
-                observes_otp: i.observes.iter().any(|o| o == OTP_EVENT),
-                url: i.configuration.url.clone(),
-            })
-            .collect(),
-        listener_url,
-    })
+    Ok(Facts::from_store(Some(&settings), &profiles, &integrations, listener_url))
 }
 
 /// Human-readable report.

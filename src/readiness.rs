@@ -68,6 +68,42 @@ impl Readiness {
 }
 
 impl Facts {
+    /// The facts of a store, from what the API returned.
+    pub fn from_store(
+        settings: Option<&crate::api::AccountAuthSettings>,
+        profiles: &[crate::api::PasswordProfile],
+        integrations: &[crate::api::Integration],
+        listener_url: Option<String>,
+    ) -> Facts {
+        use crate::api::{SelfManagement, UsernameFormat};
+        Facts {
+            enable_self_signup: settings.is_some_and(|s| s.enable_self_signup),
+            auto_create: settings.is_some_and(|s| s.auto_create_account_for_account_members),
+            self_management_update_only: settings
+                .is_some_and(|s| s.account_member_self_management == SelfManagement::UpdateOnly),
+            profiles: profiles
+                .iter()
+                .map(|p| ProfileFact {
+                    id: p.id.clone(),
+                    name: p.name.clone(),
+                    email_format: p.username_format == UsernameFormat::Email,
+                    otp: p.enable_one_time_password_token,
+                })
+                .collect(),
+            integrations: integrations
+                .iter()
+                .map(|i| IntegrationFact {
+                    id: i.id.clone(),
+                    enabled: i.enabled,
+                    webhook: i.integration_type == "webhook",
+                    observes_otp: i.observes.iter().any(|o| o == OTP_EVENT),
+                    url: i.configuration.url.clone(),
+                })
+                .collect(),
+            listener_url,
+        }
+    }
+
     pub fn email_profile(&self) -> Option<&ProfileFact> {
         self.profiles.iter().find(|p| p.email_format)
     }

@@ -19,7 +19,7 @@ use crate::api::{
     TokenState,
 };
 use crate::panels::{Panel, approvals::Approvals, otp::Otp, settings::Settings, signup::Signup};
-use crate::readiness::{Facts, IntegrationFact, OTP_EVENT, ProfileFact, Readiness};
+use crate::readiness::{Facts, Readiness};
 use crate::tui::Input;
 use crate::widgets::{Confirm, Theme};
 
@@ -226,44 +226,16 @@ impl Shared {
 
     /// The facts the readiness check is computed from.
     pub fn facts(&self) -> Facts {
-        let s = self.data.settings.as_ref();
         let listener_url = match &self.connection {
             Connection::Connected(c) => c.listener_url.clone(),
             _ => None,
         };
-        Facts {
-            enable_self_signup: s.is_some_and(|s| s.enable_self_signup),
-            auto_create: s.is_some_and(|s| s.auto_create_account_for_account_members),
-            self_management_update_only: s.is_some_and(|s| {
-                s.account_member_self_management == crate::api::SelfManagement::UpdateOnly
-            }),
-            profiles: self
-                .data
-                .profiles
-                .iter()
-                .flatten()
-                .map(|p| ProfileFact {
-                    id: p.id.clone(),
-                    name: p.name.clone(),
-                    email_format: p.username_format == crate::api::UsernameFormat::Email,
-                    otp: p.enable_one_time_password_token,
-                })
-                .collect(),
-            integrations: self
-                .data
-                .integrations
-                .iter()
-                .flatten()
-                .map(|i| IntegrationFact {
-                    id: i.id.clone(),
-                    enabled: i.enabled,
-                    webhook: i.integration_type == "webhook",
-                    observes_otp: i.observes.iter().any(|o| o == OTP_EVENT),
-                    url: i.configuration.url.clone(),
-                })
-                .collect(),
+        Facts::from_store(
+            self.data.settings.as_ref(),
+            self.data.profiles.as_deref().unwrap_or_default(),
+            self.data.integrations.as_deref().unwrap_or_default(),
             listener_url,
-        }
+        )
     }
 
     /// The readiness check, as of the last change of store data (computed
