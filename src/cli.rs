@@ -52,6 +52,11 @@ pub struct GlobalArgs {
     #[arg(long)]
     pub rate_limit: Option<f64>,
 
+    /// Seed the console's embedded sandbox with N demo members (about 10 %
+    /// pending). Only without credentials; give it before any subcommand.
+    #[arg(long = "seed")]
+    pub sandbox_seed: Option<usize>,
+
     /// Capture the mouse (off by default: it breaks terminal text selection).
     #[arg(long, global = true)]
     pub mouse: bool,

@@ -99,6 +99,8 @@ pub struct Config {
     pub config_path: Option<PathBuf>,
     /// Where logs, the audit log and the event log live.
     pub data_dir: PathBuf,
+    /// Demo members for the embedded sandbox (`--seed N`).
+    pub sandbox_seed: Option<usize>,
 }
 
 impl Config {
@@ -238,6 +240,7 @@ pub fn merge(
         bi,
         config_path,
         data_dir,
+        sandbox_seed: args.sandbox_seed,
     })
 }
 

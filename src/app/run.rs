@@ -66,9 +66,10 @@ pub async fn connect(cfg: &Config, tx: UnboundedSender<Msg>) -> Result<Backend, 
             (c, None, cfg.profile.clone())
         }
         None => {
-            let sb = sandbox::spawn(SandboxConfig::local())
-                .await
-                .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
+            let sb =
+                sandbox::spawn(SandboxConfig { seed: cfg.sandbox_seed, ..SandboxConfig::local() })
+                    .await
+                    .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
             let c = ClientConfig::new(
                 sb.base_url(),
                 sb.client_id().to_owned(),
