@@ -98,17 +98,19 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
 
 fn draw_stepper(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.sh.theme;
+    let narrow = area.width < 80;
     let mut spans = vec![Span::raw(" ")];
     for (i, p) in PanelId::ALL.iter().enumerate() {
         if i > 0 {
-            spans.push(Span::styled(" → ", t.dim()));
+            spans.push(Span::styled(if narrow { "›" } else { " → " }, t.dim()));
         }
         let (mark, style) = match app.step_status(*p) {
             StepStatus::NotVisited => ("·", t.dim()),
             StepStatus::Ready => ("✓", t.ok()),
             StepStatus::Attention => ("!", t.warn()),
         };
-        let label = format!("{} {} {}", i + 1, p.title(), mark);
+        let title = if narrow && *p == PanelId::Otp { "OTP" } else { p.title() };
+        let label = format!("{} {} {}", i + 1, title, mark);
         let style = if *p == app.focus { t.selected() } else { style };
         spans.push(Span::styled(format!(" {label} "), style));
     }
