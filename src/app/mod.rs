@@ -302,6 +302,20 @@ impl App {
             || matches!(self.sh.connection, Connection::Connecting { .. })
     }
 
+    /// How often to tick: fast while a spinner turns, once a second for toasts
+    /// and countdowns, never when idle.
+    pub fn tick_interval(&self) -> Option<std::time::Duration> {
+        if !self.sh.inflight.is_empty()
+            || matches!(self.sh.connection, Connection::Connecting { .. })
+        {
+            Some(std::time::Duration::from_millis(250))
+        } else if self.needs_tick() {
+            Some(std::time::Duration::from_secs(1))
+        } else {
+            None
+        }
+    }
+
     /// Takes the effects produced since the last call.
     pub fn take_effects(&mut self) -> Vec<Effect> {
         std::mem::take(&mut self.sh.effects)

@@ -2,7 +2,6 @@
 //! Idle means no wake-ups: the tick timer only runs while `App::needs_tick`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::Utc;
 use color_eyre::eyre::Result;
@@ -19,8 +18,6 @@ use crate::sandbox::{self, SandboxConfig, SandboxHandle};
 use crate::tui::{self, Tui};
 use crate::webhook::{self, EVENTS_FILE, ListenerConfig, ListenerHandle};
 use crate::widgets::Theme;
-
-const TICK: Duration = Duration::from_millis(250);
 
 /// What the background start-up produces: a client and, in sandbox mode, the sandbox.
 pub struct Backend {
@@ -144,19 +141,17 @@ pub async fn run(cfg: Config) -> Result<()> {
     let mut exec = Executor::new(tx.clone());
     let mut sandbox: Option<SandboxHandle> = None;
     let mut listener: Option<Arc<ListenerHandle>> = None;
-    let mut next_tick = tokio::time::Instant::now() + TICK;
+    let mut next_tick: Option<tokio::time::Instant> = None;
     'outer: loop {
         let first = tokio::select! {
             Some(m) = rx.recv() => LoopMsg::App(m),
             Some(m) = lrx.recv() => m,
-            _ = tokio::time::sleep_until(next_tick), if app.needs_tick() => {
-                next_tick = tokio::time::Instant::now() + TICK;
+            _ = sleep_until_opt(next_tick), if next_tick.is_some() => {
+                next_tick = None;
                 LoopMsg::App(Msg::Tick(Utc::now()))
             }
         };
-        if !app.needs_tick() {
-            next_tick = tokio::time::Instant::now() + TICK;
-        }
+
         if let LoopMsg::Listener(h) = &first {
             listener = Some(h.clone());
             exec.set_otp_context(OtpContext {
@@ -188,6 +183,9 @@ pub async fn run(cfg: Config) -> Result<()> {
         if dirty {
             tui.terminal.draw(|f| view::draw(&app, f))?;
         }
+        // Tick only while something visible needs it; idle means no wake-ups.
+        let now = tokio::time::Instant::now();
+        next_tick = app.tick_interval().map(|d| next_tick.map_or(now + d, |t| t.min(now + d)));
     }
     exec.abort_all();
     drop(exec);
@@ -268,5 +266,12 @@ fn handle(
             }
             app.update(msg)
         }
+    }
+}
+
+async fn sleep_until_opt(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
     }
 }

@@ -626,3 +626,16 @@ mod approvals {
         assert!(calls(&mut app).is_empty());
     }
 }
+
+#[test]
+fn tick_only_while_something_visible_moves() {
+    use std::time::Duration;
+    let mut app = loaded_app(false);
+    assert_eq!(app.tick_interval(), None, "idle: no wake-ups");
+    app.sh.toast("saved");
+    assert_eq!(app.tick_interval(), Some(Duration::from_secs(1)), "a toast expires");
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(10)));
+    assert_eq!(app.tick_interval(), None, "the toast is gone");
+    app.update(key(KeyCode::Char('r')));
+    assert_eq!(app.tick_interval(), Some(Duration::from_millis(250)), "spinner while loading");
+}
