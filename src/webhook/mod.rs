@@ -146,7 +146,13 @@ pub async fn start(
     let seen = Arc::new(Mutex::new(seen));
     let (tx, rx) = mpsc::unbounded_channel();
     let counters = Arc::new(Counters::default());
-    let hook = CommitHook { seen: seen.clone(), events: tx.clone(), counters: counters.clone() };
+    let epoch = Arc::new(tokio::sync::watch::channel(0u64).0);
+    let hook = CommitHook {
+        seen: seen.clone(),
+        events: tx.clone(),
+        counters: counters.clone(),
+        epoch: epoch.clone(),
+    };
     let journal = Journal::open_with(&cfg.events_file, Some(hook))
         .wrap_err_with(|| format!("cannot open the event log {}", cfg.events_file.display()))?;
 
@@ -161,6 +167,7 @@ pub async fn start(
         events: tx,
         counters,
         persisted: journal.persisted_counter(),
+        epoch,
         max_body: cfg.max_body,
     });
     let app = server::router(shared.clone());
