@@ -36,20 +36,57 @@ pub(crate) struct Seen {
 
 pub(crate) type SeenMap = Mutex<HashMap<String, Seen>>;
 
-/// What the writer does after each commit for the listener: mark ids durable
-/// (or forget them when the write failed), count, and forward the events. Doing
-/// it here rather than in the handler means an event is shown even when its
-/// sender hung up before the 200.
-pub(crate) struct CommitHook {
-    pub seen: Arc<SeenMap>,
-    pub events: mpsc::UnboundedSender<ListenerEvent>,
-    pub counters: Arc<Counters>,
-    /// Bumped after each commit's bookkeeping: duplicates wait on it.
-    pub epoch: Arc<watch::Sender<u64>>,
-}
-
 pub(crate) fn lock_seen(m: &SeenMap) -> std::sync::MutexGuard<'_, HashMap<String, Seen>> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The listener's side of the writer: it counts accepted events before the
+/// 200s go out and hands each committed batch to the [`committer`] task.
+pub(crate) struct CommitHook {
+    pub counters: Arc<Counters>,
+    pub batches: mpsc::UnboundedSender<CommitBatch>,
+}
+
+/// The tagged lines of one commit, for the [`committer`].
+pub(crate) struct CommitBatch {
+    /// Whether the write and sync succeeded.
+    pub ok: bool,
+    pub items: Vec<(String, u32, Option<ListenerEvent>)>,
+}
+
+/// Bookkeeping after each commit, on a tokio task so the writer thread only
+/// writes, syncs and answers: marks ids durable (or forgets them when the write
+/// failed), bumps `epoch` (pending duplicates wait on it) and forwards the
+/// events to the UI, unless a higher attempt was accepted meanwhile. Events are
+/// forwarded even when their sender hung up before its 200.
+pub(crate) async fn committer(
+    mut batches: mpsc::UnboundedReceiver<CommitBatch>,
+    seen: Arc<SeenMap>,
+    epoch: Arc<watch::Sender<u64>>,
+    events: mpsc::UnboundedSender<ListenerEvent>,
+) {
+    let mut forward = Vec::new();
+    while let Some(batch) = batches.recv().await {
+        {
+            let mut map = lock_seen(&seen);
+            for (id, attempt, event) in batch.items {
+                match map.get_mut(&id) {
+                    Some(s) if s.attempt == attempt && batch.ok => {
+                        s.durable = true;
+                        forward.extend(event);
+                    }
+                    Some(s) if s.attempt == attempt && !s.durable => {
+                        map.remove(&id);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        epoch.send_modify(|e| *e = e.wrapping_add(1));
+        for ev in forward.drain(..) {
+            let _ = events.send(ev);
+        }
+    }
 }
 
 static SYNCS: AtomicU64 = AtomicU64::new(0);
@@ -196,7 +233,6 @@ fn writer_loop(
 ) {
     let mut batch: Vec<WriteReq> = Vec::new();
     let mut buf: Vec<u8> = Vec::with_capacity(256 * 1024);
-    let mut current: Vec<bool> = Vec::new();
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
         while batch.len() < 100_000 {
@@ -237,46 +273,24 @@ fn writer_loop(
                 }
             }
         };
-        // Under the lock only bookkeeping; channel sends (which may wake
-        // threads) happen after it is released.
-        current.clear();
-        if let Some(hook) = &hook {
-            let mut map = lock_seen(&hook.seen);
-            for r in &batch {
-                let mut latest = false;
-                if let Some((id, attempt)) = &r.tag {
-                    match map.get_mut(id) {
-                        Some(s) if s.attempt == *attempt && ok => {
-                            s.durable = true;
-                            latest = true;
-                        }
-                        Some(s) if s.attempt == *attempt && !s.durable => {
-                            map.remove(id);
-                        }
-                        _ => {}
+        let mut items = Vec::new();
+        for r in batch.drain(..) {
+            if let (Some(hook), Some((id, attempt))) = (&hook, r.tag) {
+                if ok {
+                    let c = &hook.counters;
+                    c.accepted.fetch_add(1, Ordering::Relaxed);
+                    if r.event.is_none() {
+                        c.other.fetch_add(1, Ordering::Relaxed);
                     }
                 }
-                current.push(latest);
-            }
-            drop(map);
-            hook.epoch.send_modify(|e| *e = e.wrapping_add(1));
-        }
-        for (i, r) in batch.drain(..).enumerate() {
-            // Count and forward first, so stats are current when the 200 goes out.
-            if let (Some(hook), true, Some(_)) = (&hook, ok, &r.tag) {
-                hook.counters.accepted.fetch_add(1, Ordering::Relaxed);
-                match r.event {
-                    // A higher attempt accepted meanwhile supersedes this one.
-                    Some(ev) if current.get(i).copied().unwrap_or(false) => {
-                        let _ = hook.events.send(ev);
-                    }
-                    Some(_) => {}
-                    None => {
-                        hook.counters.other.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
+                items.push((id, attempt, r.event));
             }
             let _ = r.done.send(ok);
+        }
+        if let Some(hook) = &hook
+            && !items.is_empty()
+        {
+            let _ = hook.batches.send(CommitBatch { ok, items });
         }
     }
     let _ = file.sync_data();
