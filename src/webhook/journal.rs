@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use axum::body::Bytes;
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::Deserialize;
 use serde_json::Value;
@@ -97,10 +98,19 @@ pub fn sync_count() -> u64 {
     SYNCS.load(Ordering::Relaxed)
 }
 
+/// What to append.
+pub(crate) enum Line {
+    /// A ready line (ending with `\n`).
+    Raw(Vec<u8>),
+    /// A delivery: the writer formats it (see [`make_line`]) straight into its
+    /// buffer, which spares the handler an allocation and a copy.
+    Event { received_at: DateTime<Utc>, attempt: u32, body: Bytes },
+}
+
 /// A request to the writer: a line to append (or, with `line: None`, a barrier
 /// answered once everything queued before it is on disk).
 pub(crate) struct WriteReq {
-    pub line: Option<Vec<u8>>,
+    pub line: Option<Line>,
     /// Event id and attempt of the line, to mark it durable (or forget it on failure).
     pub tag: Option<(String, u32)>,
     /// Sent to the UI once the line is on disk.
@@ -126,7 +136,10 @@ impl JournalSender {
     /// Appends one line (it must end with `\n`) and returns once it is on disk.
     pub async fn append(&self, line: Vec<u8>) -> io::Result<()> {
         let (done, rx) = oneshot::channel();
-        if !self.send(WriteReq { line: Some(line), tag: None, event: None, done }) {
+        if self
+            .send(WriteReq { line: Some(Line::Raw(line)), tag: None, event: None, done })
+            .is_err()
+        {
             return Err(io::Error::other("the event log is closed"));
         }
         match rx.await {
@@ -135,8 +148,9 @@ impl JournalSender {
         }
     }
 
-    pub(crate) fn send(&self, req: WriteReq) -> bool {
-        self.tx.send(req).is_ok()
+    /// Queues a request; gives it back when the writer is gone.
+    pub(crate) fn send(&self, req: WriteReq) -> Result<(), Box<WriteReq>> {
+        self.tx.send(req).map_err(|e| Box::new(e.0))
     }
 }
 
@@ -244,10 +258,14 @@ fn writer_loop(
         buf.clear();
         let mut lines = 0u64;
         for r in &batch {
-            if let Some(l) = &r.line {
-                buf.extend_from_slice(l);
-                lines += 1;
+            match &r.line {
+                Some(Line::Raw(l)) => buf.extend_from_slice(l),
+                Some(Line::Event { received_at, attempt, body }) => {
+                    write_line(&mut buf, *received_at, *attempt, body)
+                }
+                None => continue,
             }
+            lines += 1;
         }
         let ok = if lines == 0 {
             true
@@ -299,6 +317,11 @@ fn writer_loop(
 /// Builds the stored line for a delivery body that is valid JSON.
 pub fn make_line(received_at: DateTime<Utc>, attempt: u32, body: &[u8]) -> Vec<u8> {
     let mut v = Vec::with_capacity(body.len() + 80);
+    write_line(&mut v, received_at, attempt, body);
+    v
+}
+
+fn write_line(v: &mut Vec<u8>, received_at: DateTime<Utc>, attempt: u32, body: &[u8]) {
     let (d, t) = (received_at.date_naive(), received_at.time());
     // Same text as `to_rfc3339_opts(Micros, true)`, without the temporary strings.
     let _ = write!(
@@ -314,7 +337,6 @@ pub fn make_line(received_at: DateTime<Utc>, attempt: u32, body: &[u8]) -> Vec<u
     );
     v.extend(body.iter().map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b }));
     v.extend_from_slice(b"}\n");
-    v
 }
 
 /// One line of the event log.

@@ -15,7 +15,7 @@ use subtle::ConstantTimeEq;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::event::{Envelope, OTP_EVENT, OtpEvent, OtpPayload};
-use super::journal::{JournalSender, Seen, SeenMap, WriteReq, lock_seen, make_line};
+use super::journal::{JournalSender, Line, Seen, SeenMap, WriteReq, lock_seen};
 use super::{ListenerEvent, ListenerStats, WEBHOOK_PATH};
 use crate::secret::Secret;
 
@@ -215,9 +215,8 @@ async fn receive(State(s): State<Arc<Shared>>, req: Request) -> Response {
             error_response(StatusCode::SERVICE_UNAVAILABLE, "the event is not saved yet; retry")
         }
         Decision::Fresh => {
-            let line = make_line(received_at, env.attempt, &bytes);
+            let line = Line::Event { received_at, attempt: env.attempt, body: bytes };
             let tag = Some((env.id.clone(), env.attempt));
-            let (attempt, id) = (env.attempt, env.id.clone());
             let event = payload.map(|payload| {
                 ListenerEvent::Received(OtpEvent {
                     id: env.id,
@@ -230,10 +229,12 @@ async fn receive(State(s): State<Arc<Shared>>, req: Request) -> Response {
                 })
             });
             let (done, rx) = oneshot::channel();
-            if !s.journal.send(WriteReq { line: Some(line), tag, event, done }) {
-                let mut seen = lock_seen(&s.seen);
-                if seen.get(&id).is_some_and(|e| e.attempt == attempt && !e.durable) {
-                    seen.remove(&id);
+            if let Err(req) = s.journal.send(WriteReq { line: Some(line), tag, event, done }) {
+                if let Some((id, attempt)) = &req.tag {
+                    let mut seen = lock_seen(&s.seen);
+                    if seen.get(id).is_some_and(|e| e.attempt == *attempt && !e.durable) {
+                        seen.remove(id);
+                    }
                 }
                 return error_response(StatusCode::SERVICE_UNAVAILABLE, "the listener is stopping");
             }
