@@ -11,10 +11,11 @@
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
+use std::hash::BuildHasher;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::body::Bytes;
 use chrono::{DateTime, Datelike, Timelike, Utc};
@@ -35,10 +36,34 @@ pub(crate) struct Seen {
     pub durable: bool,
 }
 
-pub(crate) type SeenMap = Mutex<HashMap<String, Seen>>;
+/// Event id → what is known about it, split in shards so that a thread
+/// descheduled while holding one lock (a busy machine) stalls few others.
+pub(crate) struct SeenMap {
+    shards: Vec<Mutex<HashMap<String, Seen>>>,
+    hasher: std::collections::hash_map::RandomState,
+}
 
-pub(crate) fn lock_seen(m: &SeenMap) -> std::sync::MutexGuard<'_, HashMap<String, Seen>> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
+const SHARDS: usize = 32;
+
+impl SeenMap {
+    pub fn new(all: HashMap<String, Seen>) -> SeenMap {
+        let hasher = std::collections::hash_map::RandomState::new();
+        let mut shards: Vec<HashMap<String, Seen>> = (0..SHARDS).map(|_| HashMap::new()).collect();
+        for (id, seen) in all {
+            let i = shard_of(&hasher, &id);
+            shards[i].insert(id, seen);
+        }
+        SeenMap { shards: shards.into_iter().map(Mutex::new).collect(), hasher }
+    }
+
+    /// The locked shard that holds `id`.
+    pub fn lock(&self, id: &str) -> MutexGuard<'_, HashMap<String, Seen>> {
+        self.shards[shard_of(&self.hasher, id)].lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn shard_of(hasher: &impl BuildHasher, id: &str) -> usize {
+    (hasher.hash_one(id) as usize) % SHARDS
 }
 
 /// The listener's side of the writer: it counts accepted events before the
@@ -69,8 +94,8 @@ pub(crate) async fn committer(
     let mut forward = Vec::new();
     while let Some(batch) = batches.recv().await {
         {
-            let mut map = lock_seen(&seen);
             for (id, attempt, event) in batch.items {
+                let mut map = seen.lock(&id);
                 match map.get_mut(&id) {
                     Some(s) if s.attempt == attempt && batch.ok => {
                         s.durable = true;

@@ -29,7 +29,7 @@ mod server;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use color_eyre::eyre::{Result, WrapErr, eyre};
@@ -144,7 +144,7 @@ pub async fn start(
         }
     }
     drop(stored);
-    let seen = Arc::new(Mutex::new(seen));
+    let seen = Arc::new(journal::SeenMap::new(seen));
     let (tx, rx) = mpsc::unbounded_channel();
     let counters = Arc::new(Counters::default());
     let epoch = Arc::new(tokio::sync::watch::channel(0u64).0);

@@ -15,7 +15,7 @@ use subtle::ConstantTimeEq;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::event::{Envelope, OTP_EVENT, OtpEvent, OtpPayload};
-use super::journal::{JournalSender, Line, Seen, SeenMap, WriteReq, lock_seen};
+use super::journal::{JournalSender, Line, Seen, SeenMap, WriteReq};
 use super::{ListenerEvent, ListenerStats, WEBHOOK_PATH};
 use crate::secret::Secret;
 
@@ -169,7 +169,7 @@ async fn receive(State(s): State<Arc<Shared>>, req: Request) -> Response {
     let received_at = Utc::now();
 
     let decision = {
-        let mut seen = lock_seen(&s.seen);
+        let mut seen = s.seen.lock(&env.id);
         match seen.get_mut(&env.id) {
             Some(e) if e.attempt >= env.attempt => {
                 if e.durable {
@@ -198,7 +198,7 @@ async fn receive(State(s): State<Arc<Shared>>, req: Request) -> Response {
             // Acknowledge only once the delivery it repeats is on disk.
             let mut epoch = s.epoch.subscribe();
             loop {
-                let state = lock_seen(&s.seen).get(&env.id).copied();
+                let state = s.seen.lock(&env.id).get(&env.id).copied();
                 match state {
                     Some(e) if e.attempt >= env.attempt && e.durable => {
                         s.counters.duplicates.fetch_add(1, Ordering::Relaxed);
@@ -231,7 +231,7 @@ async fn receive(State(s): State<Arc<Shared>>, req: Request) -> Response {
             let (done, rx) = oneshot::channel();
             if let Err(req) = s.journal.send(WriteReq { line: Some(line), tag, event, done }) {
                 if let Some((id, attempt)) = &req.tag {
-                    let mut seen = lock_seen(&s.seen);
+                    let mut seen = s.seen.lock(id);
                     if seen.get(id).is_some_and(|e| e.attempt == *attempt && !e.durable) {
                         seen.remove(id);
                     }
