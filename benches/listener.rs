@@ -73,9 +73,10 @@ fn report(mode: &str, persisted: u64, forwarded: u64, file: &std::path::Path) {
     let (listed, warnings) = load_events(file);
     println!(
         "{{\"mode\":\"{mode}\",\"persisted\":{persisted},\"forwarded\":{forwarded},\
-         \"file_lines\":{lines},\"listed\":{},\"warnings\":{}}}",
+         \"file_lines\":{lines},\"listed\":{},\"warnings\":{},\"fsyncs\":{}}}",
         listed.len(),
-        warnings.len()
+        warnings.len(),
+        onboard::webhook::journal::sync_count()
     );
 }
 

@@ -5,6 +5,13 @@
 # `[[bench]] name = "listener" harness = false` entry in Cargo.toml.
 #
 #   benches/listener.sh [DURATION=10s] [CONNECTIONS=64] [THREADS=2]
+#   ROUNDS=3 benches/listener.sh   # alternate bare/listener 3 times (noisy machine)
+#
+# Per run: wrk's completed requests, rps and latency percentiles; the server's
+# CPU time per request (/proc, robust to a busy machine); then the server's own
+# counts: persisted (synced lines), file_lines, listed (load_events). wrk's
+# "generated" counts requests it wrote, including the few still in flight when
+# it stopped (those are persisted too, but their 200 was never read).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-10s}
@@ -29,12 +36,21 @@ run() { # mode secret
   [ -n "$addr" ] || { cat "$WORK/$mode.err" >&2; exit 1; }
   SECRET=$secret wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency \
     -s benches/listener.lua "http://$addr/webhooks/otp" >"$WORK/$mode.wrk"
+  local ticks
+  ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   kill -INT "$pid"
   wait "$pid"
+  local reqs
+  reqs=$(sed -n 's/^RESULT requests=\([0-9]*\).*/\1/p' "$WORK/$mode.wrk")
   echo "== $mode"
   grep '^RESULT' "$WORK/$mode.wrk"
+  awk -v t="$ticks" -v r="$reqs" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { printf "server_cpu_us_per_request=%.1f\n", t * 1e6 / hz / r }'
   grep '^{' "$out"
+  rm -f "$WORK/$mode.jsonl"
 }
 
-run bare ""
-run listener bench-secret
+for _ in $(seq "${ROUNDS:-1}"); do
+  run bare ""
+  run listener bench-secret
+done

@@ -11,15 +11,17 @@
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
+use std::hash::BuildHasher;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use axum::body::Bytes;
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::Deserialize;
 use serde_json::Value;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::ListenerEvent;
 use super::event::{Envelope, OTP_EVENT, OtpEvent};
@@ -34,26 +36,106 @@ pub(crate) struct Seen {
     pub durable: bool,
 }
 
-pub(crate) type SeenMap = Mutex<HashMap<String, Seen>>;
-
-/// What the writer does after each commit for the listener: mark ids durable
-/// (or forget them when the write failed), count, and forward the events. Doing
-/// it here rather than in the handler means an event is shown even when its
-/// sender hung up before the 200.
-pub(crate) struct CommitHook {
-    pub seen: Arc<SeenMap>,
-    pub events: mpsc::UnboundedSender<ListenerEvent>,
-    pub counters: Arc<Counters>,
+/// Event id → what is known about it, split in shards so that a thread
+/// descheduled while holding one lock (a busy machine) stalls few others.
+pub(crate) struct SeenMap {
+    shards: Vec<Mutex<HashMap<String, Seen>>>,
+    hasher: std::collections::hash_map::RandomState,
 }
 
-pub(crate) fn lock_seen(m: &SeenMap) -> std::sync::MutexGuard<'_, HashMap<String, Seen>> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
+const SHARDS: usize = 32;
+
+impl SeenMap {
+    pub fn new(all: HashMap<String, Seen>) -> SeenMap {
+        let hasher = std::collections::hash_map::RandomState::new();
+        let mut shards: Vec<HashMap<String, Seen>> = (0..SHARDS).map(|_| HashMap::new()).collect();
+        for (id, seen) in all {
+            let i = shard_of(&hasher, &id);
+            shards[i].insert(id, seen);
+        }
+        SeenMap { shards: shards.into_iter().map(Mutex::new).collect(), hasher }
+    }
+
+    /// The locked shard that holds `id`.
+    pub fn lock(&self, id: &str) -> MutexGuard<'_, HashMap<String, Seen>> {
+        self.shards[shard_of(&self.hasher, id)].lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn shard_of(hasher: &impl BuildHasher, id: &str) -> usize {
+    (hasher.hash_one(id) as usize) % SHARDS
+}
+
+/// The listener's side of the writer: it counts accepted events before the
+/// 200s go out and hands each committed batch to the [`committer`] task.
+pub(crate) struct CommitHook {
+    pub counters: Arc<Counters>,
+    pub batches: mpsc::UnboundedSender<CommitBatch>,
+}
+
+/// The tagged lines of one commit, for the [`committer`].
+pub(crate) struct CommitBatch {
+    /// Whether the write and sync succeeded.
+    pub ok: bool,
+    pub items: Vec<(String, u32, Option<ListenerEvent>)>,
+}
+
+/// Bookkeeping after each commit, on a tokio task so the writer thread only
+/// writes, syncs and answers: marks ids durable (or forgets them when the write
+/// failed), bumps `epoch` (pending duplicates wait on it) and forwards the
+/// events to the UI, unless a higher attempt was accepted meanwhile. Events are
+/// forwarded even when their sender hung up before its 200.
+pub(crate) async fn committer(
+    mut batches: mpsc::UnboundedReceiver<CommitBatch>,
+    seen: Arc<SeenMap>,
+    epoch: Arc<watch::Sender<u64>>,
+    events: mpsc::UnboundedSender<ListenerEvent>,
+) {
+    let mut forward = Vec::new();
+    while let Some(batch) = batches.recv().await {
+        {
+            for (id, attempt, event) in batch.items {
+                let mut map = seen.lock(&id);
+                match map.get_mut(&id) {
+                    Some(s) if s.attempt == attempt && batch.ok => {
+                        s.durable = true;
+                        forward.extend(event);
+                    }
+                    Some(s) if s.attempt == attempt && !s.durable => {
+                        map.remove(&id);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        epoch.send_modify(|e| *e = e.wrapping_add(1));
+        for ev in forward.drain(..) {
+            let _ = events.send(ev);
+        }
+    }
+}
+
+static SYNCS: AtomicU64 = AtomicU64::new(0);
+
+/// Number of `sync_data` calls by all event logs of this process (a
+/// diagnostic: lines persisted / syncs = events per fsync).
+pub fn sync_count() -> u64 {
+    SYNCS.load(Ordering::Relaxed)
+}
+
+/// What to append.
+pub(crate) enum Line {
+    /// A ready line (ending with `\n`).
+    Raw(Vec<u8>),
+    /// A delivery: the writer formats it (see [`make_line`]) straight into its
+    /// buffer, which spares the handler an allocation and a copy.
+    Event { received_at: DateTime<Utc>, attempt: u32, body: Bytes },
 }
 
 /// A request to the writer: a line to append (or, with `line: None`, a barrier
 /// answered once everything queued before it is on disk).
 pub(crate) struct WriteReq {
-    pub line: Option<Vec<u8>>,
+    pub line: Option<Line>,
     /// Event id and attempt of the line, to mark it durable (or forget it on failure).
     pub tag: Option<(String, u32)>,
     /// Sent to the UI once the line is on disk.
@@ -79,7 +161,10 @@ impl JournalSender {
     /// Appends one line (it must end with `\n`) and returns once it is on disk.
     pub async fn append(&self, line: Vec<u8>) -> io::Result<()> {
         let (done, rx) = oneshot::channel();
-        if !self.send(WriteReq { line: Some(line), tag: None, event: None, done }) {
+        if self
+            .send(WriteReq { line: Some(Line::Raw(line)), tag: None, event: None, done })
+            .is_err()
+        {
             return Err(io::Error::other("the event log is closed"));
         }
         match rx.await {
@@ -88,8 +173,9 @@ impl JournalSender {
         }
     }
 
-    pub(crate) fn send(&self, req: WriteReq) -> bool {
-        self.tx.send(req).is_ok()
+    /// Queues a request; gives it back when the writer is gone.
+    pub(crate) fn send(&self, req: WriteReq) -> Result<(), Box<WriteReq>> {
+        self.tx.send(req).map_err(|e| Box::new(e.0))
     }
 }
 
@@ -197,10 +283,14 @@ fn writer_loop(
         buf.clear();
         let mut lines = 0u64;
         for r in &batch {
-            if let Some(l) = &r.line {
-                buf.extend_from_slice(l);
-                lines += 1;
+            match &r.line {
+                Some(Line::Raw(l)) => buf.extend_from_slice(l),
+                Some(Line::Event { received_at, attempt, body }) => {
+                    write_line(&mut buf, *received_at, *attempt, body)
+                }
+                None => continue,
             }
+            lines += 1;
         }
         let ok = if lines == 0 {
             true
@@ -216,6 +306,7 @@ fn writer_loop(
                 Ok(()) => {
                     needs_newline = false;
                     persisted.fetch_add(lines, Ordering::Relaxed);
+                    SYNCS.fetch_add(1, Ordering::Relaxed);
                     true
                 }
                 Err(e) => {
@@ -225,34 +316,24 @@ fn writer_loop(
                 }
             }
         };
-        if let Some(hook) = &hook {
-            let mut map = lock_seen(&hook.seen);
-            for r in &batch {
-                if let Some((id, attempt)) = &r.tag {
-                    match map.get_mut(id) {
-                        Some(s) if s.attempt == *attempt && ok => s.durable = true,
-                        Some(s) if s.attempt == *attempt && !s.durable => {
-                            map.remove(id);
-                        }
-                        _ => {}
-                    }
-                }
-            }
-        }
+        let mut items = Vec::new();
         for r in batch.drain(..) {
-            // Count and forward first, so stats are current when the 200 goes out.
-            if let (Some(hook), true, Some(_)) = (&hook, ok, &r.tag) {
-                hook.counters.accepted.fetch_add(1, Ordering::Relaxed);
-                match r.event {
-                    Some(ev) => {
-                        let _ = hook.events.send(ev);
-                    }
-                    None => {
-                        hook.counters.other.fetch_add(1, Ordering::Relaxed);
+            if let (Some(hook), Some((id, attempt))) = (&hook, r.tag) {
+                if ok {
+                    let c = &hook.counters;
+                    c.accepted.fetch_add(1, Ordering::Relaxed);
+                    if r.event.is_none() {
+                        c.other.fetch_add(1, Ordering::Relaxed);
                     }
                 }
+                items.push((id, attempt, r.event));
             }
             let _ = r.done.send(ok);
+        }
+        if let Some(hook) = &hook
+            && !items.is_empty()
+        {
+            let _ = hook.batches.send(CommitBatch { ok, items });
         }
     }
     let _ = file.sync_data();
@@ -261,14 +342,26 @@ fn writer_loop(
 /// Builds the stored line for a delivery body that is valid JSON.
 pub fn make_line(received_at: DateTime<Utc>, attempt: u32, body: &[u8]) -> Vec<u8> {
     let mut v = Vec::with_capacity(body.len() + 80);
-    v.extend_from_slice(b"{\"received_at\":\"");
-    v.extend_from_slice(received_at.to_rfc3339_opts(SecondsFormat::Micros, true).as_bytes());
-    v.extend_from_slice(b"\",\"attempt\":");
-    v.extend_from_slice(attempt.to_string().as_bytes());
-    v.extend_from_slice(b",\"event\":");
+    write_line(&mut v, received_at, attempt, body);
+    v
+}
+
+fn write_line(v: &mut Vec<u8>, received_at: DateTime<Utc>, attempt: u32, body: &[u8]) {
+    let (d, t) = (received_at.date_naive(), received_at.time());
+    // Same text as `to_rfc3339_opts(Micros, true)`, without the temporary strings.
+    let _ = write!(
+        v,
+        "{{\"received_at\":\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z\",\"attempt\":{attempt},\"event\":",
+        d.year(),
+        d.month(),
+        d.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        (t.nanosecond() / 1000).min(999_999)
+    );
     v.extend(body.iter().map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b }));
     v.extend_from_slice(b"}\n");
-    v
 }
 
 /// One line of the event log.
@@ -348,6 +441,17 @@ pub fn load_events(path: &Path) -> (Vec<OtpEvent>, Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_time_is_rfc3339_micros() {
+        let t = DateTime::parse_from_rfc3339("2023-09-05T14:53:01.584321+00:00").unwrap().to_utc();
+        let line = make_line(t, 7, b"{}");
+        let expected = format!(
+            "{{\"received_at\":\"{}\",\"attempt\":7,\"event\":{{}}}}\n",
+            t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        );
+        assert_eq!(String::from_utf8(line).unwrap(), expected);
+    }
 
     #[test]
     fn line_is_one_line_and_reads_back() {

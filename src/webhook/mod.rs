@@ -29,7 +29,7 @@ mod server;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use color_eyre::eyre::{Result, WrapErr, eyre};
@@ -109,6 +109,7 @@ pub struct ListenerHandle {
     cancel: CancellationToken,
     server: tokio::task::JoinHandle<()>,
     journal: Journal,
+    committer: tokio::task::JoinHandle<()>,
 }
 
 /// Binds `cfg.bind` at once (a clear error when the port is taken), reads the
@@ -143,10 +144,12 @@ pub async fn start(
         }
     }
     drop(stored);
-    let seen = Arc::new(Mutex::new(seen));
+    let seen = Arc::new(journal::SeenMap::new(seen));
     let (tx, rx) = mpsc::unbounded_channel();
     let counters = Arc::new(Counters::default());
-    let hook = CommitHook { seen: seen.clone(), events: tx.clone(), counters: counters.clone() };
+    let epoch = Arc::new(tokio::sync::watch::channel(0u64).0);
+    let (batches_tx, batches_rx) = mpsc::unbounded_channel();
+    let hook = CommitHook { counters: counters.clone(), batches: batches_tx };
     let journal = Journal::open_with(&cfg.events_file, Some(hook))
         .wrap_err_with(|| format!("cannot open the event log {}", cfg.events_file.display()))?;
 
@@ -154,6 +157,8 @@ pub async fn start(
     if secret.is_none() {
         tracing::warn!("the webhook listener accepts deliveries without a secret check");
     }
+    let committer =
+        tokio::spawn(journal::committer(batches_rx, seen.clone(), epoch.clone(), tx.clone()));
     let shared = Arc::new(Shared {
         secret: RwLock::new(secret),
         seen,
@@ -161,6 +166,7 @@ pub async fn start(
         events: tx,
         counters,
         persisted: journal.persisted_counter(),
+        epoch,
         max_body: cfg.max_body,
     });
     let app = server::router(shared.clone());
@@ -176,7 +182,7 @@ pub async fn start(
         }
     });
     tracing::info!(%addr, file = %cfg.events_file.display(), "webhook listener started");
-    Ok((ListenerHandle { addr, shared, cancel, server, journal }, rx))
+    Ok((ListenerHandle { addr, shared, cancel, server, journal, committer }, rx))
 }
 
 impl ListenerHandle {
@@ -202,7 +208,7 @@ impl ListenerHandle {
     /// Stops accepting, lets in-flight deliveries finish (up to 5 s), then
     /// flushes and syncs the event log. Returns the final counts.
     pub async fn shutdown(self) -> ListenerStats {
-        let ListenerHandle { shared, cancel, mut server, journal, .. } = self;
+        let ListenerHandle { shared, cancel, mut server, journal, committer, .. } = self;
         cancel.cancel();
         if tokio::time::timeout(Duration::from_secs(5), &mut server).await.is_err() {
             server.abort();
@@ -212,6 +218,8 @@ impl ListenerHandle {
         // The handlers' state holds a sender of the log: drop it so the writer can finish.
         drop(shared);
         journal.close().await;
+        // The writer is gone, so the committer drains its last batches and ends.
+        let _ = committer.await;
         server::stats(&counters, &persisted)
     }
 }

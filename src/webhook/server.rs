@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use axum::Router;
-use axum::body::Body;
+use axum::extract::Request;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -12,10 +12,10 @@ use axum::routing::post;
 use chrono::Utc;
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::event::{Envelope, OTP_EVENT, OtpEvent, OtpPayload};
-use super::journal::{JournalSender, Seen, SeenMap, WriteReq, lock_seen, make_line};
+use super::journal::{JournalSender, Line, Seen, SeenMap, WriteReq};
 use super::{ListenerEvent, ListenerStats, WEBHOOK_PATH};
 use crate::secret::Secret;
 
@@ -49,6 +49,7 @@ pub(crate) struct Shared {
     pub events: mpsc::UnboundedSender<ListenerEvent>,
     pub counters: Arc<Counters>,
     pub persisted: Arc<AtomicU64>,
+    pub epoch: Arc<watch::Sender<u64>>,
     pub max_body: usize,
 }
 
@@ -117,18 +118,19 @@ fn ok_response(body: &'static str) -> Response {
 }
 
 enum Decision {
-    /// New id or higher attempt: its line was queued.
-    Fresh(oneshot::Receiver<bool>),
+    /// New id or higher attempt: store it.
+    Fresh,
     /// Same or lower attempt, already on disk.
     Duplicate,
     /// Same or lower attempt, still being written: wait for it.
-    DuplicatePending(oneshot::Receiver<bool>),
-    /// The writer is gone (shutting down).
-    Closed,
+    DuplicatePending,
 }
 
-async fn receive(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Response {
-    if !s.authorized(&headers) {
+async fn receive(State(s): State<Arc<Shared>>, req: Request) -> Response {
+    // Not the `HeaderMap` extractor: it clones the headers.
+    let (parts, body) = req.into_parts();
+    let headers = &parts.headers;
+    if !s.authorized(headers) {
         let reason = if headers.contains_key(SECRET_HEADER) {
             "wrong X-Moltin-Secret-Key"
         } else {
@@ -148,15 +150,15 @@ async fn receive(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Body) -
         Ok(b) => b,
         Err(_) => return s.reject(StatusCode::PAYLOAD_TOO_LARGE, too_large()),
     };
-    let mut raw: Value = match serde_json::from_slice(&bytes) {
+    let raw: Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
         Err(e) => return s.reject(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")),
     };
-    let mut env = match Envelope::parse(&raw) {
+    let env = match Envelope::parse(&raw) {
         Ok(e) => e,
         Err(e) => return s.reject(StatusCode::BAD_REQUEST, e),
     };
-    let mut payload = if env.triggered_by == OTP_EVENT {
+    let payload = if env.triggered_by == OTP_EVENT {
         match OtpPayload::parse(raw.get("payload")) {
             Ok(p) => Some(p),
             Err(e) => return s.reject(StatusCode::BAD_REQUEST, e),
@@ -167,47 +169,22 @@ async fn receive(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Body) -
     let received_at = Utc::now();
 
     let decision = {
-        let mut seen = lock_seen(&s.seen);
-        let (done, rx) = oneshot::channel();
-        // Queue while holding the lock, so a duplicate's barrier always lands
-        // after the line it waits for.
+        let mut seen = s.seen.lock(&env.id);
         match seen.get_mut(&env.id) {
             Some(e) if e.attempt >= env.attempt => {
                 if e.durable {
                     Decision::Duplicate
-                } else if s.journal.send(WriteReq { line: None, tag: None, event: None, done }) {
-                    Decision::DuplicatePending(rx)
                 } else {
-                    Decision::Closed
+                    Decision::DuplicatePending
                 }
             }
-            existing => {
-                let line = make_line(received_at, env.attempt, &bytes);
-                let event = payload.take().map(|payload| {
-                    ListenerEvent::Received(OtpEvent {
-                        id: env.id.clone(),
-                        triggered_by: std::mem::take(&mut env.triggered_by),
-                        attempt: env.attempt,
-                        received_at,
-                        integration_id: env.integration_id.take(),
-                        payload,
-                        raw: raw.take(),
-                    })
-                });
-                let tag = Some((env.id.clone(), env.attempt));
-                let req = WriteReq { line: Some(line), tag, event, done };
-                if !s.journal.send(req) {
-                    Decision::Closed
-                } else {
-                    let fresh = Seen { attempt: env.attempt, durable: false };
-                    match existing {
-                        Some(e) => *e = fresh,
-                        None => {
-                            seen.insert(env.id.clone(), fresh);
-                        }
-                    }
-                    Decision::Fresh(rx)
-                }
+            Some(e) => {
+                *e = Seen { attempt: env.attempt, durable: false };
+                Decision::Fresh
+            }
+            None => {
+                seen.insert(env.id.clone(), Seen { attempt: env.attempt, durable: false });
+                Decision::Fresh
             }
         }
     };
@@ -217,21 +194,50 @@ async fn receive(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Body) -
             s.counters.duplicates.fetch_add(1, Ordering::Relaxed);
             ok_response(DUPLICATE)
         }
-        Decision::DuplicatePending(rx) => {
-            let _ = rx.await;
-            // The writer marks lines durable before it answers, so this is settled.
-            let durable = lock_seen(&s.seen).get(&env.id).is_some_and(|e| e.durable);
-            if durable {
-                s.counters.duplicates.fetch_add(1, Ordering::Relaxed);
-                ok_response(DUPLICATE)
-            } else {
-                error_response(StatusCode::SERVICE_UNAVAILABLE, "the event is not saved yet; retry")
+        Decision::DuplicatePending => {
+            // Acknowledge only once the delivery it repeats is on disk.
+            let mut epoch = s.epoch.subscribe();
+            loop {
+                let state = s.seen.lock(&env.id).get(&env.id).copied();
+                match state {
+                    Some(e) if e.attempt >= env.attempt && e.durable => {
+                        s.counters.duplicates.fetch_add(1, Ordering::Relaxed);
+                        return ok_response(DUPLICATE);
+                    }
+                    Some(e) if e.attempt >= env.attempt => {}
+                    // The write it was waiting for failed.
+                    _ => break,
+                }
+                if epoch.changed().await.is_err() {
+                    break;
+                }
             }
+            error_response(StatusCode::SERVICE_UNAVAILABLE, "the event is not saved yet; retry")
         }
-        Decision::Closed => {
-            error_response(StatusCode::SERVICE_UNAVAILABLE, "the listener is shutting down")
-        }
-        Decision::Fresh(rx) => {
+        Decision::Fresh => {
+            let line = Line::Event { received_at, attempt: env.attempt, body: bytes };
+            let tag = Some((env.id.clone(), env.attempt));
+            let event = payload.map(|payload| {
+                ListenerEvent::Received(OtpEvent {
+                    id: env.id,
+                    triggered_by: env.triggered_by,
+                    attempt: env.attempt,
+                    received_at,
+                    integration_id: env.integration_id,
+                    payload,
+                    raw,
+                })
+            });
+            let (done, rx) = oneshot::channel();
+            if let Err(req) = s.journal.send(WriteReq { line: Some(line), tag, event, done }) {
+                if let Some((id, attempt)) = &req.tag {
+                    let mut seen = s.seen.lock(id);
+                    if seen.get(id).is_some_and(|e| e.attempt == *attempt && !e.durable) {
+                        seen.remove(id);
+                    }
+                }
+                return error_response(StatusCode::SERVICE_UNAVAILABLE, "the listener is stopping");
+            }
             // The writer counts and forwards the event once it is on disk.
             if matches!(rx.await, Ok(true)) {
                 ok_response(ACCEPTED)
