@@ -4,7 +4,7 @@
 
 mod flows_common;
 
-use flows_common::{Console, toasted};
+use flows_common::{Console, eventually, toasted};
 use onboard::api::{ListParams, OtpPurpose, TokenRequest};
 use onboard::app::{App, Msg};
 use onboard::readiness::{ItemId, OTP_EVENT};
@@ -144,8 +144,17 @@ async fn otp_panel_integration_passwordless_reset_and_restart() {
     assert_eq!(login(&con, &profile, NEW_PASSWORD).await, Ok(1));
 
     // The sandbox logged the deliveries as succeeded.
-    let logs = con.truth.integration_logs(&integration, &ListParams::default()).await.unwrap().data;
-    assert!(logs.len() >= 2 && logs.iter().all(|l| l.succeeded), "{logs:?}");
+    let truth = con.truth.clone();
+    let logs = eventually(|| {
+        let (truth, integration) = (truth.clone(), integration.clone());
+        async move {
+            let logs =
+                truth.integration_logs(&integration, &ListParams::default()).await.unwrap().data;
+            (logs.len() >= 2).then_some(logs)
+        }
+    })
+    .await;
+    assert!(logs.iter().all(|l| l.succeeded), "{logs:?}");
 
     // Audit: the writes, never a code, password or token.
     let entries = con.audit_entries();

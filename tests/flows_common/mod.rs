@@ -340,6 +340,24 @@ impl Console {
     }
 }
 
+/// Polls `check` until it returns `Some` (a wait with a hang guard, for
+/// state the sandbox updates in the background, e.g. delivery logs).
+pub async fn eventually<T, F, Fut>(mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let wait = async {
+        loop {
+            if let Some(v) = check().await {
+                return v;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(DEADLINE, wait).await.expect("the condition never held")
+}
+
 /// A toast with this text is shown.
 pub fn toasted(app: &App, needle: &str) -> bool {
     app.sh.toasts.iter().any(|t| t.text.contains(needle))
