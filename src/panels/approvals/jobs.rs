@@ -141,23 +141,85 @@ pub async fn perform(
     }
 }
 
+/// The API's soft limit on `page[offset]` (reference §1.5).
+pub const MAX_OFFSET: u32 = 10_000;
+
+/// Where the next page of a newest-first listing starts. Offsets stop at the
+/// API's soft limit: past it the listing goes on from a `created_at` anchor
+/// (`le(created_at,"<ts>")`, offset 0), skipping the members already listed at
+/// that exact timestamp, as the reference advises for deep listings.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Cursor {
+    pub offset: u32,
+    pub anchor: Option<String>,
+    /// Members listed with the anchor's timestamp (skipped after re-anchoring).
+    pub at_anchor: HashSet<String>,
+    /// The oldest timestamp listed so far and the ids listed with it.
+    last_ts: Option<String>,
+    last_ids: HashSet<String>,
+}
+
+impl Cursor {
+    /// The filter of the next request.
+    pub fn filter(&self) -> Option<String> {
+        self.anchor.as_ref().map(|ts| format!("le(created_at,\"{ts}\")"))
+    }
+
+    /// Records a listed page (newest first); returns the members not listed before.
+    pub fn advance(&mut self, page: Vec<AccountMember>) -> Vec<AccountMember> {
+        self.offset += page.len() as u32;
+        let fresh: Vec<AccountMember> =
+            page.into_iter().filter(|m| !self.at_anchor.contains(&m.id)).collect();
+        for m in &fresh {
+            let ts = m.meta.created_at.clone();
+            if ts != self.last_ts {
+                self.last_ts = ts;
+                self.last_ids.clear();
+            }
+            self.last_ids.insert(m.id.clone());
+        }
+        fresh
+    }
+
+    /// Before the next request: re-anchor when the offset would pass the limit.
+    /// Returns false when that is impossible (no timestamp to anchor on, or a
+    /// single timestamp shared by more members than one window holds).
+    pub fn prepare(&mut self) -> bool {
+        if self.offset + PAGE <= MAX_OFFSET {
+            return true;
+        }
+        let Some(ts) = self.last_ts.clone() else { return false };
+        if self.anchor.as_ref() == Some(&ts) {
+            return false;
+        }
+        self.at_anchor = self.last_ids.clone();
+        self.anchor = Some(ts);
+        self.offset = 0;
+        true
+    }
+}
+
 async fn scan(
     client: &Client,
     seen: &HashSet<String>,
     concurrency: usize,
     progress: ProgressFn,
 ) -> Result<ApReply, ApiError> {
-    let mut offset = 0u32;
+    let mut cursor = Cursor::default();
     let mut listed = 0usize;
     let mut checked = 0usize;
     let mut told_total = false;
     loop {
+        if !cursor.prepare() {
+            tracing::warn!("pending scan stopped: cannot page past the offset limit");
+            break;
+        }
         let page = client
             .list_account_members(&ListParams {
                 limit: Some(PAGE),
-                offset: Some(offset),
+                offset: Some(cursor.offset),
                 sort: Some("-created_at".into()),
-                filter: None,
+                filter: cursor.filter(),
             })
             .await?;
         if !told_total && let Some(t) = page.total_results {
@@ -165,10 +227,15 @@ async fn scan(
             told_total = true;
         }
         let n = page.data.len();
-        listed += n;
+        let more = n > 0
+            && (page.has_next
+                || page.total_results.is_some_and(|t| ((cursor.offset + n as u32) as u64) < t));
+        let page_members = cursor.advance(page.data);
+        listed += page_members.len();
+        let all_known =
+            !page_members.is_empty() && page_members.iter().all(|m| seen.contains(&m.id));
         let fresh: Vec<AccountMember> =
-            page.data.into_iter().filter(|m| !seen.contains(&m.id)).collect();
-        let all_known = n > 0 && fresh.is_empty();
+            page_members.into_iter().filter(|m| !seen.contains(&m.id)).collect();
         let mut results = futures::stream::iter(fresh)
             .map(|m| async move {
                 let r = client
@@ -207,9 +274,6 @@ async fn scan(
                 failed,
             }));
         }
-        offset += n as u32;
-        let more =
-            n > 0 && (page.has_next || page.total_results.is_some_and(|t| (offset as u64) < t));
         if !more || all_known {
             break;
         }
@@ -323,4 +387,54 @@ async fn details(client: &Client, member_id: String) -> Result<ApReply, ApiError
         errors,
         bi: None,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A newest-first listing with the API's rules: `le(created_at,..)` and an
+    /// offset limit. Several members share timestamps.
+    fn server(all: &[AccountMember], c: &Cursor) -> Vec<AccountMember> {
+        assert!(c.offset <= MAX_OFFSET, "offset past the limit");
+        all.iter()
+            .filter(|m| match &c.anchor {
+                Some(ts) => m.meta.created_at.as_ref() <= Some(ts),
+                None => true,
+            })
+            .skip(c.offset as usize)
+            .take(PAGE as usize)
+            .cloned()
+            .collect()
+    }
+
+    #[test]
+    fn deep_listing_reanchors_and_lists_everyone_once() {
+        let n = 25_317;
+        let all: Vec<AccountMember> = (0..n)
+            .map(|i| AccountMember {
+                id: format!("m{i}"),
+                meta: crate::api::ResourceMeta {
+                    // three members per timestamp, newest first
+                    created_at: Some(format!("2026-01-01T00:00:{:09}Z", n - i / 3)),
+                    ..Default::default()
+                },
+                ..Default::default()
+            })
+            .collect();
+        let mut c = Cursor::default();
+        let mut seen = HashSet::new();
+        loop {
+            assert!(c.prepare());
+            let page = server(&all, &c);
+            if page.is_empty() {
+                break;
+            }
+            for m in c.advance(page) {
+                assert!(seen.insert(m.id.clone()), "{} listed twice", m.id);
+            }
+        }
+        assert_eq!(seen.len(), n);
+        assert!(c.anchor.is_some(), "re-anchored past the offset limit");
+    }
 }
