@@ -89,9 +89,14 @@ async fn scan(client: &Client, seen: Arc<HashSet<String>>) -> Res<(Scan, Duratio
         }
     });
     let t = Instant::now();
-    let reply =
-        perform(client, ApCall::Scan { seen, concurrency: SCAN_CONCURRENCY }, progress, None)
-            .await?;
+    let reply = perform(
+        client,
+        ApCall::Scan { seen, concurrency: SCAN_CONCURRENCY },
+        progress,
+        None,
+        &tokio_util::sync::CancellationToken::new(),
+    )
+    .await?;
     let took = t.elapsed();
     let mut s = std::mem::take(&mut *acc.lock().map_err(|_| "poisoned")?);
     if let ApReply::Scanned { listed, checked } = reply {
@@ -124,8 +129,14 @@ async fn approve(client: &Client, members: &[AccountMember]) -> Res<(usize, usiz
         }
     });
     let t = Instant::now();
-    perform(client, ApCall::Approve { items, concurrency: APPROVE_CONCURRENCY }, progress, None)
-        .await?;
+    perform(
+        client,
+        ApCall::Approve { items, concurrency: APPROVE_CONCURRENCY },
+        progress,
+        None,
+        &tokio_util::sync::CancellationToken::new(),
+    )
+    .await?;
     Ok((ok.load(Ordering::Relaxed), bad.load(Ordering::Relaxed), t.elapsed()))
 }
 

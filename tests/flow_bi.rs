@@ -157,7 +157,7 @@ async fn signup_with_beyond_identity_failure_retry_resend_and_details() {
     con.enter().await;
     assert_eq!(con.app.approvals.selected_row().unwrap().member.id, second);
     con.enter().await; // details
-    let ApView::Details(Some(d)) = &con.app.approvals.view else {
+    let ApView::Details(_, Some(d)) = &con.app.approvals.view else {
         panic!("{:?}", con.app.approvals.view);
     };
     assert_eq!(d.member_id, second);

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use base64::Engine;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
+use tokio_util::sync::CancellationToken;
 
 use serde_json::json;
 
@@ -25,6 +26,8 @@ pub struct Executor {
     bi: Option<BiClient>,
     bi_map: Option<std::path::PathBuf>,
     tasks: HashMap<OpId, AbortHandle>,
+    /// Cooperative stops of long jobs (a bulk run finishes what it started).
+    stops: HashMap<OpId, CancellationToken>,
 }
 
 impl Executor {
@@ -37,6 +40,7 @@ impl Executor {
             bi: None,
             bi_map: None,
             tasks: HashMap::new(),
+            stops: HashMap::new(),
         }
     }
 
@@ -63,6 +67,14 @@ impl Executor {
     /// Forget a finished operation.
     pub fn finished(&mut self, op: OpId) {
         self.tasks.remove(&op);
+        self.stops.remove(&op);
+    }
+
+    /// Asks a long job to stop starting new work; it still reports and ends.
+    pub fn stop(&mut self, op: OpId) {
+        if let Some(t) = self.stops.get(&op) {
+            t.cancel();
+        }
     }
 
     pub fn cancel(&mut self, op: OpId) {
@@ -78,7 +90,10 @@ impl Executor {
             return;
         };
         let audit = self.audit.clone();
-        let ctx = Ctx { otp: self.otp.clone(), bi: self.bi.clone(), bi_map: self.bi_map.clone() };
+        let stop = CancellationToken::new();
+        self.stops.insert(op, stop.clone());
+        let ctx =
+            Ctx { otp: self.otp.clone(), bi: self.bi.clone(), bi_map: self.bi_map.clone(), stop };
         let handle = tokio::spawn(async move {
             let result = perform(&client, call, op, &tx, audit.as_ref(), &ctx).await;
             let _ = tx.send(Msg::Done(op, result));
@@ -198,7 +213,7 @@ async fn run(
             let progress: approvals::ProgressFn = Arc::new(move |p| {
                 let _ = tx.send(Msg::Progress(op, p));
             });
-            let mut reply = approvals::perform(client, c, progress, audit).await?;
+            let mut reply = approvals::perform(client, c, progress, audit, &ctx.stop).await?;
             if let (approvals::ApReply::Details(d), Some(path)) = (&mut reply, &ctx.bi_map) {
                 let path = path.clone();
                 let id = d.member_id.clone();
@@ -247,6 +262,8 @@ pub struct Ctx {
     pub otp: OtpContext,
     pub bi: Option<BiClient>,
     pub bi_map: Option<std::path::PathBuf>,
+    /// Set when the user stops this operation (`Esc` on a bulk run).
+    pub stop: CancellationToken,
 }
 
 async fn remember_bi(ctx: &Ctx, user: &crate::api::BiUser) {

@@ -316,6 +316,11 @@ impl App {
         }
     }
 
+    /// The wall clock, set by the loop before each message (toasts measure from it).
+    pub fn set_now(&mut self, now: DateTime<Utc>) {
+        self.sh.now = now;
+    }
+
     /// Takes the effects produced since the last call.
     pub fn take_effects(&mut self) -> Vec<Effect> {
         std::mem::take(&mut self.sh.effects)
@@ -505,6 +510,8 @@ impl App {
         for id in cancel {
             self.sh.inflight.remove(&id);
             self.sh.effects.push(Effect::Cancel(id));
+            let (p, sh) = self.split(leaving);
+            p.on_cancelled(id, sh);
         }
         self.focus = panel;
         self.visited[panel.index()] = true;
@@ -532,10 +539,11 @@ impl App {
             return;
         }
         if let Some(pending) = self.sh.confirm.take() {
+            // Destructive dialogs (with a warning) need an explicit `y`.
+            let enter_ok = pending.dialog.warning.is_none();
             match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
-                    self.run_confirmed(pending.action)
-                }
+                KeyCode::Char('y') | KeyCode::Char('Y') => self.run_confirmed(pending.action),
+                KeyCode::Enter if enter_ok => self.run_confirmed(pending.action),
                 KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {}
                 _ => self.sh.confirm = Some(pending),
             }
@@ -564,6 +572,11 @@ impl App {
                 }
                 _ => {}
             }
+            return;
+        }
+        // Esc dismisses the sticky error line before anything else.
+        if key.code == KeyCode::Esc && self.sh.error.is_some() {
+            self.sh.error = None;
             return;
         }
         // Panel first: a panel editing text or showing a sub-view consumes keys.

@@ -71,6 +71,8 @@ pub enum Effect {
     Call(OpId, Call),
     /// Abort an in-flight read (its result would be dropped anyway).
     Cancel(OpId),
+    /// Ask a long job to stop starting new work (it reports what it did, then ends).
+    Stop(OpId),
     /// Copy to the clipboard through OSC 52.
     Copy(String),
     Quit,

@@ -169,6 +169,7 @@ pub async fn run(cfg: Config) -> Result<()> {
             match effect {
                 Effect::Call(op, call) => exec.spawn_call(op, call),
                 Effect::Cancel(op) => exec.cancel(op),
+                Effect::Stop(op) => exec.stop(op),
                 Effect::Copy(text) => {
                     if let Err(e) = osc52_copy(&text) {
                         tracing::warn!("clipboard: {e}");
@@ -263,6 +264,9 @@ fn handle(
         LoopMsg::App(msg) => {
             if let Msg::Done(op, _) = &msg {
                 exec.finished(*op);
+            }
+            if !matches!(msg, Msg::Tick(_)) {
+                app.set_now(Utc::now());
             }
             app.update(msg)
         }

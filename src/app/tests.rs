@@ -527,25 +527,112 @@ mod approvals {
     }
 
     #[test]
-    fn cancel_a_bulk_run_keeps_done_work() {
-        let mut app = scanned(&[1, 2], &[]);
+    fn stopping_a_bulk_run_keeps_done_work_and_reports_late_results() {
+        let mut app = scanned(&[1, 2, 3], &[]);
         app.update(key(KeyCode::Char('*')));
         app.update(key(KeyCode::Char('a')));
         app.update(key(KeyCode::Char('y')));
         let (op, _) = calls(&mut app).remove(0);
+        let row = |id: &str| {
+            Progress::Approvals(ApProgress::Row {
+                member_id: id.into(),
+                outcome: RowOutcome::Approved { account_id: "a".into(), account_name: "A".into() },
+            })
+        };
+        app.update(Msg::Progress(op, row("m-1")));
+        app.update(key(KeyCode::Esc));
+        assert!(app.take_effects().contains(&Effect::Stop(op)), "a cooperative stop");
+        // A member already started finishes and is reported, not lost.
+        assert!(app.update(Msg::Progress(op, row("m-2"))));
+        app.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Approved))));
+        let status = |id: &str| {
+            app.approvals.rows.iter().find(|r| r.member.id == id).map(|r| r.status.clone())
+        };
+        assert!(matches!(status("m-1"), Some(RowStatus::Approved { .. })));
+        assert!(matches!(status("m-2"), Some(RowStatus::Approved { .. })));
+        assert_eq!(status("m-3"), Some(RowStatus::Cancelled));
+        // Retry takes only the member never started.
+        app.update(key(KeyCode::Char('f')));
+        let (_, call) = calls(&mut app).remove(0);
+        let Call::Approvals(ApCall::Approve { items, .. }) = call else { panic!() };
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].member_id, "m-3");
+    }
+
+    #[test]
+    fn approved_or_running_rows_are_not_approved_again() {
+        let mut app = scanned(&[1, 2], &[]);
+        app.update(key(KeyCode::Char('a')));
+        app.update(key(KeyCode::Enter));
+        app.update(key(KeyCode::Enter));
+        app.update(key(KeyCode::Enter));
+        app.update(key(KeyCode::Char('y')));
+        let (op, _) = calls(&mut app).remove(0);
+        // While the run goes on, no second run starts.
+        app.update(key(KeyCode::Char('a')));
+        assert!(
+            app.sh.confirm.is_none()
+                && matches!(app.approvals.view, crate::panels::approvals::View::List)
+        );
         app.update(Msg::Progress(
             op,
             Progress::Approvals(ApProgress::Row {
-                member_id: "m-1".into(),
+                member_id: "m-2".into(),
                 outcome: RowOutcome::Approved { account_id: "a".into(), account_name: "A".into() },
             }),
         ));
-        app.update(key(KeyCode::Esc));
+        app.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Approved))));
+        // The approved row is still listed until the next refresh: `a` and `x` refuse it.
+        assert_eq!(app.approvals.selected_row().map(|r| r.member.id.as_str()), Some("m-2"));
+        for k in ['a', 'x'] {
+            app.update(key(KeyCode::Char(k)));
+            assert!(app.sh.confirm.is_none(), "{k} on an approved row");
+        }
+        assert!(calls(&mut app).is_empty());
+    }
+
+    #[test]
+    fn leaving_during_a_scan_lets_the_next_visit_scan_again() {
+        let mut app = loaded_app(false);
+        app.update(key(KeyCode::Char('3')));
+        let (op, _) = calls(&mut app).remove(0);
+        app.update(key(KeyCode::Char('1')));
         assert!(app.take_effects().contains(&Effect::Cancel(op)));
-        let st: Vec<_> = app.approvals.rows.iter().map(|r| r.status.clone()).collect();
-        assert!(st.contains(&RowStatus::Cancelled));
-        assert!(st.iter().any(|s| matches!(s, RowStatus::Approved { .. })));
-        assert!(!app.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Approved)))), "stale");
+        app.update(key(KeyCode::Char('3')));
+        let sent = calls(&mut app);
+        assert!(matches!(sent.first(), Some((_, Call::Approvals(ApCall::Scan { .. })))));
+        assert!(!app.update(Msg::Done(
+            op,
+            Ok(Reply::Approvals(ApReply::Scanned { listed: 0, checked: 0 }))
+        )));
+    }
+
+    #[test]
+    fn details_show_only_the_member_asked_for_last() {
+        let mut app = scanned(&[1, 2], &[]);
+        app.update(key(KeyCode::Enter));
+        let (first, _) = calls(&mut app).remove(0);
+        app.update(key(KeyCode::Esc));
+        app.update(key(KeyCode::Down));
+        app.update(key(KeyCode::Enter));
+        let (second, _) = calls(&mut app).remove(0);
+        let details = |id: &str| {
+            Ok(Reply::Approvals(ApReply::Details(Box::new(
+                crate::panels::approvals::MemberDetails {
+                    member_id: id.into(),
+                    info: None,
+                    credentials: vec![],
+                    memberships: vec![],
+                    errors: vec![],
+                    bi: None,
+                },
+            ))))
+        };
+        app.update(Msg::Done(first, details("m-2")));
+        assert!(matches!(&app.approvals.view, crate::panels::approvals::View::Details(_, None)));
+        app.update(Msg::Done(second, details("m-1")));
+        assert!(matches!(&app.approvals.view,
+            crate::panels::approvals::View::Details(_, Some(d)) if d.member_id == "m-1"));
     }
 
     #[test]
@@ -638,4 +725,107 @@ fn tick_only_while_something_visible_moves() {
     assert_eq!(app.tick_interval(), None, "the toast is gone");
     app.update(key(KeyCode::Char('r')));
     assert_eq!(app.tick_interval(), Some(Duration::from_millis(250)), "spinner while loading");
+}
+
+#[test]
+fn a_signup_result_describes_what_was_sent_not_what_is_typed_since() {
+    let mut app = loaded_app(false);
+    fill_valid_signup(&mut app);
+    app.update(ctrl('s'));
+    let (op, _) = calls(&mut app).remove(0);
+    // The next member is typed while the first call runs (slow store).
+    app.update(key(KeyCode::Up));
+    app.update(key(KeyCode::Up));
+    app.update(key(KeyCode::Up));
+    type_str(&mut app, "X");
+    app.update(ctrl('l'));
+    assert_eq!(app.signup.mode, Mode::SignUp, "no mode switch while a call runs");
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Tokens(AmTokens { tokens: vec![], account_member_id: Some("m-1".into()) })),
+    ));
+    let res = app.signup.result.clone().expect("result");
+    assert_eq!(res.username, "ann@example.com");
+    assert_eq!(res.name, "Ann Perkins");
+    assert_eq!(app.signup.fields[S_NAME].value(), "Ann PerkinsX", "what was typed since stays");
+}
+
+#[test]
+fn q_on_the_profile_row_of_a_focused_form_does_not_quit() {
+    let mut app = loaded_app(false);
+    fill_valid_signup(&mut app);
+    app.update(key(KeyCode::Enter)); // password → profile row
+    app.update(key(KeyCode::Char('q')));
+    assert!(!app.quit);
+    app.update(key(KeyCode::Char('c')));
+    assert_eq!(app.signup.fields[S_NAME].value(), "Ann Perkins", "c is not a command here");
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Char('q')));
+    assert!(app.quit);
+}
+
+mod otp {
+    use super::*;
+    use crate::webhook::{ListenerEvent, OtpEvent};
+
+    fn event(id: &str, minutes_ago: i64, code: &str) -> OtpEvent {
+        let raw = serde_json::json!({
+            "id": id, "triggered_by": "one-time-password-token-request.created",
+            "integration": {"id": "i-1"},
+            "payload": {
+                "authentication_realm_id": "r", "password_profile_id": "p-email",
+                "created_at": (t0() - chrono::Duration::minutes(minutes_ago)).to_rfc3339(),
+                "one_time_password_token": code, "purpose": "passwordless_authentication",
+                "user_authentication_info": {"id": "u-1", "name": "Ann", "email": "ann@x.co"},
+                "user_authentication_password_profile_info": {"id": "ppi", "username": "ann@x.co"}
+            }
+        });
+        OtpEvent::from_raw(raw, t0()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn otp_app() -> App {
+        let mut app = loaded_app(false);
+        app.update(Msg::ListenerStarted(Ok("http://127.0.0.1:8787/webhooks/otp".into())));
+        app.update(key(KeyCode::Char('4')));
+        let _ = calls(&mut app);
+        app
+    }
+
+    fn arrive(app: &mut App, e: OtpEvent) {
+        app.update(Msg::Listener(Box::new(ListenerEvent::Received(e))));
+    }
+
+    #[test]
+    fn the_cursor_stays_on_its_event_when_an_older_one_arrives_late() {
+        let mut app = otp_app();
+        arrive(&mut app, event("e-2", 2, "bbbbbb"));
+        arrive(&mut app, event("e-3", 1, "cccccc"));
+        app.update(key(KeyCode::Up)); // on e-2, follow paused
+        assert_eq!(app.otp.selected_event().map(|e| e.id.as_str()), Some("e-2"));
+        arrive(&mut app, event("e-1", 5, "aaaaaa"));
+        assert_eq!(app.otp.selected_event().map(|e| e.id.as_str()), Some("e-2"));
+        let ids: Vec<&str> = app.otp.events.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["e-1", "e-2", "e-3"], "ordered by created_at");
+    }
+
+    #[test]
+    fn an_exchange_marks_the_event_its_code_came_from() {
+        let mut app = otp_app();
+        arrive(&mut app, event("e-1", 2, "aaaaaa"));
+        app.update(key(KeyCode::Char('x')));
+        app.update(key(KeyCode::Enter));
+        let (op, call) = calls(&mut app).remove(0);
+        assert!(matches!(call, Call::Otp(crate::panels::otp::OtpCall::Exchange { .. })));
+        // A new event arrives (and is selected: follow is on) before the answer.
+        arrive(&mut app, event("e-2", 0, "bbbbbb"));
+        app.update(Msg::Done(
+            op,
+            Ok(Reply::Otp(crate::panels::otp::OtpReply::Exchanged(AmTokens {
+                tokens: vec![],
+                account_member_id: Some("u-1".into()),
+            }))),
+        ));
+        assert!(app.otp.used.contains("e-1"));
+        assert!(!app.otp.used.contains("e-2"));
+    }
 }

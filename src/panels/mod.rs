@@ -50,6 +50,8 @@ pub trait Panel {
     fn on_enter(&mut self, _sh: &mut Shared) {}
     /// A call this panel started finished.
     fn on_done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared);
+    /// A read of this panel was cancelled (the panel was left): forget it.
+    fn on_cancelled(&mut self, _op: OpId, _sh: &mut Shared) {}
     /// A long job this panel started reports progress.
     fn on_progress(&mut self, _op: OpId, _progress: Progress, _sh: &mut Shared) {}
     /// Whether something on this panel animates (a countdown) and needs ticks.

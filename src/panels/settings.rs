@@ -310,18 +310,15 @@ impl Settings {
                 if facts.otp_integration().is_none() {
                     match facts.listener_url.clone() {
                         Some(url) => {
-                            let existing = sh
-                                .data
-                                .integrations
-                                .iter()
-                                .flatten()
-                                .find(|i| {
-                                    i.integration_type == "webhook"
-                                        && i.observes
-                                            .iter()
-                                            .any(|o| o == crate::readiness::OTP_EVENT)
-                                })
-                                .map(|i| i.id.clone());
+                            let found = crate::panels::otp::repair_candidate(sh, &url);
+                            if let Some(i) = found {
+                                changes.push(format!(
+                                    "integration {}: url {} → {url}",
+                                    i.id,
+                                    i.configuration.url.as_deref().unwrap_or("–")
+                                ));
+                            }
+                            let existing = found.map(|i| i.id.clone());
                             shown.push(match &existing {
                                 Some(id) => format!("PUT /v2/integrations/{id}"),
                                 None => "POST /v2/integrations".to_owned(),

@@ -34,6 +34,19 @@ const L_PASSWORD: usize = 1;
 const L_PROFILE: usize = 2;
 const L_SUBMIT: usize = 3;
 
+/// A submitted form, kept while its call runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submitted {
+    pub op: OpId,
+    pub mode: Mode,
+    pub name: String,
+    pub email: String,
+    pub username: String,
+    pub password: Secret,
+    /// The form's values when it was sent (cleared after success only if unchanged).
+    pub snapshot: Vec<String>,
+}
+
 /// What the last sign-up produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SignupResult {
@@ -75,7 +88,9 @@ pub struct Signup {
     pub row: usize,
     /// Typing goes to the focused field.
     pub editing: bool,
-    pub pending: Option<OpId>,
+    /// The call in flight and what was submitted (results are built from it,
+    /// not from whatever the form holds when the answer arrives).
+    pub pending: Option<Submitted>,
     pub error: Option<String>,
     pub result: Option<SignupResult>,
     pub login_result: Option<LoginResult>,
@@ -121,8 +136,10 @@ pub fn email_shape_ok(s: &str) -> bool {
 }
 
 impl Signup {
+    /// The form has the focus: printable keys belong to it (Esc gives them back
+    /// to the app's commands), on every row, so `q` cannot quit mid-form.
     pub fn is_editing(&self) -> bool {
-        self.editing && self.text_row()
+        self.editing
     }
 
     fn rows(&self) -> usize {
@@ -235,7 +252,11 @@ impl Signup {
                 return true;
             }
             KeyCode::Char('l') if ctrl => {
-                self.switch_mode(sh);
+                if self.pending.is_some() {
+                    sh.toast_error("wait for the call in flight");
+                } else {
+                    self.switch_mode(sh);
+                }
                 return true;
             }
             KeyCode::Char('b') if ctrl => {
@@ -248,6 +269,21 @@ impl Signup {
             }
             KeyCode::Tab | KeyCode::BackTab => return false,
             _ => {}
+        }
+        if self.editing && !self.text_row() {
+            match key.code {
+                KeyCode::Esc => self.editing = false,
+                KeyCode::Up => self.row = self.row.saturating_sub(1),
+                KeyCode::Down => self.row = (self.row + 1).min(self.rows() - 1),
+                KeyCode::Enter if self.row == self.submit_row() => self.submit(sh),
+                KeyCode::Enter => self.row += 1,
+                KeyCode::Left if self.row == self.profile_row() => self.cycle_profile(sh, -1),
+                KeyCode::Right | KeyCode::Char(' ') if self.row == self.profile_row() => {
+                    self.cycle_profile(sh, 1)
+                }
+                _ => {}
+            }
+            return true;
         }
         if self.editing && self.text_row() {
             match key.code {
@@ -305,8 +341,25 @@ impl Signup {
                 self.switch_mode(sh);
                 true
             }
-            KeyCode::Char('c') => {
-                *self = Signup { profile_id: self.profile_id.clone(), ..Signup::default() };
+            KeyCode::Char('c') if self.pending.is_none() => {
+                // Clears the fields of the form shown; results stay.
+                match self.mode {
+                    Mode::SignUp => {
+                        for f in &mut self.fields {
+                            f.set("");
+                            f.error = None;
+                        }
+                        self.username_touched = false;
+                    }
+                    Mode::LogIn => {
+                        for f in &mut self.login {
+                            f.set("");
+                            f.error = None;
+                        }
+                    }
+                }
+                self.row = 0;
+                self.editing = true;
                 true
             }
             KeyCode::Esc if self.error.is_some() => {
@@ -425,13 +478,24 @@ impl Signup {
         self.error = None;
         let req = SignupRequest {
             profile_id,
-            name,
-            email,
+            name: name.clone(),
+            email: email.clone(),
             username: username.to_lowercase(),
-            password: Secret::new(password),
+            password: Secret::new(password.clone()),
         };
-        self.pending =
-            sh.call(PanelId::Signup, format!("signing up {}", req.username), Call::SelfSignup(req));
+        let username = req.username.clone();
+        let snapshot = self.fields.iter().map(|f| f.value().to_owned()).collect();
+        self.pending = sh
+            .call(PanelId::Signup, format!("signing up {username}"), Call::SelfSignup(req))
+            .map(|op| Submitted {
+                op,
+                mode: Mode::SignUp,
+                name,
+                email,
+                username,
+                password: Secret::new(password),
+                snapshot,
+            });
     }
 
     fn submit_login(&mut self, sh: &mut Shared) {
@@ -456,9 +520,23 @@ impl Signup {
             return;
         };
         self.error = None;
-        let req = LoginRequest { profile_id, username, password: Secret::new(password) };
-        self.pending =
-            sh.call(PanelId::Signup, format!("logging in {}", req.username), Call::Login(req));
+        let req = LoginRequest {
+            profile_id,
+            username: username.clone(),
+            password: Secret::new(password.clone()),
+        };
+        let snapshot = self.login.iter().map(|f| f.value().to_owned()).collect();
+        self.pending = sh
+            .call(PanelId::Signup, format!("logging in {username}"), Call::Login(req))
+            .map(|op| Submitted {
+                op,
+                mode: Mode::LogIn,
+                name: String::new(),
+                email: String::new(),
+                username,
+                password: Secret::new(password),
+                snapshot,
+            });
     }
 
     pub fn done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
@@ -505,14 +583,11 @@ impl Signup {
     }
 
     fn done_signup(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
-        if self.pending != Some(op) {
-            return;
-        }
-        self.pending = None;
-        match (self.mode, result) {
-            (Mode::SignUp, Ok(Reply::Tokens(t))) => self.signed_up(t, sh),
+        let Some(sub) = self.pending.take_if(|s| s.op == op) else { return };
+        match (sub.mode, result) {
+            (Mode::SignUp, Ok(Reply::Tokens(t))) => self.signed_up(t, sub, sh),
             (Mode::LogIn, Ok(Reply::Tokens(t))) => {
-                let username = self.login[0].value().trim().to_owned();
+                let username = sub.username;
                 let accounts = t
                     .tokens
                     .iter()
@@ -526,23 +601,22 @@ impl Signup {
             }
             (Mode::SignUp, Err(e)) => self.map_error(&e),
             (Mode::LogIn, Err(e)) => {
-                let username = self.login[0].value().trim().to_owned();
-                self.login_result = Some(LoginResult::Refused { username, reason: e.summary() });
+                self.login_result =
+                    Some(LoginResult::Refused { username: sub.username, reason: e.summary() });
             }
             (_, Ok(_)) => {}
         }
     }
 
-    fn signed_up(&mut self, t: AmTokens, sh: &mut Shared) {
-        let username = self.fields[S_USERNAME].value().trim().to_lowercase();
+    fn signed_up(&mut self, t: AmTokens, sub: Submitted, sh: &mut Shared) {
+        let username = sub.username.clone();
         let pending = t.tokens.is_empty();
         sh.toast(if pending {
             format!("{username} signed up: pending approval")
         } else {
             format!("{username} signed up and belongs to an account")
         });
-        let name = self.fields[S_NAME].value().trim().to_owned();
-        let email = self.fields[S_EMAIL].value().trim().to_owned();
+        let (name, email) = (sub.name.clone(), sub.email.clone());
         let mut bi = None;
         if self.bi_on && Self::bi_available(sh) {
             let input = BiUserInput {
@@ -578,15 +652,20 @@ impl Signup {
                 .collect(),
             bi,
         });
-        // Prefill the log-in check; clear the form for the next member.
+        // Prefill the log-in check; clear the form for the next member unless
+        // the user already started typing it.
         self.login[0].set(username);
-        self.login[1].set(self.fields[S_PASSWORD].value().to_owned());
-        for f in &mut self.fields {
-            f.set("");
-            f.error = None;
+        self.login[1].set(sub.password.expose().to_owned());
+        let unchanged =
+            self.fields.iter().map(|f| f.value()).eq(sub.snapshot.iter().map(String::as_str));
+        if unchanged {
+            for f in &mut self.fields {
+                f.set("");
+                f.error = None;
+            }
+            self.username_touched = false;
+            self.row = 0;
         }
-        self.username_touched = false;
-        self.row = 0;
     }
 
     /// Maps a server error to the field it names (`source`), else one line.

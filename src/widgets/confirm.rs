@@ -35,7 +35,11 @@ impl Confirm {
         lines.push(Line::default());
         lines.push(Line::from(vec![
             Span::styled("y", theme.key()),
-            Span::raw(" / Enter  confirm     "),
+            Span::raw(if self.warning.is_some() {
+                "  confirm     "
+            } else {
+                " / Enter  confirm     "
+            }),
             Span::styled("n", theme.key()),
             Span::raw(" / Esc  cancel"),
         ]));

@@ -171,6 +171,7 @@ impl Console {
             },
             bi: Some(self.bi.clone()),
             bi_map: Some(self.bi_map_path()),
+            stop: Default::default(),
         };
         let handle = tokio::spawn(async move {
             let result = perform(&client, call, op, &tx, Some(&audit), &ctx).await;
@@ -193,7 +194,7 @@ impl Console {
                         h.abort();
                     }
                 }
-                Effect::Copy(_) | Effect::Quit => {}
+                Effect::Copy(_) | Effect::Quit | Effect::Stop(_) => {}
             }
         }
         started

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 use serde_json::json;
+use tokio_util::sync::CancellationToken;
 
 use crate::api::{
     Account, AccountInput, AccountMember, ApiError, Client, ListParams, Membership,
@@ -115,11 +116,12 @@ pub async fn perform(
     call: ApCall,
     progress: ProgressFn,
     audit: Option<&AuditLog>,
+    stop: &CancellationToken,
 ) -> Result<ApReply, ApiError> {
     match call {
         ApCall::Scan { seen, concurrency } => scan(client, &seen, concurrency, progress).await,
         ApCall::Approve { items, concurrency } => {
-            approve(client, items, concurrency, progress, audit).await
+            approve(client, items, concurrency, progress, audit, stop).await
         }
         ApCall::Reject { member_id, name } => {
             let realm = client.realm_id().await?;
@@ -287,8 +289,12 @@ async fn approve(
     concurrency: usize,
     progress: ProgressFn,
     audit: Option<&AuditLog>,
+    stop: &CancellationToken,
 ) -> Result<ApReply, ApiError> {
+    // A stop lets the members already started finish (so no half-done
+    // approval is left) and starts no new one.
     let mut runs = futures::stream::iter(items)
+        .take_while(|_| futures::future::ready(!stop.is_cancelled()))
         .map(|item| async move {
             let outcome = approve_one(client, &item, audit).await;
             (item.member_id, outcome)

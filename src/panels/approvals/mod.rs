@@ -82,6 +82,9 @@ pub struct BulkRun {
     pub op: Option<OpId>,
     pub items: Vec<ApproveItem>,
     pub done: usize,
+    /// Of this run: approved or already a member, and failed.
+    pub ok: usize,
+    pub failed: usize,
     pub cancelled: bool,
 }
 
@@ -90,7 +93,8 @@ pub enum View {
     List,
     NewAccount(NewAccountForm),
     Picker(Picker),
-    Details(Option<Box<MemberDetails>>),
+    /// The details of one member: the op loading them, then the result.
+    Details(Option<OpId>, Option<Box<MemberDetails>>),
 }
 
 #[derive(Debug)]
@@ -159,6 +163,19 @@ impl Approvals {
         self.selected = self.selected.min(self.visible.len().saturating_sub(1));
     }
 
+    /// Keeps the cursor on the same member after the rows changed.
+    fn reselect(&mut self, id: Option<String>) {
+        if let Some(id) = id
+            && let Some(pos) = self.visible.iter().position(|i| self.rows[*i].member.id == id)
+        {
+            self.selected = pos;
+        }
+    }
+
+    fn selected_id(&self) -> Option<String> {
+        self.selected_row().map(|r| r.member.id.clone())
+    }
+
     pub fn selected_row(&self) -> Option<&Row> {
         self.visible.get(self.selected).and_then(|i| self.rows.get(*i))
     }
@@ -209,12 +226,28 @@ impl Approvals {
         self.scan = op.map(|op| ScanState { op: Some(op), full, ..Default::default() });
     }
 
+    /// The members an approval or rejection acts on: the marked ones, else the
+    /// selected one; never a member already approved or being approved.
     fn targets(&self) -> Vec<String> {
-        if self.marked.is_empty() {
+        let ids: Vec<String> = if self.marked.is_empty() {
             self.selected_row().map(|r| vec![r.member.id.clone()]).unwrap_or_default()
         } else {
             self.marked.iter().cloned().collect()
-        }
+        };
+        ids.into_iter()
+            .filter(|id| {
+                self.row_index(id).is_some_and(|i| {
+                    matches!(
+                        self.rows[i].status,
+                        RowStatus::Pending | RowStatus::Failed { .. } | RowStatus::Cancelled
+                    )
+                })
+            })
+            .collect()
+    }
+
+    fn running(&self) -> bool {
+        self.bulk.as_ref().is_some_and(|b| b.op.is_some())
     }
 
     fn member(&self, id: &str) -> Option<&AccountMember> {
@@ -249,7 +282,7 @@ impl Approvals {
             }
             return;
         }
-        self.bulk = Some(BulkRun { op, items, done: 0, cancelled: false });
+        self.bulk = Some(BulkRun { op, items, done: 0, ok: 0, failed: 0, cancelled: false });
         self.marked.clear();
         self.view = View::List;
     }
@@ -343,7 +376,8 @@ impl Approvals {
         if members.is_empty() {
             return;
         }
-        if self.accounts.is_none() && self.accounts_op.is_none() {
+        // Reloaded every time: an account created a minute ago must be choosable.
+        if self.accounts_op.is_none() {
             self.accounts_op = sh.call(
                 PanelId::Approvals,
                 "loading accounts",
@@ -432,12 +466,12 @@ impl Approvals {
             KeyCode::Enter => {
                 if let Some(row) = self.selected_row() {
                     let id = row.member.id.clone();
-                    self.view = View::Details(None);
-                    sh.call(
+                    let op = sh.call(
                         PanelId::Approvals,
                         "loading member details",
                         Call::Approvals(ApCall::Details { member_id: id }),
                     );
+                    self.view = View::Details(op, None);
                 }
             }
             KeyCode::Char(' ') => {
@@ -460,6 +494,9 @@ impl Approvals {
                 self.marked.extend(ids);
             }
             KeyCode::Char('u') => self.marked.clear(),
+            KeyCode::Char('a' | 'e' | 'x') if write && self.targets().is_empty() => {
+                sh.toast_error("nothing to do: the member is approved or being approved")
+            }
             KeyCode::Char('a') if write => {
                 let targets = self.targets();
                 if targets.len() > 1 {
@@ -482,7 +519,12 @@ impl Approvals {
                 self.open_picker(targets, sh);
             }
             KeyCode::Char('x') if write => {
-                if let Some(row) = self.selected_row() {
+                if let Some(row) = self.selected_row().filter(|r| {
+                    matches!(
+                        r.status,
+                        RowStatus::Pending | RowStatus::Failed { .. } | RowStatus::Cancelled
+                    )
+                }) {
                     let m = row.member.clone();
                     sh.ask(
                         Confirm {
@@ -508,19 +550,20 @@ impl Approvals {
                 }
             }
             KeyCode::Char('f') if write => self.retry_failed(sh),
-            KeyCode::Esc if self.bulk.as_ref().is_some_and(|b| b.op.is_some()) => {
+            KeyCode::Esc if self.running() => {
                 if let Some(run) = &mut self.bulk
-                    && let Some(op) = run.op.take()
+                    && let Some(op) = run.op
+                    && !run.cancelled
                 {
+                    // Members already started finish (no half-done approval);
+                    // no new one starts. Their results still arrive.
                     run.cancelled = true;
-                    sh.cancel(op);
-                    for row in &mut self.rows {
-                        if row.status == RowStatus::Working {
-                            row.status = RowStatus::Cancelled;
-                        }
-                    }
-                    sh.toast("bulk approval cancelled: work already done stays done");
+                    sh.effects.push(crate::app::Effect::Stop(op));
+                    sh.toast("stopping the run: members already started finish");
                 }
+            }
+            KeyCode::Char('a' | 'e' | 'x' | 'f') if write && self.running() => {
+                sh.toast_error("an approval run is in progress (Esc stops it)")
             }
             KeyCode::Esc if !self.filter.value().is_empty() => {
                 self.filter.set("");
@@ -621,6 +664,7 @@ impl Approvals {
                 }
             }
             ApProgress::Checked { pending, with_membership, failed } => {
+                let keep = self.selected_id();
                 let Some(s) = self.scan.as_mut().filter(|s| s.op == Some(op)) else { return };
                 s.checked += pending.len() + with_membership.len() + failed;
                 s.failed += failed;
@@ -638,10 +682,15 @@ impl Approvals {
                 // Newest first, like the scan.
                 self.rows.sort_by(|a, b| b.member.meta.created_at.cmp(&a.member.meta.created_at));
                 self.refilter();
+                self.reselect(keep);
             }
             ApProgress::Row { member_id, outcome } => {
                 if let Some(run) = self.bulk.as_mut().filter(|b| b.op == Some(op)) {
                     run.done += 1;
+                    match &outcome {
+                        RowOutcome::Failed { .. } => run.failed += 1,
+                        _ => run.ok += 1,
+                    }
                 }
                 let Some(i) = self.row_index(&member_id) else { return };
                 self.rows[i].status = match outcome {
@@ -663,6 +712,21 @@ impl Approvals {
 impl Panel for Approvals {
     fn editing(&self) -> bool {
         self.filtering || matches!(self.view, View::NewAccount(_) | View::Picker(_))
+    }
+
+    fn on_cancelled(&mut self, op: OpId, _sh: &mut Shared) {
+        // Leaving the panel stopped this read: the next visit starts again
+        // (a scan resumes from the cache of what it already checked).
+        if self.scan.as_ref().is_some_and(|s| s.op == Some(op)) {
+            self.scan = None;
+            self.started = false;
+        }
+        if self.accounts_op == Some(op) {
+            self.accounts_op = None;
+        }
+        if matches!(self.view, View::Details(Some(o), None) if o == op) {
+            self.view = View::List;
+        }
     }
 
     fn on_enter(&mut self, sh: &mut Shared) {
@@ -690,7 +754,7 @@ impl Panel for Approvals {
             View::List => self.list_key(key, sh),
             View::NewAccount(_) => self.form_key(key, sh),
             View::Picker(_) => self.picker_key(key, sh),
-            View::Details(_) => match key.code {
+            View::Details(..) => match key.code {
                 KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => {
                     self.view = View::List;
                     true
@@ -722,18 +786,28 @@ impl Panel for Approvals {
             return;
         }
         if self.bulk.as_ref().is_some_and(|b| b.op == Some(op)) {
-            if let Some(run) = &mut self.bulk {
-                run.op = None;
-            }
-            // Approved members leave the queue (their membership exists).
-            let mut approved = 0;
-            let mut failed = 0;
-            for r in &self.rows {
-                match r.status {
-                    RowStatus::Approved { .. } | RowStatus::AlreadyMember => approved += 1,
-                    RowStatus::Failed { .. } => failed += 1,
-                    _ => {}
+            let (approved, failed, cancelled) = match &mut self.bulk {
+                Some(run) => {
+                    run.op = None;
+                    (run.ok, run.failed, run.cancelled)
                 }
+                None => (0, 0, false),
+            };
+            // Members the stopped run never started are cancelled (retry with f).
+            let run_ids: HashSet<&str> = self
+                .bulk
+                .iter()
+                .flat_map(|b| b.items.iter().map(|i| i.member_id.as_str()))
+                .collect();
+            for r in &mut self.rows {
+                if r.status == RowStatus::Working && run_ids.contains(r.member.id.as_str()) {
+                    r.status = RowStatus::Cancelled;
+                }
+            }
+            self.recount();
+            if cancelled {
+                sh.toast(format!("run stopped: {approved} approved, {failed} failed"));
+                return;
             }
             if let Err(e) = &result {
                 sh.api_error("approval", e);
@@ -753,8 +827,11 @@ impl Panel for Approvals {
         match result {
             Ok(Reply::Approvals(ApReply::Accounts(a))) => self.accounts = Some(a),
             Ok(Reply::Approvals(ApReply::Details(d))) => {
-                if matches!(self.view, View::Details(_)) {
-                    self.view = View::Details(Some(d));
+                // Only the details asked for last (not an earlier member's).
+                if let View::Details(want, _) = &self.view
+                    && *want == Some(op)
+                {
+                    self.view = View::Details(Some(op), Some(d));
                 }
             }
             Ok(Reply::Approvals(ApReply::Rejected { member_id })) => {
@@ -782,7 +859,7 @@ impl Panel for Approvals {
             View::Picker(_) => {
                 vec![("type", "search"), ("↑↓", "move"), ("Enter", "choose"), ("Esc", "cancel")]
             }
-            View::Details(_) => vec![("Esc", "back")],
+            View::Details(..) => vec![("Esc", "back")],
             View::List if self.filtering => vec![("Enter", "done"), ("Esc", "clear")],
             View::List => {
                 let mut k = vec![("↑↓", "move"), ("/", "filter"), ("Enter", "details")];

@@ -46,11 +46,13 @@ pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
     if let Some(run) = &p.bulk {
         let total = run.items.len().max(1);
         let ratio = (run.done as f64 / total as f64).clamp(0.0, 1.0);
-        let (_, ok, failed) = p.counts;
-        let state = if run.op.is_some() {
-            "running (Esc cancels)"
+        let (ok, failed) = (run.ok, run.failed);
+        let state = if run.op.is_some() && run.cancelled {
+            "stopping"
+        } else if run.op.is_some() {
+            "running (Esc stops)"
         } else if run.cancelled {
-            "cancelled"
+            "stopped"
         } else {
             "finished"
         };
@@ -187,7 +189,7 @@ pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
             }
             f.render_widget(Paragraph::new(lines), rest);
         }
-        View::Details(d) => {
+        View::Details(_, d) => {
             let rect = centered(area, 90, area.height);
             f.render_widget(Clear, rect);
             let block = Block::default()

@@ -17,6 +17,9 @@ use crate::readiness::OTP_EVENT;
 use crate::secret::Secret;
 use crate::webhook::ListenerHandle;
 
+/// The name of the integration the console creates (and may later repair).
+pub const INTEGRATION_NAME: &str = "onboard OTP events";
+
 /// What the OTP jobs need besides the client.
 #[derive(Clone, Default)]
 pub struct OtpContext {
@@ -87,22 +90,10 @@ pub async fn perform(
     match call {
         OtpCall::SetupIntegration { url, existing } => {
             let secret = new_secret();
-            // The listener accepts the new secret before Commerce can use it.
-            if let Some(l) = &ctx.listener {
-                l.set_secret(Some(secret.clone()));
-            }
-            if let Some(path) = ctx.config_path.clone() {
-                let (profile, s) = (ctx.profile.clone(), secret.clone());
-                let saved = tokio::task::spawn_blocking(move || {
-                    crate::config::save_webhook_secret(&path, &profile, &s)
-                })
-                .await;
-                if !matches!(saved, Ok(Ok(()))) {
-                    tracing::warn!("could not save the webhook secret in the config file");
-                }
-            }
-            let configuration =
-                IntegrationConfiguration { url: Some(url.clone()), secret_key: Some(secret) };
+            let configuration = IntegrationConfiguration {
+                url: Some(url.clone()),
+                secret_key: Some(secret.clone()),
+            };
             let r = match &existing {
                 Some(id) => {
                     client
@@ -120,7 +111,7 @@ pub async fn perform(
                 None => {
                     client
                         .create_integration(&IntegrationInput {
-                            name: "onboard OTP events".into(),
+                            name: INTEGRATION_NAME.into(),
                             description: "OTP codes for the onboard console".into(),
                             enabled: true,
                             integration_type: "webhook".into(),
@@ -140,7 +131,23 @@ pub async fn perform(
                     result_text(&r),
                 );
             }
-            r.map(|i| OtpReply::Integration(Box::new(i)))
+            let integration = r?;
+            // Only once Commerce has the new secret does the listener expect it
+            // (and the config keep it): a failed call changes nothing here.
+            if let Some(l) = &ctx.listener {
+                l.set_secret(Some(secret.clone()));
+            }
+            if let Some(path) = ctx.config_path.clone() {
+                let (profile, s) = (ctx.profile.clone(), secret.clone());
+                let saved = tokio::task::spawn_blocking(move || {
+                    crate::config::save_webhook_secret(&path, &profile, &s)
+                })
+                .await;
+                if !matches!(saved, Ok(Ok(()))) {
+                    tracing::warn!("could not save the webhook secret in the config file");
+                }
+            }
+            Ok(OtpReply::Integration(Box::new(integration)))
         }
         OtpCall::LoadLogs { integration_id } => client
             .integration_logs(

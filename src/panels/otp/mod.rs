@@ -78,7 +78,8 @@ pub struct Otp {
     pub view: View,
     /// Last follow-up result, one line each.
     pub result: Vec<String>,
-    pub pending: Option<(OpId, String)>,
+    /// The follow-up in flight: its op, label, and the event it is about.
+    pub pending: Option<(OpId, String, Option<String>)>,
     /// Scroll offset of the payload view.
     pub detail_scroll: u16,
 }
@@ -125,6 +126,7 @@ impl Otp {
     /// Adds or updates (higher attempt) an event; keeps the list ordered by
     /// `created_at` even when deliveries arrive out of order.
     pub fn upsert(&mut self, e: OtpEvent) {
+        let keep = self.selected_id();
         match self.index.get(&e.id) {
             Some(&i) => {
                 if e.attempt >= self.events[i].attempt {
@@ -145,7 +147,7 @@ impl Otp {
                 }
             }
         }
-        self.refilter();
+        self.refilter_keeping(keep);
     }
 
     fn reindex(&mut self) {
@@ -160,6 +162,7 @@ impl Otp {
 
     /// Adds many events at once (a reload): one sort, one index, one filter.
     pub fn load(&mut self, events: Vec<OtpEvent>) {
+        let keep = self.selected_id();
         for e in events {
             match self.index.get(&e.id) {
                 Some(&i) if e.attempt >= self.events[i].attempt => self.events[i] = e,
@@ -172,7 +175,7 @@ impl Otp {
         }
         self.events.sort_by_key(|e| e.payload.created_at);
         self.reindex();
-        self.refilter();
+        self.refilter_keeping(keep);
     }
 
     /// How many events each integration delivered (kept on insert, not counted per frame).
@@ -199,6 +202,22 @@ impl Otp {
         }
     }
 
+    fn selected_id(&self) -> Option<String> {
+        self.selected_event().map(|e| e.id.clone())
+    }
+
+    /// Refilters; unless following new events, the cursor stays on the same
+    /// event even when an older one arrives late and shifts the rows.
+    fn refilter_keeping(&mut self, keep: Option<String>) {
+        self.refilter();
+        if !self.follow
+            && let Some(id) = keep
+            && let Some(pos) = self.visible.iter().position(|i| self.events[*i].id == id)
+        {
+            self.selected = pos;
+        }
+    }
+
     pub fn selected_event(&self) -> Option<&OtpEvent> {
         self.visible.get(self.selected).and_then(|i| self.events.get(*i))
     }
@@ -207,15 +226,6 @@ impl Otp {
     pub fn integration<'a>(&self, sh: &'a Shared) -> Option<&'a Integration> {
         let url = self.listener.url.as_deref()?;
         sh.data.integrations.as_ref()?.iter().find(|i| i.configuration.url.as_deref() == Some(url))
-    }
-
-    /// Another OTP webhook integration (pointing elsewhere) that could be repaired.
-    fn other_otp_integration<'a>(&self, sh: &'a Shared) -> Option<&'a Integration> {
-        sh.data
-            .integrations
-            .as_ref()?
-            .iter()
-            .find(|i| i.integration_type == "webhook" && i.observes.iter().any(|o| o == OTP_EVENT))
     }
 
     pub fn on_listener(&mut self, ev: ListenerEvent) {
@@ -243,9 +253,7 @@ impl Otp {
             sh.toast_error("the listener is not running");
             return;
         };
-        let existing = self
-            .integration(sh)
-            .or_else(|| self.other_otp_integration(sh))
+        let existing = repair_candidate(sh, &url)
             .map(|i| (i.id.clone(), i.configuration.url.clone().unwrap_or_default()));
         let (calls, changes) = match &existing {
             Some((id, old)) => (
@@ -277,17 +285,18 @@ impl Otp {
         );
     }
 
-    fn start(&mut self, sh: &mut Shared, label: String, call: OtpCall) {
-        if self.pending.is_some() {
-            sh.toast_error("a follow-up is already running");
-            return;
-        }
+    fn start(&mut self, sh: &mut Shared, label: String, call: OtpCall, event: Option<String>) {
         if let Some(op) = sh.call(PanelId::Otp, label.clone(), Call::Otp(call)) {
-            self.pending = Some((op, label));
+            self.pending = Some((op, label, event));
         }
     }
 
     fn submit_form(&mut self, sh: &mut Shared) {
+        if self.pending.is_some() {
+            // The form stays open with what was typed.
+            sh.toast_error("a follow-up is already running: wait for it");
+            return;
+        }
         let View::Form(form) = &mut self.view else { return };
         match form {
             Form::Request { username, reset, .. } => {
@@ -311,6 +320,7 @@ impl Otp {
                     sh,
                     format!("requesting an OTP for {u}"),
                     OtpCall::Request { profile_id, username: u, purpose },
+                    None,
                 );
             }
             Form::Exchange { username, code, .. } => {
@@ -334,11 +344,19 @@ impl Otp {
                     sh.toast_error("no password profile with OTP on");
                     return;
                 };
+                // The event this code came from (by username and code, not by
+                // whichever row is selected when the answer arrives).
+                let event = self
+                    .events
+                    .iter()
+                    .find(|e| e.payload.username == u && e.payload.code.expose() == c)
+                    .map(|e| e.id.clone());
                 self.view = View::List;
                 self.start(
                     sh,
                     format!("exchanging the code of {u}"),
                     OtpCall::Exchange { profile_id, username: u, code: Secret::new(c) },
+                    event,
                 );
             }
             Form::Reset { event_id, password } => {
@@ -368,6 +386,7 @@ impl Otp {
                         new_password,
                         am_token,
                     }),
+                    Some(event_id),
                 );
             }
         }
@@ -609,13 +628,9 @@ impl Panel for Otp {
     }
 
     fn on_done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
-        let label = match &self.pending {
-            Some((p, l)) if *p == op => {
-                let l = l.clone();
-                self.pending = None;
-                Some(l)
-            }
-            _ => None,
+        let (label, event) = match self.pending.take_if(|(p, _, _)| *p == op) {
+            Some((_, l, e)) => (Some(l), e),
+            None => (None, None),
         };
         match result {
             Ok(Reply::Otp(OtpReply::Integration(i))) => {
@@ -634,17 +649,18 @@ impl Panel for Otp {
             }
             Ok(Reply::Otp(OtpReply::Exchanged(t))) => {
                 self.result.clear();
-                // The selected event's code is now used (single use).
-                if let Some(e) = self.selected_event().map(|e| e.id.clone()) {
+                // That event's code is now used (single use).
+                let reset = event.as_ref().is_some_and(|id| {
+                    self.events.iter().any(|e| &e.id == id && e.payload.purpose == "reset_password")
+                });
+                if let Some(e) = event {
                     if let Some(tok) = t.tokens.first() {
                         self.am_tokens.insert(e.clone(), tok.token.clone());
                     }
                     self.used.insert(e);
                 }
                 self.done_tokens(&t, "code exchanged");
-                if !t.tokens.is_empty()
-                    && self.selected_event().is_some_and(|e| e.payload.purpose == "reset_password")
-                {
+                if !t.tokens.is_empty() && reset {
                     self.result.push("  press p to set a new password".into());
                 }
             }
@@ -706,6 +722,16 @@ impl Panel for Otp {
     fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {
         view::draw(self, f, area, sh);
     }
+}
+
+/// The integration the console may repair: one pointing at this listener, or
+/// one it created itself (by name). Never another OTP webhook of the store
+/// (its real e-mail sender, say): then a new integration is created instead.
+pub fn repair_candidate<'a>(sh: &'a Shared, listener_url: &str) -> Option<&'a Integration> {
+    let all = sh.data.integrations.as_ref()?;
+    all.iter()
+        .find(|i| i.configuration.url.as_deref() == Some(listener_url))
+        .or_else(|| all.iter().find(|i| i.name == jobs::INTEGRATION_NAME))
 }
 
 /// The listener's URL as the header shows it.
