@@ -31,10 +31,25 @@ pub fn load(path: &Path) -> BTreeMap<String, BiLink> {
         .unwrap_or_default()
 }
 
+/// Serializes writers of the mapping in this process.
+static WRITE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Adds or replaces the link of `link.external_id` (read, modify, write to a
-/// temp file, rename: a crash never leaves half a file).
+/// temp file, rename: a crash never leaves half a file). A file that exists
+/// but cannot be parsed is moved aside (`.corrupt`), never overwritten.
 pub fn record(path: &Path, link: BiLink) -> std::io::Result<()> {
-    let mut all = load(path);
+    let _guard = WRITE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut all = match std::fs::read_to_string(path) {
+        Ok(text) => match serde_json::from_str(&text) {
+            Ok(map) => map,
+            Err(_) => {
+                std::fs::rename(path, path.with_extension("json.corrupt"))?;
+                BTreeMap::new()
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+        Err(e) => return Err(e),
+    };
     all.insert(link.external_id.clone(), link);
     let text = serde_json::to_string_pretty(&all).map_err(std::io::Error::other)?;
     if let Some(parent) = path.parent() {
@@ -66,5 +81,10 @@ mod tests {
         let all = load(&path);
         assert_eq!(all.len(), 2);
         assert_eq!(all["m-1"], link);
+        // A corrupt file is kept aside, not overwritten.
+        std::fs::write(&path, "{not json").unwrap();
+        record(&path, link.clone()).unwrap();
+        assert_eq!(load(&path).len(), 1);
+        assert!(path.with_extension("json.corrupt").exists());
     }
 }

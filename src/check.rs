@@ -42,8 +42,17 @@ pub fn render_text(r: &Readiness, target: &str) -> String {
 /// Runs the check; returns the process exit code.
 pub async fn run(cfg: Config, args: CheckArgs) -> Result<i32> {
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    let backend =
-        crate::app::run::connect(&cfg, tx).await.map_err(|e| color_eyre::eyre::eyre!(e))?;
+    let backend = match crate::app::run::connect(&cfg, tx).await {
+        Ok(b) => b,
+        Err(e) => {
+            if args.json {
+                println!("{}", json!({"ready": false, "error": e}));
+            } else {
+                eprintln!("cannot check: {e}");
+            }
+            return Ok(2);
+        }
+    };
     let target = if backend.info.sandbox {
         "the embedded sandbox (no credentials configured)".to_owned()
     } else {

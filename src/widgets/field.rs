@@ -10,7 +10,7 @@ use tui_input::{Input, InputRequest};
 
 use super::Theme;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct TextField {
     pub label: &'static str,
     pub input: Input,
@@ -21,6 +21,18 @@ pub struct TextField {
     pub error: Option<String>,
     /// A hint shown dimmed when the field is empty.
     pub placeholder: &'static str,
+}
+
+// Masked fields (passwords) never print their value, even through Debug.
+impl std::fmt::Debug for TextField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value = if self.masked { "****" } else { self.input.value() };
+        f.debug_struct("TextField")
+            .field("label", &self.label)
+            .field("value", &value)
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
 }
 
 impl TextField {
@@ -136,6 +148,13 @@ mod tests {
         assert_eq!(f.display(), "••••••••••");
         f.revealed = true;
         assert_eq!(f.display(), "secretpass");
+    }
+
+    #[test]
+    fn debug_masks_passwords() {
+        let mut f = TextField::new("Password").masked();
+        f.paste("hunter22");
+        assert!(!format!("{f:?}").contains("hunter22"));
     }
 
     #[test]
