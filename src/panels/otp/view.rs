@@ -43,6 +43,16 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
         (None, None) => l1.push(Span::styled("starting…", t.dim())),
     }
     l1.push(Span::styled(format!("   {} events", p.events.len()), t.dim()));
+    let real_store = matches!(&sh.connection, crate::app::Connection::Connected(c) if !c.sandbox);
+    let loopback = p.listener.url.as_deref().is_some_and(|u| {
+        u.contains("://127.") || u.contains("://localhost") || u.contains("://[::1]")
+    });
+    if real_store && loopback {
+        l1.push(Span::styled(
+            "   Commerce cannot reach a loopback URL: start with --public-url",
+            t.warn(),
+        ));
+    }
     if p.listener.rejected > 0 {
         l1.push(Span::styled(
             format!(
