@@ -449,18 +449,10 @@ impl Otp {
 
     fn list_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
         if self.filtering {
-            match key.code {
-                KeyCode::Esc => {
-                    self.filtering = false;
-                    self.filter.set("");
-                    self.refilter();
-                }
-                KeyCode::Enter | KeyCode::Up | KeyCode::Down => self.filtering = false,
-                KeyCode::Tab | KeyCode::BackTab => return false,
-                _ => {
-                    self.filter.handle_key(key);
-                    self.refilter();
-                }
+            match super::filter_key(&mut self.filter, &mut self.filtering, key) {
+                super::FilterKey::Pass => return false,
+                super::FilterKey::Handled => {}
+                super::FilterKey::Changed => self.refilter(),
             }
             return true;
         }
