@@ -82,6 +82,8 @@ pub struct Otp {
     pub pending: Option<(OpId, String, Option<String>)>,
     /// Scroll offset of the payload view.
     pub detail_scroll: u16,
+    /// The payload view's text, formatted when it opens or changes (not per frame).
+    pub detail_text: String,
 }
 
 impl Default for Otp {
@@ -104,6 +106,7 @@ impl Default for Otp {
             result: Vec::new(),
             pending: None,
             detail_scroll: 0,
+            detail_text: String::new(),
         }
     }
 }
@@ -199,6 +202,18 @@ impl Otp {
             .collect();
         if self.follow || self.selected >= self.visible.len() {
             self.selected = self.visible.len().saturating_sub(1);
+        }
+    }
+
+    /// Formats the payload view (pretty JSON, code masked unless revealed).
+    fn refresh_detail(&mut self) {
+        if let View::Details(id) = &self.view {
+            self.detail_text = self
+                .events
+                .iter()
+                .find(|e| &e.id == id)
+                .map(|e| view::pretty_payload(&e.raw, self.revealed.contains(id)))
+                .unwrap_or_default();
         }
     }
 
@@ -477,6 +492,7 @@ impl Otp {
                 if let Some(e) = self.selected_event() {
                     self.view = View::Details(e.id.clone());
                     self.detail_scroll = 0;
+                    self.refresh_detail();
                 }
             }
             KeyCode::Char('r') => {
@@ -612,6 +628,7 @@ impl Panel for Otp {
                     {
                         self.revealed.insert(id.clone());
                     }
+                    self.refresh_detail();
                     true
                 }
                 _ => false,

@@ -176,20 +176,17 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
 
     match &p.view {
         View::List => {}
-        View::Details(id) => {
+        View::Details(_) => {
             let rect = centered(area, 90, area.height);
             f.render_widget(Clear, rect);
-            let text = p
-                .events
-                .iter()
-                .find(|e| &e.id == id)
-                .map(|e| pretty_payload(&e.raw, p.revealed.contains(id)))
-                .unwrap_or_default();
             let block = Block::default()
                 .borders(Borders::ALL)
                 .title(" Event payload (r reveals the code, Esc back) ")
                 .border_style(t.focused_border());
-            f.render_widget(Paragraph::new(text).block(block).scroll((p.detail_scroll, 0)), rect);
+            f.render_widget(
+                Paragraph::new(p.detail_text.as_str()).block(block).scroll((p.detail_scroll, 0)),
+                rect,
+            );
         }
         View::Form(form) => {
             let rect = centered(area, 70, 7);
