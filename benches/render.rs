@@ -25,7 +25,6 @@ fn app_with(rows: usize) -> App {
         base_url: "http://127.0.0.1:1".into(),
         host: "127.0.0.1:1".into(),
         profile: "sandbox".into(),
-        listener_url: None,
         bi: true,
     }));
     app.update(Msg::ListenerStarted(Ok("http://127.0.0.1:8787/webhooks/otp".into())));

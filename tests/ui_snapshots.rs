@@ -72,7 +72,6 @@ fn app(read_only: bool) -> App {
         base_url: "http://127.0.0.1:41234".into(),
         host: "127.0.0.1:41234".into(),
         profile: "sandbox".into(),
-        listener_url: None,
         bi: true,
     }));
     app.update(Msg::ListenerStarted(Ok("http://127.0.0.1:8787/webhooks/otp".into())));

@@ -60,10 +60,6 @@ impl Executor {
         self.otp = ctx;
     }
 
-    pub fn client(&self) -> Option<&Client> {
-        self.client.as_ref()
-    }
-
     /// Forget a finished operation.
     pub fn finished(&mut self, op: OpId) {
         self.tasks.remove(&op);

@@ -139,6 +139,8 @@ pub struct Shared {
     pub error: Option<String>,
     pub confirm: Option<PendingConfirm>,
     pub spinner: usize,
+    /// Where this console's OTP listener is reachable (the integration's URL).
+    pub listener_url: Option<String>,
     readiness: Option<Readiness>,
 }
 
@@ -161,6 +163,7 @@ impl Shared {
             error: None,
             confirm: None,
             spinner: 0,
+            listener_url: None,
             readiness: None,
         }
     }
@@ -185,11 +188,6 @@ impl Shared {
         self.inflight.insert(id, InFlight { label: label.into(), owner, write: call.is_write() });
         self.effects.push(Effect::Call(id, call));
         Some(id)
-    }
-
-    /// Whether a call with this label is already running (to avoid doubles).
-    pub fn busy(&self, owner: PanelId) -> bool {
-        self.inflight.values().any(|f| f.owner == owner && f.write)
     }
 
     /// Stops an operation: its result will be dropped and its task aborted.
@@ -226,15 +224,11 @@ impl Shared {
 
     /// The facts the readiness check is computed from.
     pub fn facts(&self) -> Facts {
-        let listener_url = match &self.connection {
-            Connection::Connected(c) => c.listener_url.clone(),
-            _ => None,
-        };
         Facts::from_store(
             self.data.settings.as_ref(),
             self.data.profiles.as_deref().unwrap_or_default(),
             self.data.integrations.as_deref().unwrap_or_default(),
-            listener_url,
+            self.listener_url.clone(),
         )
     }
 
@@ -358,10 +352,7 @@ impl App {
                 self.sh.toasts.retain(|t| t.until > now);
                 true
             }
-            Msg::Connected(mut info) => {
-                if info.listener_url.is_none() {
-                    info.listener_url = self.otp.listener.url.clone();
-                }
+            Msg::Connected(info) => {
                 self.sh.connection = Connection::Connected(info);
                 self.load_store_data();
                 self.on_enter(self.focus);
@@ -387,11 +378,8 @@ impl App {
                 self.overlay == Some(Overlay::Audit)
             }
             Msg::ListenerStarted(Ok(url)) => {
-                self.otp.listener.url = Some(url.clone());
+                self.sh.listener_url = Some(url);
                 self.otp.listener.error = None;
-                if let Connection::Connected(c) = &mut self.sh.connection {
-                    c.listener_url = Some(url);
-                }
                 true
             }
             Msg::ListenerStarted(Err(e)) => {

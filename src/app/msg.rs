@@ -60,7 +60,6 @@ pub struct ConnInfo {
     /// Host of the base URL (or "sandbox").
     pub host: String,
     pub profile: String,
-    pub listener_url: Option<String>,
     /// Beyond Identity is configured (always in sandbox mode).
     pub bi: bool,
 }

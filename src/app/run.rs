@@ -107,7 +107,6 @@ pub async fn connect(cfg: &Config, tx: UnboundedSender<Msg>) -> Result<Backend, 
         host: host_of(&base_url),
         base_url,
         profile,
-        listener_url: None,
         bi: bi.is_some(),
     };
     Ok(Backend { client, bi, info, sandbox, audit, audit_tail })

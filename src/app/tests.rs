@@ -28,7 +28,6 @@ fn info() -> ConnInfo {
         base_url: "http://127.0.0.1:9".into(),
         host: "127.0.0.1:9".into(),
         profile: "sandbox".into(),
-        listener_url: None,
         bi: true,
     }
 }

@@ -115,7 +115,6 @@ impl Console {
             base_url: self.sb.base_url(),
             host: self.sb.base_url().trim_start_matches("http://").to_owned(),
             profile: "sandbox".into(),
-            listener_url: None,
             bi: true,
         };
         self.app.update(Msg::Connected(info));

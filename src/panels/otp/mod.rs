@@ -13,7 +13,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
 use crate::api::{AmTokens, ApiError, Integration, IntegrationLog, OtpPurpose, UsernameFormat};
-use crate::app::{Call, ConfirmAction, Connection, OpId, PanelId, Reply, Shared};
+use crate::app::{Call, ConfirmAction, OpId, PanelId, Reply, Shared};
 use crate::readiness::OTP_EVENT;
 use crate::secret::Secret;
 use crate::webhook::{ListenerEvent, OtpEvent};
@@ -26,7 +26,6 @@ use super::{Keys, Panel, row_delta, step};
 /// What the console knows about its listener.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListenerInfo {
-    pub url: Option<String>,
     pub error: Option<String>,
     pub rejected: u64,
     pub last_rejection: Option<String>,
@@ -239,7 +238,7 @@ impl Otp {
 
     /// The integration delivering to this console's listener, if any.
     pub fn integration<'a>(&self, sh: &'a Shared) -> Option<&'a Integration> {
-        let url = self.listener.url.as_deref()?;
+        let url = sh.listener_url.as_deref()?;
         sh.data.integrations.as_ref()?.iter().find(|i| i.configuration.url.as_deref() == Some(url))
     }
 
@@ -264,7 +263,7 @@ impl Otp {
     }
 
     fn setup_integration(&mut self, sh: &mut Shared) {
-        let Some(url) = self.listener.url.clone() else {
+        let Some(url) = sh.listener_url.clone() else {
             sh.toast_error("the listener is not running");
             return;
         };
@@ -741,12 +740,4 @@ pub fn repair_candidate<'a>(sh: &'a Shared, listener_url: &str) -> Option<&'a In
     all.iter()
         .find(|i| i.configuration.url.as_deref() == Some(listener_url))
         .or_else(|| all.iter().find(|i| i.name == jobs::INTEGRATION_NAME))
-}
-
-/// The listener's URL as the header shows it.
-pub fn listener_url(sh: &Shared) -> Option<&str> {
-    match &sh.connection {
-        Connection::Connected(c) => c.listener_url.as_deref(),
-        _ => None,
-    }
 }

@@ -37,14 +37,14 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
     // Listener and integration status.
     let mut lines = Vec::new();
     let mut l1 = vec![Span::styled("listener ", t.dim())];
-    match (&p.listener.url, &p.listener.error) {
+    match (&sh.listener_url, &p.listener.error) {
         (_, Some(e)) => l1.push(Span::styled(format!("not running: {e}"), t.error())),
         (Some(u), None) => l1.push(Span::raw(u.clone())),
         (None, None) => l1.push(Span::styled("starting…", t.dim())),
     }
     l1.push(Span::styled(format!("   {} events", p.events.len()), t.dim()));
     let real_store = matches!(&sh.connection, crate::app::Connection::Connected(c) if !c.sandbox);
-    let loopback = p.listener.url.as_deref().is_some_and(|u| {
+    let loopback = sh.listener_url.as_deref().is_some_and(|u| {
         u.contains("://127.") || u.contains("://localhost") || u.contains("://[::1]")
     });
     if real_store && loopback {
