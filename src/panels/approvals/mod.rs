@@ -43,6 +43,18 @@ pub enum RowStatus {
     Cancelled,
 }
 
+impl RowStatus {
+    /// Still without a membership: can be approved (or rejected).
+    pub fn is_open(&self) -> bool {
+        matches!(self, RowStatus::Pending | RowStatus::Failed { .. } | RowStatus::Cancelled)
+    }
+
+    /// The membership exists.
+    pub fn is_done(&self) -> bool {
+        matches!(self, RowStatus::Approved { .. } | RowStatus::AlreadyMember)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub member: AccountMember,
@@ -192,13 +204,13 @@ impl Approvals {
     fn recount(&mut self) {
         let mut c = (0, 0, 0);
         for r in &self.rows {
-            match r.status {
-                RowStatus::Approved { .. } | RowStatus::AlreadyMember => c.1 += 1,
-                RowStatus::Failed { .. } => {
-                    c.0 += 1;
-                    c.2 += 1
+            if r.status.is_done() {
+                c.1 += 1;
+            } else {
+                c.0 += 1;
+                if matches!(r.status, RowStatus::Failed { .. }) {
+                    c.2 += 1;
                 }
-                _ => c.0 += 1,
             }
         }
         self.counts = c;
@@ -210,8 +222,7 @@ impl Approvals {
             return;
         }
         // Approved members leave the queue: their membership exists.
-        self.rows
-            .retain(|r| !matches!(r.status, RowStatus::Approved { .. } | RowStatus::AlreadyMember));
+        self.rows.retain(|r| !r.status.is_done());
         if full {
             self.seen.clear();
             self.rows.retain(|r| r.status == RowStatus::Working);
@@ -235,14 +246,7 @@ impl Approvals {
             self.marked.iter().cloned().collect()
         };
         ids.into_iter()
-            .filter(|id| {
-                self.row_index(id).is_some_and(|i| {
-                    matches!(
-                        self.rows[i].status,
-                        RowStatus::Pending | RowStatus::Failed { .. } | RowStatus::Cancelled
-                    )
-                })
-            })
+            .filter(|id| self.row_index(id).is_some_and(|i| self.rows[i].status.is_open()))
             .collect()
     }
 
@@ -480,7 +484,7 @@ impl Approvals {
                     .visible
                     .iter()
                     .filter_map(|i| self.rows.get(*i))
-                    .filter(|r| matches!(r.status, RowStatus::Pending | RowStatus::Failed { .. }))
+                    .filter(|r| r.status.is_open())
                     .map(|r| r.member.id.clone())
                     .collect();
                 self.marked.extend(ids);
@@ -511,12 +515,7 @@ impl Approvals {
                 self.open_picker(targets, sh);
             }
             KeyCode::Char('x') if write => {
-                if let Some(row) = self.selected_row().filter(|r| {
-                    matches!(
-                        r.status,
-                        RowStatus::Pending | RowStatus::Failed { .. } | RowStatus::Cancelled
-                    )
-                }) {
+                if let Some(row) = self.selected_row().filter(|r| r.status.is_open()) {
                     let m = row.member.clone();
                     sh.ask(
                         Confirm {
@@ -648,7 +647,7 @@ impl Approvals {
         true
     }
 
-    fn on_progress_inner(&mut self, op: OpId, p: ApProgress, sh: &mut Shared) {
+    fn on_progress_inner(&mut self, op: OpId, p: ApProgress) {
         match p {
             ApProgress::Total(t) => {
                 if let Some(s) = self.scan.as_mut().filter(|s| s.op == Some(op)) {
@@ -695,7 +694,6 @@ impl Approvals {
                     }
                 };
                 self.recount();
-                let _ = sh;
             }
         }
     }
@@ -756,11 +754,9 @@ impl Panel for Approvals {
         }
     }
 
-    fn on_progress(&mut self, op: OpId, progress: Progress, sh: &mut Shared) {
-        #[allow(irrefutable_let_patterns)]
-        if let Progress::Approvals(p) = progress {
-            self.on_progress_inner(op, p, sh);
-        }
+    fn on_progress(&mut self, op: OpId, progress: Progress, _sh: &mut Shared) {
+        let Progress::Approvals(p) = progress;
+        self.on_progress_inner(op, p);
     }
 
     fn on_done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
