@@ -73,7 +73,7 @@ pub enum Effect {
     /// Ask a long job to stop starting new work (it reports what it did, then ends).
     Stop(OpId),
     /// Copy to the clipboard through OSC 52.
-    Copy(String),
+    Copy(Secret),
     Quit,
 }
 

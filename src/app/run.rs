@@ -170,7 +170,7 @@ pub async fn run(cfg: Config) -> Result<()> {
                 Effect::Cancel(op) => exec.cancel(op),
                 Effect::Stop(op) => exec.stop(op),
                 Effect::Copy(text) => {
-                    if let Err(e) = osc52_copy(&text) {
+                    if let Err(e) = osc52_copy(text.expose()) {
                         tracing::warn!("clipboard: {e}");
                     }
                 }

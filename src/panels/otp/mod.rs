@@ -503,7 +503,7 @@ impl Otp {
             }
             KeyCode::Char('c') => {
                 if let Some(e) = self.selected_event() {
-                    sh.effects.push(crate::app::Effect::Copy(e.payload.code.expose().to_owned()));
+                    sh.effects.push(crate::app::Effect::Copy(e.payload.code.clone()));
                     sh.toast(
                         "code copied through OSC 52 (your terminal's clipboard, also over SSH)",
                     );
