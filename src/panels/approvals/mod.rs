@@ -27,7 +27,7 @@ use crate::widgets::{Dialog, TextField};
 
 pub use jobs::{ApCall, ApProgress, ApReply, ApproveItem, MemberDetails, RowOutcome, Target};
 
-use super::{Keys, Panel, row_delta, step};
+use super::{Panel, row_delta, step};
 
 /// Concurrency of the membership checks of a scan.
 pub const SCAN_CONCURRENCY: usize = 16;
@@ -249,6 +249,11 @@ impl Approvals {
         ids.into_iter()
             .filter(|id| self.row_index(id).is_some_and(|i| self.rows[i].status.is_open()))
             .collect()
+    }
+
+    /// A run is going and has not been asked to stop yet (Esc stops it).
+    fn stoppable(&self) -> bool {
+        self.bulk.as_ref().is_some_and(|b| b.op.is_some() && !b.cancelled)
     }
 
     fn running(&self) -> bool {
@@ -640,8 +645,8 @@ impl Panel for Approvals {
         }
     }
 
-    fn keys(&self, sh: &Shared) -> Keys {
-        self.key_help(sh)
+    fn keymap(&self, sh: &Shared) -> crate::ui::Keymap {
+        Approvals::keymap(self, sh)
     }
 
     fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {

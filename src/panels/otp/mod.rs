@@ -22,7 +22,7 @@ use crate::widgets::TextField;
 
 pub use jobs::{OtpCall, OtpContext, OtpReply, ResetRequest};
 
-use super::{Keys, Panel, row_delta, step};
+use super::{Panel, row_delta, step};
 
 /// What the console knows about its listener.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -559,8 +559,8 @@ impl Panel for Otp {
             .any(|e| !self.used.contains(&e.id) && sh.now < e.expires_at())
     }
 
-    fn keys(&self, sh: &Shared) -> Keys {
-        self.key_help(sh)
+    fn keymap(&self, sh: &Shared) -> crate::ui::Keymap {
+        Otp::keymap(self, sh)
     }
 
     fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {
