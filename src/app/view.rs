@@ -183,6 +183,15 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
             ]),
             Keymap::default(),
         )
+    } else if app.overlay.is_some() {
+        (
+            Keymap::new(vec![
+                Bind::moves("↑↓", "scroll"),
+                Bind::moves("G/End", "newest"),
+                Bind::moves("Esc", "close"),
+            ]),
+            Keymap::default(),
+        )
     } else {
         (app.panel(app.focus).keymap(&app.sh), global_keymap(app.editing()))
     };
