@@ -298,12 +298,21 @@ pub async fn spawn(cfg: SandboxConfig) -> Result<SandboxHandle> {
     Ok(SandboxHandle { app, state_file: cfg.state_file, server })
 }
 
+/// Adds `path` and, for the account-management service, `path/` too: the vendor
+/// CLI sends `…/unassigned-account-members/` and `/v2/account-tags/` to real
+/// stores, so that service tolerates one trailing slash. Other services (realms,
+/// profiles, users, integrations, `/oauth`) keep the exact path (no evidence
+/// either way; a stray slash there stays a 404).
+fn am_route(
+    r: Router<Shared>,
+    path: &str,
+    m: axum::routing::MethodRouter<Shared>,
+) -> Router<Shared> {
+    r.route(path, m.clone()).route(&format!("{path}/"), m)
+}
+
 fn router(app: Shared) -> Router {
-    let v2 = Router::new()
-        .route(
-            "/v2/settings/account-authentication",
-            get(settings::get_settings).put(settings::put_settings),
-        )
+    let mut v2 = Router::new()
         .route("/v2/authentication-realms", get(settings::list_realms))
         .route("/v2/authentication-realms/{realm}", get(settings::get_realm))
         .route(
@@ -334,27 +343,6 @@ fn router(app: Shared) -> Router {
             "/v2/authentication-realms/{realm}/user-authentication-info/{id}/user-authentication-password-profile-info/{cid}",
             get(users::get_cred).put(users::update_cred).delete(users::delete_cred),
         )
-        .route("/v2/account-members", get(members::list))
-        .route("/v2/account-members/tokens", post(members::tokens))
-        .route("/v2/account-members/{id}", get(members::get_one))
-        .route("/v2/account-members/{id}/account-memberships", get(members::memberships))
-        .route("/v2/accounts", get(accounts::list).post(accounts::create))
-        .route(
-            "/v2/accounts/{id}",
-            get(accounts::get_one).put(accounts::update).delete(accounts::delete),
-        )
-        .route(
-            "/v2/accounts/{id}/account-memberships",
-            get(accounts::list_memberships).post(accounts::create_membership),
-        )
-        .route(
-            "/v2/accounts/{id}/account-memberships/unassigned-account-members",
-            get(accounts::unassigned),
-        )
-        .route(
-            "/v2/accounts/{id}/account-memberships/{mid}",
-            get(accounts::get_membership).delete(accounts::delete_membership),
-        )
         .route("/v2/integrations", get(integrations::list).post(integrations::create))
         .route("/v2/integrations/logs", get(integrations::all_logs))
         .route(
@@ -370,9 +358,38 @@ fn router(app: Shared) -> Router {
         .route("/__sandbox/health", get(admin::health))
         .route("/__sandbox/faults", get(admin::get_faults).put(admin::put_faults))
         .route("/__sandbox/otp", get(admin::otps))
-        .route("/__sandbox/bi/users", get(admin::bi_users))
-        .fallback(admin::not_found)
-        .method_not_allowed_fallback(admin::method_not_allowed);
+        .route("/__sandbox/bi/users", get(admin::bi_users));
+    let account_management: [(&str, axum::routing::MethodRouter<Shared>); 10] = [
+        (
+            "/v2/settings/account-authentication",
+            get(settings::get_settings).put(settings::put_settings),
+        ),
+        ("/v2/account-members", get(members::list)),
+        ("/v2/account-members/tokens", post(members::tokens)),
+        ("/v2/account-members/{id}", get(members::get_one)),
+        ("/v2/account-members/{id}/account-memberships", get(members::memberships)),
+        ("/v2/accounts", get(accounts::list).post(accounts::create)),
+        (
+            "/v2/accounts/{id}",
+            get(accounts::get_one).put(accounts::update).delete(accounts::delete),
+        ),
+        (
+            "/v2/accounts/{id}/account-memberships",
+            get(accounts::list_memberships).post(accounts::create_membership),
+        ),
+        (
+            "/v2/accounts/{id}/account-memberships/unassigned-account-members",
+            get(accounts::unassigned),
+        ),
+        (
+            "/v2/accounts/{id}/account-memberships/{mid}",
+            get(accounts::get_membership).delete(accounts::delete_membership),
+        ),
+    ];
+    for (path, m) in account_management {
+        v2 = am_route(v2, path, m);
+    }
+    let v2 = v2.fallback(admin::not_found).method_not_allowed_fallback(admin::method_not_allowed);
     v2.layer(axum::middleware::from_fn_with_state(app.clone(), faults::middleware)).with_state(app)
 }
 
