@@ -179,7 +179,7 @@ pub async fn create(State(app): State<Shared>, caller: Caller, body: Bytes) -> A
     let a = insert_account(&mut store, name, legal_name, registration_id, external_ref, parent_id)?;
     let out = json!({ "data": account_json(&store, &a, &app.base_url) });
     let payload = out["data"].clone();
-    delivery::emit_lazy(&app, &mut store, "account.created", |_| payload);
+    delivery::emit_resource(&app, &mut store, "account.created", |_| payload);
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
@@ -307,7 +307,7 @@ pub async fn create_membership(
     let out = json!({ "data": membership_json(&m, &app.base_url) });
     store.push_membership(m);
     let payload = out["data"].clone();
-    delivery::emit_lazy(&app, &mut store, "account-membership.created", |_| payload);
+    delivery::emit_resource(&app, &mut store, "account-membership.created", |_| payload);
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 

@@ -267,12 +267,15 @@ pub async fn tokens(State(app): State<Shared>, caller: Caller, body: Bytes) -> A
                 };
                 store.push_membership(m.clone());
                 let base = &app.base_url;
-                super::delivery::emit_lazy(&app, &mut store, "account.created", |s| {
+                super::delivery::emit_resource(&app, &mut store, "account.created", |s| {
                     account_json(s, &account, base)
                 });
-                super::delivery::emit_lazy(&app, &mut store, "account-membership.created", |_| {
-                    membership_json(&m, base)
-                });
+                super::delivery::emit_resource(
+                    &app,
+                    &mut store,
+                    "account-membership.created",
+                    |_| membership_json(&m, base),
+                );
             }
             user.id
         }

@@ -96,10 +96,12 @@ pub fn select_users<'a>(
 
 /// `user-authentication-info.created` and `account-member.created`.
 pub fn member_created(app: &Shared, store: &mut Store, u: &User) {
-    delivery::emit_lazy(app, store, "user-authentication-info.created", |_| {
+    delivery::emit_resource(app, store, "user-authentication-info.created", |_| {
         user_json(u, &app.base_url)
     });
-    delivery::emit_lazy(app, store, "account-member.created", |_| member_json(u, &app.base_url));
+    delivery::emit_resource(app, store, "account-member.created", |_| {
+        member_json(u, &app.base_url)
+    });
 }
 
 fn base_path(realm: &str) -> String {
