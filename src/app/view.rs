@@ -174,6 +174,16 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
 /// global keys; when narrow, global keys go first.
 fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.sh.theme;
+    if let Some(c) = &app.sh.confirm {
+        // A dialog has the keys: the same row it shows at its bottom.
+        let mut spans = Vec::new();
+        for (k, l) in c.dialog.key_row() {
+            spans.push(Span::styled(format!(" {k}"), t.key()));
+            spans.push(Span::raw(format!(" {l} ")));
+        }
+        f.render_widget(Line::from(spans), area);
+        return;
+    }
     let (panel, global) = if app.overlay == Some(Overlay::Help) {
         (
             Keymap::new(vec![
