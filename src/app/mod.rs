@@ -335,7 +335,12 @@ impl App {
         let hint = |short: &str, long: &str| {
             if tour { format!("Tour: {long}  (Ctrl-T hides)") } else { format!("Next: {short}") }
         };
-        Some(if !r.all_ready() {
+        Some(if !r.all_ready() && self.sh.read_only {
+            hint(
+                "the ✗ items on 1 need a store admin (read-only)",
+                "read-only: the ✗ items on 1 need a store admin",
+            )
+        } else if !r.all_ready() {
             if self.focus != PanelId::Settings {
                 hint(
                     "1 — fix the ✗ readiness items",
