@@ -42,6 +42,9 @@ pub struct FileProfile {
 pub struct FileConfig {
     pub profile: Option<String>,
     pub mouse: Option<bool>,
+    /// `[listener]`: the webhook listener's limits and its event log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listener: Option<ListenerFile>,
     #[serde(flatten)]
     pub defaults: FileProfile,
     #[serde(default)]
@@ -63,6 +66,84 @@ impl FileProfile {
             bi_base_url: over.bi_base_url.or(self.bi_base_url),
             bi_api_token: over.bi_api_token.or(self.bi_api_token),
         }
+    }
+}
+
+/// The `[listener]` table: limits (seconds, counts, bytes) and the event
+/// log's rotation and retention. Every field is optional; the defaults are
+/// those of [`crate::webhook`].
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ListenerFile {
+    pub header_timeout: Option<f64>,
+    pub body_timeout: Option<f64>,
+    pub idle_timeout: Option<f64>,
+    pub max_connections: Option<usize>,
+    pub max_body: Option<usize>,
+    /// A segment of the event log is closed at this size (MiB)…
+    pub segment_mib: Option<u64>,
+    /// …or this age (minutes).
+    pub segment_minutes: Option<u64>,
+    /// Closed segments older than this are deleted (days).
+    pub retention_days: Option<u64>,
+    /// The oldest closed segments are deleted beyond this total (MiB).
+    pub retention_mib: Option<u64>,
+    /// Event ids remembered for deduplication (hours; Commerce retries within 30 minutes).
+    pub dedupe_hours: Option<u64>,
+    /// How many recent OTP events the console loads at start.
+    pub console_events: Option<usize>,
+}
+
+/// The listener settings in force.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListenerSettings {
+    pub limits: crate::webhook::Limits,
+    pub max_body: usize,
+    pub journal: crate::webhook::journal::Policy,
+    pub console_events: usize,
+}
+
+impl ListenerSettings {
+    fn from_file(f: Option<&ListenerFile>) -> Result<ListenerSettings> {
+        use crate::webhook::{DEFAULT_MAX_BODY, Limits, journal::Policy};
+        use std::time::Duration;
+        let d = ListenerFile::default();
+        let f = f.unwrap_or(&d);
+        let secs = |v: Option<f64>, name: &str, default: Duration| -> Result<Duration> {
+            match v {
+                None => Ok(default),
+                Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Duration::from_secs_f64(s)),
+                Some(_) => Err(eyre!("[listener] {name} must be a number of seconds > 0")),
+            }
+        };
+        let l = Limits::default();
+        let limits = Limits {
+            header_timeout: secs(f.header_timeout, "header_timeout", l.header_timeout)?,
+            body_timeout: secs(f.body_timeout, "body_timeout", l.body_timeout)?,
+            idle_timeout: secs(f.idle_timeout, "idle_timeout", l.idle_timeout)?,
+            max_connections: f.max_connections.unwrap_or(l.max_connections),
+        };
+        let p = Policy::default();
+        const MIB: u64 = 1024 * 1024;
+        let journal = Policy {
+            segment_bytes: f.segment_mib.map_or(p.segment_bytes, |m| m.max(1) * MIB),
+            segment_age: f
+                .segment_minutes
+                .map_or(p.segment_age, |m| Duration::from_secs(m.max(1) * 60)),
+            retention_age: f
+                .retention_days
+                .map_or(p.retention_age, |d| Duration::from_secs(d.max(1) * 86_400)),
+            retention_bytes: f.retention_mib.map_or(p.retention_bytes, |m| m.max(1) * MIB),
+            dedupe_window: f
+                .dedupe_hours
+                .map_or(p.dedupe_window, |h| Duration::from_secs(h.max(1) * 3600)),
+        };
+        Ok(ListenerSettings {
+            limits,
+            max_body: f.max_body.unwrap_or(DEFAULT_MAX_BODY).max(1024),
+            journal,
+            console_events: f.console_events.unwrap_or(crate::webhook::DEFAULT_CONSOLE_EVENTS),
+        })
     }
 }
 
@@ -101,6 +182,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Demo members for the embedded sandbox (`--seed N`).
     pub sandbox_seed: Option<usize>,
+    /// The webhook listener's limits and event log policy (`[listener]`).
+    pub listener: ListenerSettings,
 }
 
 impl Config {
@@ -176,10 +259,17 @@ pub fn merge(
         }
         None => FileProfile::default(),
     };
+    let client_secret = match (&args.client_secret, &args.client_secret_file) {
+        (Some(s), _) => Some(Secret::from(s.clone())),
+        (None, Some(path)) => {
+            Some(crate::secret::read_secret_file(path).map_err(|e| eyre!("{e}"))?)
+        }
+        (None, None) => None,
+    };
     let flags = FileProfile {
         base_url: args.base_url.clone(),
         client_id: args.client_id.clone(),
-        client_secret: args.client_secret.clone().map(Secret::from),
+        client_secret,
         read_only: args.read_only.then_some(true),
         rate_limit: args.rate_limit,
         listen: args.listen,
@@ -241,6 +331,7 @@ pub fn merge(
         config_path,
         data_dir,
         sandbox_seed: args.sandbox_seed,
+        listener: ListenerSettings::from_file(file.listener.as_ref())?,
     })
 }
 
