@@ -338,27 +338,9 @@ pub fn merge(
 /// Writes `text` to `path`, creating parent dirs; on Unix the file gets mode 0600
 /// because config files may hold secrets.
 pub fn write_private(path: &Path, text: &str) -> Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .wrap_err_with(|| format!("cannot create {}", parent.display()))?;
-    }
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    use std::io::Write;
-    let mut f = opts.open(path).wrap_err_with(|| format!("cannot write {}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    f.write_all(text.as_bytes())?;
-    f.sync_all()?;
-    Ok(())
+    // Mode 0600 through a temp file and a rename; missing directories 0700.
+    crate::fsutil::write_atomic(path, text.as_bytes())
+        .wrap_err_with(|| format!("cannot write {}", path.display()))
 }
 
 /// Stores the webhook secret in the chosen profile of the config file
@@ -452,7 +434,35 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
+            assert_eq!(crate::fsutil::mode_of(path.parent().unwrap()), Some(0o700));
         }
+    }
+
+    #[test]
+    fn listener_table_and_secret_file() {
+        let file: FileConfig = toml::from_str(
+            "[listener]\nheader_timeout = 2.5\nidle_timeout = 1\nmax_connections = 50\n\
+             segment_mib = 4\nretention_days = 7\ndedupe_hours = 24\nconsole_events = 100\n",
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("client-secret");
+        std::fs::write(&secret, "from-a-file\n").unwrap();
+        let a =
+            GlobalArgs { client_id: Some("id".into()), client_secret_file: Some(secret), ..args() };
+        let c = merge(file, &a, None, PathBuf::from("/tmp/x")).unwrap();
+        assert_eq!(c.store.unwrap().client_secret.expose(), "from-a-file");
+        let l = &c.listener;
+        assert_eq!(l.limits.header_timeout, std::time::Duration::from_millis(2500));
+        assert_eq!(l.limits.idle_timeout, std::time::Duration::from_secs(1));
+        assert_eq!(l.limits.body_timeout, crate::webhook::DEFAULT_BODY_TIMEOUT);
+        assert_eq!(l.limits.max_connections, 50);
+        assert_eq!(l.journal.segment_bytes, 4 * 1024 * 1024);
+        assert_eq!(l.journal.retention_age, std::time::Duration::from_secs(7 * 86_400));
+        assert_eq!(l.journal.dedupe_window, std::time::Duration::from_secs(24 * 3600));
+        assert_eq!(l.console_events, 100);
+        let bad: FileConfig = toml::from_str("[listener]\nbody_timeout = -1\n").unwrap();
+        assert!(merge(bad, &args(), None, PathBuf::from("/tmp/x")).is_err());
     }
 }
 
