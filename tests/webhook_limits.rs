@@ -88,7 +88,7 @@ fn head(h: &ListenerHandle, content_length: usize) -> String {
 #[tokio::test]
 async fn idle_connections_are_closed_by_the_server() {
     let dir = tempfile::tempdir().unwrap();
-    let (h, _rx) = listener(dir.path(), limits(10_000, 10_000, 200, 64)).await;
+    let (h, mut rx) = listener(dir.path(), limits(10_000, 10_000, 200, 64)).await;
     let mut silent = TcpStream::connect(h.local_addr()).await.unwrap();
     // A kept-alive connection that goes quiet after one delivery.
     let mut kept = TcpStream::connect(h.local_addr()).await.unwrap();
@@ -101,6 +101,17 @@ async fn idle_connections_are_closed_by_the_server() {
     // The silent one is a refusal (timeout); the kept-alive one was served.
     assert_eq!(stats.refused.timeout, 1, "{stats:?}");
     assert_eq!(stats.accepted, 1);
+    // Connection-level refusals reach the UI too.
+    loop {
+        match tokio::time::timeout(HANG, rx.recv()).await.unwrap() {
+            Some(ListenerEvent::Refusals(r)) => {
+                assert_eq!(r.timeout, 1);
+                break;
+            }
+            Some(_) => continue,
+            None => panic!("channel closed"),
+        }
+    }
     h.shutdown().await;
 }
 
@@ -161,6 +172,11 @@ async fn a_body_cut_off_midway_is_reported_as_cut_off() {
     }
     let r = h.stats().refused;
     assert_eq!((r.cut_off, r.too_large), (1, 0), "{r:?}");
+    // The UI hears of the counts by cause.
+    match tokio::time::timeout(HANG, rx.recv()).await.unwrap() {
+        Some(ListenerEvent::Refusals(r)) => assert_eq!(r.summary(), "1 cut off"),
+        other => panic!("expected the refusal counts, got {other:?}"),
+    }
     h.shutdown().await;
 }
 

@@ -318,6 +318,7 @@ pub(crate) async fn serve(
                 let timed_out = registry.reap(limits.idle_timeout);
                 if timed_out > 0 {
                     shared.counters.refused_timeout.fetch_add(timed_out, Ordering::Relaxed);
+                    shared.refused_changed.notify_one();
                 }
             }
         })
@@ -368,6 +369,7 @@ pub(crate) async fn serve(
                 shared.counters.evicted.fetch_add(1, Ordering::Relaxed);
             } else {
                 shared.counters.refused_busy.fetch_add(1, Ordering::Relaxed);
+                shared.refused_changed.notify_one();
                 drop(tcp);
                 continue;
             }
@@ -405,6 +407,7 @@ pub(crate) async fn serve(
             if let Some(Err(e)) = result {
                 if e.is_timeout() {
                     shared.counters.refused_timeout.fetch_add(1, Ordering::Relaxed);
+                    shared.refused_changed.notify_one();
                     tracing::debug!("closed a connection: request head not received in time");
                 } else {
                     tracing::debug!(error = %e, "webhook connection error");

@@ -114,8 +114,13 @@ use crate::secret::Secret;
 pub enum ListenerEvent {
     /// A new OTP event, or a retry with a higher attempt (same `id`: replace the row).
     Received(OtpEvent),
-    /// A delivery was refused (401 wrong/missing secret, 400 malformed, 413 too large).
+    /// A delivery was refused (401 wrong/missing secret, 400 malformed or cut
+    /// off, 408 body timeout, 413 too large).
     Rejected { status: u16, reason: String },
+    /// The refusals by cause so far (connection-level ones included: idle and
+    /// slow connections closed by the timeouts). Sent after refusals happen,
+    /// at most twice a second, never while nothing is refused.
+    Refusals(Refusals),
 }
 
 /// Counters since start.
@@ -159,6 +164,22 @@ impl Refusals {
     pub fn total(&self) -> u64 {
         self.timeout + self.too_large + self.cut_off + self.bad_secret + self.bad_body + self.busy
     }
+
+    /// The non-zero causes only, for a narrow line: `2 timeout · 1 cut off`
+    /// (empty when nothing was refused).
+    pub fn summary(&self) -> String {
+        let all = [
+            (self.timeout, "timeout"),
+            (self.too_large, "too large"),
+            (self.cut_off, "cut off"),
+            (self.bad_secret, "bad secret"),
+            (self.bad_body, "bad body"),
+            (self.busy, "busy"),
+        ];
+        let parts: Vec<String> =
+            all.iter().filter(|(n, _)| *n > 0).map(|(n, what)| format!("{n} {what}")).collect();
+        parts.join(" · ")
+    }
 }
 
 /// `3 timeout, 1 too large, 0 cut off, 2 bad secret, 0 bad body` (`busy` only when non-zero).
@@ -187,6 +208,7 @@ pub struct ListenerHandle {
     registry: Arc<conn::Registry>,
     cap: usize,
     pruner: tokio::task::JoinHandle<()>,
+    reporter: tokio::task::JoinHandle<()>,
 }
 
 /// Binds `cfg.bind` at once (a clear error when the port is taken), reads the
@@ -251,7 +273,21 @@ pub async fn start(
         epoch,
         max_body: cfg.max_body,
         limits: cfg.limits,
+        refused_changed: Arc::new(tokio::sync::Notify::new()),
     });
+    // Tells the UI the refusals by cause after they change (coalesced).
+    let reporter = {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            loop {
+                shared.refused_changed.notified().await;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                if shared.events.send(ListenerEvent::Refusals(shared.stats().refused)).is_err() {
+                    break;
+                }
+            }
+        })
+    };
     // Forget ids once they are older than the dedupe window.
     let pruner = {
         let (seen, window) = (shared.seen.clone(), cfg.journal.dedupe_window);
@@ -281,7 +317,18 @@ pub async fn start(
         "webhook listener started"
     );
     Ok((
-        ListenerHandle { addr, shared, cancel, server, journal, committer, registry, cap, pruner },
+        ListenerHandle {
+            addr,
+            shared,
+            cancel,
+            server,
+            journal,
+            committer,
+            registry,
+            cap,
+            pruner,
+            reporter,
+        },
         rx,
     ))
 }
@@ -322,9 +369,19 @@ impl ListenerHandle {
     /// flushes and syncs the event log. Returns the final counts.
     pub async fn shutdown(self) -> ListenerStats {
         let ListenerHandle {
-            shared, cancel, mut server, journal, committer, registry, pruner, ..
+            shared,
+            cancel,
+            mut server,
+            journal,
+            committer,
+            registry,
+            pruner,
+            reporter,
+            ..
         } = self;
         pruner.abort();
+        reporter.abort();
+        let _ = reporter.await;
         cancel.cancel();
         if tokio::time::timeout(Duration::from_secs(5), &mut server).await.is_err() {
             server.abort();

@@ -77,6 +77,8 @@ pub(crate) struct Shared {
     pub epoch: Arc<watch::Sender<u64>>,
     pub max_body: usize,
     pub limits: Limits,
+    /// Woken after every refusal (the UI hears of the new counts).
+    pub refused_changed: Arc<tokio::sync::Notify>,
 }
 
 impl Shared {
@@ -104,6 +106,7 @@ impl Shared {
             Cause::BadBody => &c.refused_bad,
         }
         .fetch_add(1, Ordering::Relaxed);
+        self.refused_changed.notify_one();
         tracing::warn!(status = status.as_u16(), %reason, "webhook delivery refused");
         let resp = error_response(status, &reason);
         let _ = self.events.send(ListenerEvent::Rejected { status: status.as_u16(), reason });
