@@ -315,7 +315,8 @@ pub(crate) async fn serve(
                     _ = stop.cancelled() => break,
                     _ = every.tick() => {}
                 }
-                let timed_out = registry.reap(limits.idle_timeout);
+                // Reap one tick early, so a connection never outlives its timeout.
+                let timed_out = registry.reap(limits.idle_timeout.saturating_sub(tick));
                 if timed_out > 0 {
                     shared.counters.refused_timeout.fetch_add(timed_out, Ordering::Relaxed);
                     shared.refused_changed.notify_one();
