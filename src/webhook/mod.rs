@@ -274,6 +274,7 @@ pub async fn start(
         max_body: cfg.max_body,
         limits: cfg.limits,
         refused_changed: Arc::new(tokio::sync::Notify::new()),
+        log_budget: server::LogBudget::default(),
     });
     // Tells the UI the refusals by cause after they change (coalesced).
     let reporter = {

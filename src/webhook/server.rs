@@ -79,6 +79,47 @@ pub(crate) struct Shared {
     pub limits: Limits,
     /// Woken after every refusal (the UI hears of the new counts).
     pub refused_changed: Arc<tokio::sync::Notify>,
+    /// Refusals are logged at most [`LOG_PER_SECOND`] a second, so a flood
+    /// cannot fill the disk with log lines (the counts stay exact).
+    pub log_budget: LogBudget,
+}
+
+/// Refusal log lines per second at most.
+pub const LOG_PER_SECOND: u64 = 10;
+
+pub(crate) enum Budget {
+    Log,
+    LogWithSuppressed(u64),
+    Quiet,
+}
+
+/// A per-second budget of log lines.
+#[derive(Default)]
+pub(crate) struct LogBudget {
+    state: std::sync::Mutex<(u64, u64, u64)>, // (second, logged in it, suppressed)
+}
+
+impl LogBudget {
+    pub fn take(&self) -> Budget {
+        let now = chrono::Utc::now().timestamp().max(0) as u64;
+        let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if st.0 != now {
+            let suppressed = st.2;
+            *st = (now, 1, 0);
+            return if suppressed > 0 {
+                Budget::LogWithSuppressed(suppressed)
+            } else {
+                Budget::Log
+            };
+        }
+        if st.1 < LOG_PER_SECOND {
+            st.1 += 1;
+            Budget::Log
+        } else {
+            st.2 += 1;
+            Budget::Quiet
+        }
+    }
 }
 
 impl Shared {
@@ -107,7 +148,18 @@ impl Shared {
         }
         .fetch_add(1, Ordering::Relaxed);
         self.refused_changed.notify_one();
-        tracing::warn!(status = status.as_u16(), %reason, "webhook delivery refused");
+        match self.log_budget.take() {
+            Budget::Log => {
+                tracing::warn!(status = status.as_u16(), %reason, "webhook delivery refused")
+            }
+            Budget::LogWithSuppressed(n) => tracing::warn!(
+                status = status.as_u16(),
+                %reason,
+                suppressed = n,
+                "webhook delivery refused ({n} more refusals not logged in the last second)"
+            ),
+            Budget::Quiet => {}
+        }
         let resp = error_response(status, &reason);
         let _ = self.events.send(ListenerEvent::Rejected { status: status.as_u16(), reason });
         resp
@@ -370,5 +422,18 @@ async fn receive(s: &Shared, req: Request<Incoming>) -> Resp {
                 )
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusal_logging_is_capped_per_second() {
+        let b = LogBudget::default();
+        let logged = (0..1000).filter(|_| !matches!(b.take(), Budget::Quiet)).count() as u64;
+        // At most two seconds' worth, should the loop straddle a second.
+        assert!((LOG_PER_SECOND..=2 * LOG_PER_SECOND + 1).contains(&logged), "{logged}");
     }
 }
