@@ -46,8 +46,8 @@ pub struct GlobalArgs {
     pub client_secret: Option<String>,
 
     /// File holding the Commerce client secret (first line; surrounding
-    /// whitespace is ignored).
-    #[arg(long, global = true, env = "EPCC_CLIENT_SECRET_FILE", conflicts_with = "client_secret")]
+    /// whitespace is ignored). Wins over --client-secret / EPCC_CLIENT_SECRET.
+    #[arg(long, global = true, env = "EPCC_CLIENT_SECRET_FILE")]
     pub client_secret_file: Option<PathBuf>,
 
     /// Refuse every write (token requests excepted) before it is sent.
@@ -150,8 +150,9 @@ pub struct ListenArgs {
     /// ONBOARD_WEBHOOK_SECRET or webhook_secret in the config.
     #[arg(long, env = "ONBOARD_WEBHOOK_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
-    /// File holding the webhook secret (first line; surrounding whitespace is ignored).
-    #[arg(long, env = "ONBOARD_WEBHOOK_SECRET_FILE", conflicts_with = "secret")]
+    /// File holding the webhook secret (first line; surrounding whitespace is
+    /// ignored). Wins over --secret / ONBOARD_WEBHOOK_SECRET.
+    #[arg(long, env = "ONBOARD_WEBHOOK_SECRET_FILE")]
     pub secret_file: Option<PathBuf>,
     /// Print each accepted event as one JSON line (the event as received).
     #[arg(long)]

@@ -259,11 +259,10 @@ pub fn merge(
         }
         None => FileProfile::default(),
     };
-    let client_secret = match (&args.client_secret, &args.client_secret_file) {
-        (Some(s), _) => Some(Secret::from(s.clone())),
-        (None, Some(path)) => {
-            Some(crate::secret::read_secret_file(path).map_err(|e| eyre!("{e}"))?)
-        }
+    // A secret file wins over the value (flag or EPCC_CLIENT_SECRET).
+    let client_secret = match (&args.client_secret_file, &args.client_secret) {
+        (Some(path), _) => Some(crate::secret::read_secret_file(path).map_err(|e| eyre!("{e}"))?),
+        (None, Some(s)) => Some(Secret::from(s.clone())),
         (None, None) => None,
     };
     let flags = FileProfile {

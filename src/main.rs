@@ -78,12 +78,12 @@ fn run(cli: Cli) -> Result<i32> {
 /// Translates `onboard listen`'s flags and the config into the listener's
 /// own settings.
 fn listen_settings(cfg: &Config, args: &ListenArgs) -> Result<ListenSettings> {
-    // The secret: --secret / ONBOARD_WEBHOOK_SECRET, --secret-file /
-    // ONBOARD_WEBHOOK_SECRET_FILE, then the config. Required; an explicitly
-    // empty secret disables the check.
-    let given = match (&args.secret, &args.secret_file) {
-        (Some(s), _) => Some(Secret::from(s.clone())),
-        (None, Some(path)) => Some(secret::read_secret_file(path)?),
+    // The secret: --secret-file / ONBOARD_WEBHOOK_SECRET_FILE, then --secret /
+    // ONBOARD_WEBHOOK_SECRET, then the config. Required; an explicitly empty
+    // secret disables the check.
+    let given = match (&args.secret_file, &args.secret) {
+        (Some(path), _) => Some(secret::read_secret_file(path)?),
+        (None, Some(s)) => Some(Secret::from(s.clone())),
         (None, None) => cfg.webhook_secret.clone(),
     };
     let secret = match given {

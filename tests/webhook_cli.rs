@@ -190,7 +190,17 @@ async fn a_secret_flag_is_warned_about_and_a_secret_file_is_not() {
 
     let file = dir.path().join("webhook-secret");
     std::fs::write(&file, format!("{SECRET}\n")).unwrap();
-    let mut r = spawn_listen(dir.path(), &["--secret-file", file.to_str().unwrap()]).await;
+    // The file wins over the environment variable.
+    let mut cmd = command(dir.path());
+    cmd.env("ONBOARD_WEBHOOK_SECRET", "not-this-one").args([
+        "listen",
+        "--bind",
+        "127.0.0.1:0",
+        "--json",
+        "--secret-file",
+        file.to_str().unwrap(),
+    ]);
+    let mut r = spawn(cmd).await;
     assert!(!r.before.iter().any(|l| l.contains("warning")), "{:?}", r.before);
     let seed: Value = serde_json::from_str(SEED).unwrap();
     assert_eq!(post(&r.url, &seed).await, 200);
