@@ -109,3 +109,25 @@ fn in_the_sandbox_the_hints_are_a_tour_that_never_takes_a_key() {
     a.update(key(KeyCode::Char('2')));
     assert_eq!(a.focus, PanelId::Signup);
 }
+
+#[test]
+fn help_is_complete_and_scrolls_at_80x24() {
+    let mut a = scanned(&[1, 2], &[]);
+    a.update(key(KeyCode::Char('?')));
+    assert_eq!(a.overlay, Some(Overlay::Help));
+    let text: String = view::help_lines(&a, 80)
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>() + "\n")
+        .collect();
+    for needle in ["u ", "g/G", "Ctrl-S", "e ", "F1", "Alt-1", "✓", "!", "·", "Esc", "y "] {
+        assert!(text.contains(needle), "help lacks {needle:?}\n{text}");
+    }
+    let top = draw(&mut a, 80, 24);
+    assert!(top.contains("scroll"), "{top}");
+    a.update(key(KeyCode::End));
+    let bottom = draw(&mut a, 80, 24);
+    assert_ne!(top, bottom, "End scrolls help");
+    assert!(bottom.contains("not visited"), "the stepper marks at the end: {bottom}");
+    a.update(key(KeyCode::Esc));
+    assert_eq!(a.overlay, None);
+}
