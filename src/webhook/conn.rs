@@ -190,7 +190,8 @@ impl Registry {
         let victim = conns
             .iter()
             .filter(|(_, s)| s.in_flight.load(Ordering::Relaxed) == 0)
-            .min_by_key(|(_, s)| s.last_active.load(Ordering::Relaxed))
+            // Ties (same millisecond) go to the oldest connection.
+            .min_by_key(|(id, s)| (s.last_active.load(Ordering::Relaxed), **id))
             .map(|(id, _)| *id);
         match victim.and_then(|id| conns.remove(&id)) {
             Some(slot) => {
