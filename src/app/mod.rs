@@ -13,7 +13,9 @@ use std::collections::{BTreeSet, VecDeque};
 use chrono::{DateTime, Utc};
 
 use crate::api::{ApiError, ClientEvent, RequestRecord};
-use crate::panels::{approvals::Approvals, otp::Otp, settings::Settings, signup::Signup};
+use crate::panels::{
+    approvals::Approvals, members::Members, otp::Otp, settings::Settings, signup::Signup,
+};
 use crate::ui::{
     Call, ConfirmAction, Connection, Effect, Input, Msg, OpId, Panel, PanelId, REQUEST_LOG_MAX,
     Reply, Shared, StepStatus,
@@ -43,6 +45,9 @@ pub struct App {
     pub signup: Signup,
     pub approvals: Approvals,
     pub otp: Otp,
+    pub members: Members,
+    /// Names learnt from audit entries (ids → e-mails and account names).
+    pub audit_names: crate::audit::Names,
     pub size: (u16, u16),
     pub quit: bool,
 }
@@ -61,6 +66,8 @@ impl App {
             signup: Signup::default(),
             approvals: Approvals::default(),
             otp: Otp::default(),
+            members: Members::default(),
+            audit_names: crate::audit::Names::default(),
             size: (80, 24),
             quit: false,
         }
@@ -150,11 +157,13 @@ impl App {
                 self.overlay == Some(Overlay::Log)
             }
             Msg::Audited(e) => {
+                self.audit_names.learn(&e);
                 self.audit.push_back(e);
                 while self.audit.len() > REQUEST_LOG_MAX {
                     self.audit.pop_front();
                 }
-                self.overlay == Some(Overlay::Audit)
+                self.members.sync_audit(self.audit.iter(), &self.audit_names);
+                self.overlay == Some(Overlay::Audit) || self.focus == PanelId::Members
             }
             Msg::ListenerStarted(Ok(url)) => {
                 self.sh.listener_url = Some(url);
@@ -168,7 +177,8 @@ impl App {
             }
             Msg::Listener(ev) => {
                 self.otp.on_listener(*ev);
-                self.focus == PanelId::Otp
+                self.members.sync_events(&self.otp.events);
+                matches!(self.focus, PanelId::Otp | PanelId::Members)
             }
             Msg::EventsLoaded(events, warnings) => {
                 self.otp.load(events);
@@ -181,6 +191,9 @@ impl App {
                 let mut all: VecDeque<_> = entries.into();
                 all.extend(self.audit.drain(..));
                 self.audit = all;
+                for e in &self.audit {
+                    self.audit_names.learn(e);
+                }
                 false
             }
             Msg::Client(ClientEvent::Token(t)) => {
@@ -195,6 +208,10 @@ impl App {
                 self.absorb_shared(&result);
                 let (panel, sh) = self.split(flight.owner);
                 panel.on_done(op, result, sh);
+                if flight.owner == PanelId::Members {
+                    self.members.sync_events(&self.otp.events);
+                    self.members.sync_audit(self.audit.iter(), &self.audit_names);
+                }
                 true
             }
             Msg::Progress(op, progress) => {
@@ -247,6 +264,7 @@ impl App {
             PanelId::Signup => &mut self.signup,
             PanelId::Approvals => &mut self.approvals,
             PanelId::Otp => &mut self.otp,
+            PanelId::Members => &mut self.members,
         };
         (panel, &mut self.sh)
     }
@@ -258,6 +276,7 @@ impl App {
             PanelId::Signup => &self.signup,
             PanelId::Approvals => &self.approvals,
             PanelId::Otp => &self.otp,
+            PanelId::Members => &self.members,
         }
     }
 
@@ -304,6 +323,7 @@ impl App {
             PanelId::Signup => r.get(ItemId::SelfSignup).is_some_and(|i| i.ready),
             PanelId::Approvals => true,
             PanelId::Otp => r.get(ItemId::Otp).is_some_and(|i| i.ready),
+            PanelId::Members => true,
         };
         if ok { StepStatus::Ready } else { StepStatus::Attention }
     }

@@ -15,12 +15,14 @@ pub enum PanelId {
     Signup,
     Approvals,
     Otp,
+    /// The support desk: any member, their card, why they cannot log in.
+    Members,
 }
 
 impl PanelId {
     /// Every panel, in stepper (and `1`…`n`) order.
     pub const ALL: &'static [PanelId] =
-        &[PanelId::Settings, PanelId::Signup, PanelId::Approvals, PanelId::Otp];
+        &[PanelId::Settings, PanelId::Signup, PanelId::Approvals, PanelId::Otp, PanelId::Members];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -28,6 +30,7 @@ impl PanelId {
             PanelId::Signup => "Sign up",
             PanelId::Approvals => "Approvals",
             PanelId::Otp => "OTP events",
+            PanelId::Members => "Members",
         }
     }
 

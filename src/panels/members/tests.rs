@@ -1,0 +1,1 @@
+//! Members panel state tests.
