@@ -32,27 +32,17 @@ impl App {
             return;
         }
         if let Some(overlay) = self.overlay {
-            match (overlay, key.code) {
-                (_, KeyCode::Esc) | (_, KeyCode::Char('q')) => self.overlay = None,
-                (Overlay::Help, KeyCode::Char('?')) => self.overlay = None,
-                (Overlay::Log, KeyCode::Char('L')) | (Overlay::Audit, KeyCode::Char('A')) => {
-                    self.overlay = None
-                }
-                (Overlay::Log | Overlay::Audit, KeyCode::Up | KeyCode::Char('k')) => {
-                    let len = if overlay == Overlay::Log {
-                        self.request_log.len()
-                    } else {
-                        self.audit.len()
-                    };
-                    self.log_scroll = (self.log_scroll + 1).min(len)
-                }
-                (Overlay::Log | Overlay::Audit, KeyCode::Down | KeyCode::Char('j')) => {
-                    self.log_scroll = self.log_scroll.saturating_sub(1)
-                }
-                (Overlay::Log | Overlay::Audit, KeyCode::End | KeyCode::Char('G')) => {
-                    self.log_scroll = 0
-                }
-                _ => {}
+            use super::inspector::Outcome;
+            let outcome = match overlay {
+                Overlay::Help => match key.code {
+                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') => Outcome::Close,
+                    _ => Outcome::Handled,
+                },
+                Overlay::Log => self.inspector.on_key(key, &self.request_log, &mut self.sh),
+                Overlay::Audit => self.audit_view.on_key(key, &self.audit, &self.audit_names),
+            };
+            if outcome == Outcome::Close {
+                self.overlay = None;
             }
             return;
         }
@@ -78,11 +68,11 @@ impl App {
             }
             KeyCode::Char('?') if !editing => self.overlay = Some(Overlay::Help),
             KeyCode::Char('L') if !editing => {
-                self.log_scroll = 0;
+                self.inspector.open(&self.request_log);
                 self.overlay = Some(Overlay::Log)
             }
             KeyCode::Char('A') if !editing => {
-                self.log_scroll = 0;
+                self.audit_view.open(&self.audit, &self.audit_names);
                 self.overlay = Some(Overlay::Audit)
             }
             KeyCode::Char('q') if !editing => self.ask_quit(),

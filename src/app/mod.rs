@@ -3,6 +3,7 @@
 //! terminal, the API client and timers.
 
 pub mod exec;
+pub mod inspector;
 mod keys;
 pub mod run;
 pub mod stores;
@@ -46,6 +47,9 @@ pub struct App {
     pub approvals: Approvals,
     pub otp: Otp,
     pub members: Members,
+    /// The `L` overlay (API call inspector) and the `A` overlay (audit log).
+    pub inspector: inspector::Inspector,
+    pub audit_view: inspector::AuditView,
     /// Names learnt from audit entries (ids → e-mails and account names).
     pub audit_names: crate::audit::Names,
     pub size: (u16, u16),
@@ -67,6 +71,8 @@ impl App {
             approvals: Approvals::default(),
             otp: Otp::default(),
             members: Members::default(),
+            inspector: inspector::Inspector::new(),
+            audit_view: inspector::AuditView::new(),
             audit_names: crate::audit::Names::default(),
             size: (80, 24),
             quit: false,
@@ -151,10 +157,12 @@ impl App {
             }
             Msg::Client(ClientEvent::Request(r)) => {
                 self.request_log.push_back(r);
-                while self.request_log.len() > REQUEST_LOG_MAX {
+                while self.request_log.len() > inspector::INSPECTOR_RING {
                     self.request_log.pop_front();
                 }
-                self.overlay == Some(Overlay::Log)
+                let open = self.overlay == Some(Overlay::Log);
+                self.inspector.pushed_one(&self.request_log, open);
+                open
             }
             Msg::Audited(e) => {
                 self.audit_names.learn(&e);
@@ -163,6 +171,9 @@ impl App {
                     self.audit.pop_front();
                 }
                 self.members.sync_audit(self.audit.iter(), &self.audit_names);
+                if self.overlay == Some(Overlay::Audit) {
+                    self.audit_view.refresh(&self.audit, &self.audit_names);
+                }
                 self.overlay == Some(Overlay::Audit) || self.focus == PanelId::Members
             }
             Msg::ListenerStarted(Ok(url)) => {

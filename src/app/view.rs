@@ -50,8 +50,8 @@ pub fn draw(app: &App, f: &mut Frame) {
     draw_toasts(app, f, body);
     match app.overlay {
         Some(Overlay::Help) => draw_help(app, f, body),
-        Some(Overlay::Log) => draw_log(app, f, body),
-        Some(Overlay::Audit) => draw_audit(app, f, body),
+        Some(Overlay::Log) => app.inspector.draw(&app.request_log, f, body, t),
+        Some(Overlay::Audit) => app.audit_view.draw(&app.audit, f, body, t),
         None => {}
     }
     if let Some(c) = &app.sh.confirm {
@@ -224,87 +224,4 @@ fn draw_help(app: &App, f: &mut Frame, body: Rect) {
         .title(" Help (Esc closes) ")
         .border_style(t.focused_border());
     f.render_widget(Paragraph::new(lines).block(block), rect);
-}
-
-fn draw_log(app: &App, f: &mut Frame, body: Rect) {
-    let t = &app.sh.theme;
-    f.render_widget(Clear, body);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(format!(" Request log ({}) — Esc closes ", app.request_log.len()))
-        .border_style(t.focused_border());
-    let inner = block.inner(body);
-    f.render_widget(block, body);
-    let visible = inner.height.saturating_sub(1) as usize;
-    let total = app.request_log.len();
-    let end = total.saturating_sub(app.log_scroll);
-    let start = end.saturating_sub(visible);
-    let mut lines = vec![Line::styled(
-        format!("{:<9} {:<7} {:<6} {:>7}  {}", "time", "method", "status", "ms", "path"),
-        t.dim(),
-    )];
-    // Only the visible rows are formatted.
-    for r in app.request_log.range(start..end) {
-        let status = match (r.status, &r.error) {
-            (Some(s), _) => s.to_string(),
-            (None, Some(_)) => "error".to_owned(),
-            (None, None) => "–".to_owned(),
-        };
-        let style = match r.status {
-            Some(s) if s < 400 => t.base(),
-            Some(_) | None => t.error(),
-        };
-        let retry = if r.attempt > 1 { format!(" (attempt {})", r.attempt) } else { String::new() };
-        lines.push(Line::styled(
-            format!(
-                "{:<9} {:<7} {:<6} {:>7}  {}{}",
-                r.at.format("%H:%M:%S"),
-                r.method,
-                status,
-                r.duration.as_millis(),
-                ellipsize(&r.path, inner.width.saturating_sub(36) as usize),
-                retry
-            ),
-            style,
-        ));
-    }
-    if total == 0 {
-        lines.push(Line::styled("no requests yet", t.dim()));
-    }
-    f.render_widget(Paragraph::new(lines), inner);
-}
-
-fn draw_audit(app: &App, f: &mut Frame, body: Rect) {
-    let t = &app.sh.theme;
-    f.render_widget(Clear, body);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(format!(" Audit log ({}) — Esc closes ", app.audit.len()))
-        .border_style(t.focused_border());
-    let inner = block.inner(body);
-    f.render_widget(block, body);
-    let visible = inner.height.saturating_sub(1) as usize;
-    let total = app.audit.len();
-    let end = total.saturating_sub(app.log_scroll);
-    let start = end.saturating_sub(visible);
-    let mut lines = vec![Line::styled(
-        format!("{:<19} {:<24} {:<14} {}", "time (UTC)", "action", "result", "target"),
-        t.dim(),
-    )];
-    for e in app.audit.range(start..end) {
-        let style =
-            if e.result == "ok" || e.result == "already exists" { t.base() } else { t.error() };
-        let line = format!(
-            "{:<19} {:<24} {:<14} {}",
-            e.time.format("%Y-%m-%d %H:%M:%S"),
-            e.action,
-            ellipsize(&e.result, 14),
-            e.target
-        );
-        lines.push(Line::styled(ellipsize(&line, inner.width as usize), style));
-    }
-    if total == 0 {
-        lines.push(Line::styled("no writes yet", t.dim()));
-    }
-    f.render_widget(Paragraph::new(lines), inner);
 }
