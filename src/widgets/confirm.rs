@@ -43,7 +43,10 @@ impl Confirm {
             Span::styled("n", theme.key()),
             Span::raw(" / Esc  cancel"),
         ]));
-        let height = (lines.len() as u16 + 2).min(area.height);
+        // Lines wrap: count the rows they take, so the key row stays visible.
+        let inner_w = 72u16.min(area.width).saturating_sub(2).max(1) as usize;
+        let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner_w)).sum();
+        let height = (rows as u16 + 2).min(area.height);
         let rect = centered(area, 72, height);
         f.render_widget(Clear, rect);
         let block = Block::default()

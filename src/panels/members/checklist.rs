@@ -251,14 +251,15 @@ pub fn checklist(card: &MemberCard) -> Vec<Line> {
     out
 }
 
+/// Cards for tests.
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixtures {
     use super::*;
     use crate::api::*;
     use crate::ui::ops::members::Delivery;
 
     /// A member who can log in and reset their password.
-    pub fn healthy() -> MemberCard {
+    pub(crate) fn healthy() -> MemberCard {
         let profile = PasswordProfile {
             id: "p1".into(),
             name: "Email".into(),
@@ -314,6 +315,12 @@ mod tests {
             loaded_at: chrono::DateTime::default(),
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::healthy;
+    use super::*;
 
     fn mark(card: &MemberCard, c: Check) -> Mark {
         checklist(card).into_iter().find(|l| l.check == c).map(|l| l.mark).unwrap()

@@ -150,6 +150,8 @@ pub struct Members {
     pub result: Option<(bool, String)>,
     /// A code was requested at this time and has not arrived yet.
     pub awaiting_code: Option<DateTime<Utc>>,
+    /// When the last code was asked for (the dialog opened).
+    pub otp_asked_at: Option<DateTime<Utc>>,
 }
 
 impl Default for Members {
@@ -179,6 +181,7 @@ impl Default for Members {
             action: None,
             result: None,
             awaiting_code: None,
+            otp_asked_at: None,
         }
     }
 }
@@ -262,7 +265,6 @@ impl Members {
             self.events.clear();
             return;
         };
-        let before = self.events.first().map(|e| e.received_at);
         let mut events: Vec<CardEvent> = all
             .iter()
             .filter(|e| {
@@ -282,7 +284,6 @@ impl Members {
         events.sort_by_key(|e| std::cmp::Reverse(e.received_at));
         if let (Some(since), Some(newest)) = (self.awaiting_code, events.first())
             && newest.received_at >= since
-            && before != Some(newest.received_at)
         {
             self.awaiting_code = None;
             self.result =
@@ -436,6 +437,7 @@ impl Members {
         };
         self.sub = None;
         let kind = jobs::purpose_label(purpose);
+        self.otp_asked_at = Some(sh.now);
         let profile = card.profile_name(&cred.password_profile_id).to_owned();
         self.confirm(
             sh,
@@ -506,6 +508,7 @@ impl Members {
         );
         if let Some(op) = op {
             self.action = Some((op, "log-in check".into()));
+            self.result = None;
         }
     }
 
@@ -571,7 +574,7 @@ impl Members {
             MemReply::OtpSent { outcome, .. } => {
                 let msg = match outcome {
                     OtpRequestOutcome::Accepted => {
-                        self.awaiting_code = Some(sh.now);
+                        self.awaiting_code = Some(self.otp_asked_at.unwrap_or(sh.now));
                         "code requested: waiting for it to arrive…".to_owned()
                     }
                     OtpRequestOutcome::Issued { .. } => {
@@ -697,7 +700,8 @@ impl Panel for Members {
                     self.finish_action(op, false, format!("{what}: {}", e.summary()), sh);
                     sh.api_error(&what, &e);
                     self.awaiting_code = None;
-                    if self.view == View::Card {
+                    let was_check = what == "log-in check";
+                    if self.view == View::Card && !was_check {
                         self.reload_card(sh);
                     }
                 }
@@ -733,5 +737,3 @@ impl Panel for Members {
     }
 }
 
-#[cfg(test)]
-mod tests;

@@ -1,1 +1,0 @@
-//! Members panel state tests.
