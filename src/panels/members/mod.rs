@@ -736,4 +736,3 @@ impl Panel for Members {
         self.draw(f, area, sh)
     }
 }
-
