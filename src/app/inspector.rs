@@ -397,11 +397,18 @@ fn style_of(s: Style, t: &Theme) -> ratatui::style::Style {
 fn draw_detail(d: &Detail, f: &mut Frame, area: Rect, t: &Theme) {
     let lines: Vec<Line> =
         d.lines.iter().map(|(s, text)| Line::styled(text.clone(), style_of(*s, t))).collect();
-    let max = (lines.len() as u16).saturating_sub(area.height.max(1));
-    f.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((d.scroll.min(max), 0)),
-        area,
-    );
+    let w = area.width.max(1) as usize;
+    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(w)).sum();
+    let max = (rows as u16).saturating_sub(area.height.max(1));
+    let scroll = d.scroll.min(max);
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), area);
+    if max > 0 && area.height > 0 {
+        let hint = if scroll < max { " ↓ more (j/k, PgDn) " } else { " ↑ top (g) " };
+        let width = (hint.chars().count() as u16).min(area.width);
+        let rect =
+            Rect { x: area.x + area.width - width, y: area.y + area.height - 1, width, height: 1 };
+        f.render_widget(Line::styled(hint, t.key()), rect);
+    }
 }
 
 fn draw_keys(f: &mut Frame, area: Rect, keys: &[(&str, &str)], t: &Theme) {

@@ -99,7 +99,8 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
 
 fn draw_stepper(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.sh.theme;
-    let narrow = area.width < 80;
+    // Five steps need about 90 columns spelled out.
+    let narrow = area.width < 92;
     let mut spans = vec![Span::raw(" ")];
     for (i, p) in PanelId::ALL.iter().enumerate() {
         if i > 0 {

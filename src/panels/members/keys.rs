@@ -283,21 +283,25 @@ impl Members {
                 let pending = self.card.as_ref().and_then(MemberCard::is_pending) == Some(true);
                 if !sh.read_only {
                     if pending {
-                        k.push(("a", "approve (new account)"));
-                        k.push(("e", "approve (existing)"));
+                        k.push(("a", "approve: new account"));
+                        k.push(("e", "approve: existing"));
                     } else {
                         k.push(("e", "add to account"));
-                        k.push(("d", "remove membership"));
+                        k.push(("d", "remove"));
                     }
-                    k.push(("o", "send reset code"));
-                    k.push(("p", "passwordless code"));
+                    k.push(("o", "reset code"));
                 }
                 k.push(("l", "log-in check"));
+                k.push(("Esc", "back"));
                 if !sh.read_only {
+                    k.push(("p", "passwordless code"));
+                    if !pending {
+                        k.push(("a", "new account"));
+                    }
                     k.push(("x", "reject"));
                 }
                 k.push(("r", "reload"));
-                k.push(("Esc", "back"));
+                k.push(("↑↓", "scroll"));
                 k
             }
         }

@@ -249,9 +249,23 @@ impl Members {
 
     fn draw_card(&self, f: &mut Frame, area: Rect, sh: &Shared) {
         let lines = self.card_lines(sh);
-        let max = (lines.len() as u16).saturating_sub(area.height.max(1));
+        // Rows the wrapped lines take, so scrolling reaches the end.
+        let w = area.width.max(1) as usize;
+        let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(w)).sum();
+        let max = (rows as u16).saturating_sub(area.height.max(1));
         let scroll = self.card_scroll.min(max);
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), area);
+        if max > 0 && area.height > 0 {
+            let hint = if scroll < max { " ↓ more (j/k scroll) " } else { " ↑ top (g) " };
+            let width = hint.chars().count() as u16;
+            let rect = Rect {
+                x: area.x + area.width.saturating_sub(width),
+                y: area.y + area.height - 1,
+                width: width.min(area.width),
+                height: 1,
+            };
+            f.render_widget(Line::styled(hint, sh.theme.key()), rect);
+        }
     }
 
     fn draw_sub(&self, sub: &Sub, f: &mut Frame, area: Rect, sh: &Shared) {
