@@ -226,7 +226,7 @@ impl Inspector {
         } else {
             vec![
                 ("Enter", "details"),
-                ("c", "copy as curl"),
+                ("c", "copy curl"),
                 ("/", "filter"),
                 ("e", if self.errors_only { "all calls" } else { "errors only" }),
                 ("↑↓", "select"),
@@ -415,7 +415,7 @@ fn draw_keys(f: &mut Frame, area: Rect, keys: &[(&str, &str)], t: &Theme) {
     let mut spans = Vec::new();
     for (k, label) in keys {
         spans.push(Span::styled(k.to_string(), t.key()));
-        spans.push(Span::raw(format!(" {label}   ")));
+        spans.push(Span::raw(format!(" {label}  ")));
     }
     f.render_widget(Line::from(spans), area);
 }

@@ -67,7 +67,7 @@ pub type Keys = Vec<(&'static str, &'static str)>;
 /// What every panel offers the app. The app routes input, results and
 /// progress of the operations a panel started back to that panel.
 pub trait Panel {
-    /// Whether printable keys are text for a field (then `q`, `1`–`4`, `?` are not commands).
+    /// Whether printable keys are text for a field (then `q`, `1`–`5`, `?` are not commands).
     fn editing(&self) -> bool {
         false
     }
