@@ -14,7 +14,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use crate::api::RequestRecord;
 use crate::audit::{AuditEntry, Names};
 use crate::secret::Secret;
-use crate::ui::{Effect, Shared};
+use crate::ui::{Effect, Keymap, Shared};
 use crate::widgets::{TextField, Theme, ellipsize};
 
 /// Calls the inspector keeps (oldest dropped first); each body is capped at
@@ -212,6 +212,11 @@ impl Inspector {
         Outcome::Handled
     }
 
+    /// The overlay's keys (the footer shows them).
+    pub fn keymap(&self) -> Keymap {
+        Keymap::from_pairs(self.keys())
+    }
+
     /// Footer keys of the overlay.
     pub fn keys(&self) -> Vec<(&'static str, &'static str)> {
         if self.detail.is_some() {
@@ -252,9 +257,7 @@ impl Inspector {
             .border_style(t.focused_border());
         let inner = block.inner(body);
         f.render_widget(block, body);
-        let [main, keys] =
-            Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
-        draw_keys(f, keys, &self.keys(), t);
+        let main = inner;
         if let Some(d) = &self.detail {
             draw_detail(d, f, main, t);
             return;
@@ -411,15 +414,6 @@ fn draw_detail(d: &Detail, f: &mut Frame, area: Rect, t: &Theme) {
     }
 }
 
-fn draw_keys(f: &mut Frame, area: Rect, keys: &[(&str, &str)], t: &Theme) {
-    let mut spans = Vec::new();
-    for (k, label) in keys {
-        spans.push(Span::styled(k.to_string(), t.key()));
-        spans.push(Span::raw(format!(" {label}  ")));
-    }
-    f.render_widget(Line::from(spans), area);
-}
-
 // ------------------------------------------------------------------ audit
 
 /// The state of the `A` overlay: one readable line per entry.
@@ -530,6 +524,17 @@ impl AuditView {
         Outcome::Handled
     }
 
+    /// The overlay's keys (the footer shows them).
+    pub fn keymap(&self) -> Keymap {
+        Keymap::from_pairs(if self.detail.is_some() {
+            vec![("↑↓", "scroll"), ("Esc", "back to the list"), ("q", "close")]
+        } else if self.filtering {
+            vec![("type", "filter"), ("Enter", "done"), ("Esc", "clear")]
+        } else {
+            vec![("Enter", "full entry"), ("/", "filter"), ("↑↓", "select"), ("Esc", "close")]
+        })
+    }
+
     pub fn draw(&self, audit: &VecDeque<AuditEntry>, f: &mut Frame, body: Rect, t: &Theme) {
         f.render_widget(Clear, body);
         let block = Block::default()
@@ -541,10 +546,8 @@ impl AuditView {
             .border_style(t.focused_border());
         let inner = block.inner(body);
         f.render_widget(block, body);
-        let [main, keys] =
-            Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+        let main = inner;
         if let Some((lines, scroll)) = &self.detail {
-            draw_keys(f, keys, &[("↑↓", "scroll"), ("Esc", "back to the list"), ("q", "close")], t);
             let lines: Vec<Line> = lines.iter().map(|l| Line::raw(l.clone())).collect();
             f.render_widget(
                 Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((*scroll, 0)),
@@ -552,12 +555,6 @@ impl AuditView {
             );
             return;
         }
-        draw_keys(
-            f,
-            keys,
-            &[("Enter", "full entry"), ("/", "filter"), ("↑↓", "select"), ("Esc", "close")],
-            t,
-        );
         let [filter, list] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(main);
         if self.filtering || !self.filter.value().is_empty() {

@@ -136,8 +136,8 @@ fn remove_membership_dialog_names_the_account_and_the_card_refreshes() {
     app.update(key(KeyCode::Enter));
     let dialog = app.sh.confirm.as_ref().expect("a confirmation").dialog.clone();
     assert_eq!(dialog.title, "Remove ada@example.com from Wrong Ltd?");
-    assert!(dialog.calls[0].contains("/v2/accounts/a-wrong/account-memberships/ms-wrong"));
-    assert!(dialog.warning.is_some(), "destructive: needs an explicit y");
+    assert!(dialog.requests()[0].contains("/v2/accounts/a-wrong/account-memberships/ms-wrong"));
+    assert!(dialog.is_destructive(), "destructive: needs an explicit y");
     app.update(key(KeyCode::Enter));
     assert!(app.sh.confirm.is_some(), "Enter does not confirm a destructive dialog");
     app.update(key(KeyCode::Char('y')));

@@ -1,10 +1,11 @@
 //! Members panel keys: the search line, the result list, the card and its
 //! pick lists and prompts; and the keys shown in the footer and help.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
 use crate::panels::{row_delta, step};
+use crate::ui::{Bind, Keymap};
 
 impl Members {
     pub(super) fn handle_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
@@ -131,9 +132,6 @@ impl Members {
             }
             KeyCode::Char('l') => self.pick_credential(PickFor::Login, sh),
             KeyCode::Char('x') if write => self.ask_reject(sh),
-            KeyCode::Char('a' | 'e' | 'd' | 'o' | 'p' | 'x') => {
-                sh.toast_error("read-only mode: writes are disabled")
-            }
             _ => return false,
         }
         true
@@ -240,7 +238,11 @@ impl Members {
                         }
                     }
                 }
-                KeyCode::F(2) if p.field.masked => p.field.revealed = !p.field.revealed,
+                KeyCode::Char('r')
+                    if p.field.masked && key.modifiers.contains(KeyModifiers::CONTROL) =>
+                {
+                    p.field.revealed = !p.field.revealed
+                }
                 KeyCode::Tab | KeyCode::BackTab => {}
                 _ => {
                     p.field.handle_key(key);
@@ -250,59 +252,109 @@ impl Members {
         true
     }
 
-    /// Footer and help keys, primary actions first.
-    pub(super) fn footer_keys(&self, sh: &Shared) -> crate::ui::Keys {
+    /// The keymap table: which keys reach the panel outside typing, the
+    /// footer (primary actions first) and help.
+    pub(super) fn keymap(&self, sh: &Shared) -> Keymap {
         if let Some(sub) = &self.sub {
             return match sub {
-                Sub::Pick(_) => {
-                    vec![("type", "filter"), ("↑↓", "choose"), ("Enter", "pick"), ("Esc", "cancel")]
+                Sub::Pick(_) => Keymap::new(vec![
+                    Bind::new("type", "filter"),
+                    Bind::moves("↑↓", "choose"),
+                    Bind::primary("Enter", "pick"),
+                    Bind::moves("Esc", "cancel"),
+                ]),
+                Sub::Prompt(p) if p.field.masked => Keymap::new(vec![
+                    Bind::primary("Enter", "check"),
+                    Bind::new("Ctrl-R", "show/hide"),
+                    Bind::moves("Esc", "cancel"),
+                ]),
+                Sub::Prompt(_) => {
+                    Keymap::new(vec![Bind::primary("Enter", "next"), Bind::moves("Esc", "cancel")])
                 }
-                Sub::Prompt(p) if p.field.masked => {
-                    vec![("Enter", "check"), ("F2", "show/hide"), ("Esc", "cancel")]
-                }
-                Sub::Prompt(_) => vec![("Enter", "next"), ("Esc", "cancel")],
             };
         }
         match self.view {
-            View::List if self.typing => vec![
-                ("type", "search (as you type)"),
-                ("Enter", "open / go to list"),
-                ("↓", "list"),
-                ("Esc", "stop typing"),
-            ],
+            View::List if self.typing => Keymap::new(vec![
+                Bind::new("type", "search").help("search as you type (server-side)"),
+                Bind::primary("Enter", "open/list")
+                    .help("open the card when one member matches, else go to the list"),
+                Bind::moves("↓", "list"),
+                Bind::moves("Esc", "stop typing"),
+            ]),
             View::List => {
-                let mut k = vec![("/", "search"), ("Enter", "open card"), ("↑↓", "move")];
+                let mut k = vec![
+                    Bind::primary("/", "search")
+                        .help("type an e-mail or a name; results as you type"),
+                    Bind::primary("Enter", "open card").help("the selected member's card"),
+                    Bind::new("s", "search").quiet(),
+                ];
                 if self.next.is_some() {
-                    k.push(("n", "more results"));
+                    k.push(Bind::new("n", "more").help("the next page of a broad search"));
                 }
-                k.push(("r", "search again"));
-                k
+                k.push(Bind::new("r", "search again"));
+                k.push(Bind::moves("↑↓/j k", "move"));
+                k.push(Bind::moves("g/G/Home/End", "top/bottom").quiet());
+                k.push(Bind::moves("PgUp/PgDn", "page").quiet());
+                if !self.query.value().is_empty() {
+                    k.push(Bind::moves("Esc", "clear search"));
+                }
+                Keymap::new(k)
             }
             View::Card => {
-                let mut k = Vec::new();
+                const RO: &str = "read-only mode: writes are disabled";
+                let ro = sh.read_only;
                 let pending = self.card.as_ref().and_then(MemberCard::is_pending) == Some(true);
-                if !sh.read_only {
-                    if pending {
-                        k.push(("a", "approve: new account"));
-                        k.push(("e", "approve: existing"));
-                    } else {
-                        k.push(("e", "add to account"));
-                        k.push(("d", "remove"));
-                    }
-                    k.push(("o", "reset code"));
+                let mut k = Vec::new();
+                if pending {
+                    k.push(
+                        Bind::primary("a", "approve: new account")
+                            .help("approve into a new account (name editable)")
+                            .off_if(ro, RO),
+                    );
+                    k.push(
+                        Bind::primary("e", "approve: existing")
+                            .help("approve into an existing account (searchable list)")
+                            .off_if(ro, RO),
+                    );
+                } else {
+                    k.push(
+                        Bind::primary("e", "add to account")
+                            .help("add the member to another account (searchable list)")
+                            .off_if(ro, RO),
+                    );
+                    k.push(
+                        Bind::primary("d", "remove")
+                            .help("remove a membership (the dialog names the account)")
+                            .off_if(ro, RO),
+                    );
                 }
-                k.push(("l", "log-in check"));
-                k.push(("Esc", "back"));
-                if !sh.read_only {
-                    k.push(("p", "passwordless code"));
-                    if !pending {
-                        k.push(("a", "new account"));
-                    }
-                    k.push(("x", "reject"));
+                k.push(
+                    Bind::primary("o", "reset code")
+                        .help("send a reset code; it arrives on this card")
+                        .off_if(ro, RO),
+                );
+                k.push(
+                    Bind::primary("l", "log-in check")
+                        .help("check a password the member reads out (nothing changes)"),
+                );
+                k.push(Bind::new("Esc", "back").help("back to the search results"));
+                k.push(Bind::new("p", "passwordless code").off_if(ro, RO));
+                if !pending {
+                    k.push(
+                        Bind::new("a", "new account")
+                            .help("add the member to a new account")
+                            .off_if(ro, RO),
+                    );
                 }
-                k.push(("r", "reload"));
-                k.push(("↑↓", "scroll"));
-                k
+                k.push(
+                    Bind::new("x", "reject")
+                        .help("delete the member and their credentials (asks first)")
+                        .off_if(ro, RO),
+                );
+                k.push(Bind::new("r", "reload"));
+                k.push(Bind::moves("↑↓/j k", "scroll"));
+                k.push(Bind::moves("PgUp/PgDn/g/Home", "page/top").quiet());
+                Keymap::new(k)
             }
         }
     }

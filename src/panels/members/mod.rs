@@ -17,7 +17,7 @@ use crate::secret::Secret;
 use crate::ui::ops::members::{MemCall, MemReply, MemberCard, Who};
 use crate::ui::{Call, ConfirmAction, OpId, Panel, PanelId, Reply, Shared};
 use crate::webhook::OtpEvent;
-use crate::widgets::{Confirm, TextField};
+use crate::widgets::{Dialog, TextField};
 
 /// An OTP event of the card's member, as the card shows it (code masked).
 #[derive(Debug, Clone, PartialEq)]
@@ -327,7 +327,7 @@ impl Members {
     }
 
     /// Asks to run one action from the card (one dialog: consequence first).
-    fn confirm(&mut self, sh: &mut Shared, dialog: Confirm, label: &str, call: MemCall) {
+    fn confirm(&mut self, sh: &mut Shared, dialog: Dialog, label: &str, call: MemCall) {
         self.asked = Some(label.to_owned());
         sh.ask(
             dialog,
@@ -347,18 +347,17 @@ impl Members {
         let name = name.trim().to_owned();
         self.confirm(
             sh,
-            Confirm {
-                title: format!("Approve {} into a new account?", who.email),
-                calls: vec![
-                    "POST /v2/accounts".into(),
-                    "POST /v2/accounts/{new}/account-memberships".into(),
-                ],
-                changes: vec![
-                    format!("creates account \"{name}\""),
-                    format!("adds {} ({}) to it: they can log in", who.name, who.email),
-                ],
-                warning: None,
-            },
+            Dialog::confirm(format!("Approve {} into a new account?", who.email))
+                .verb("approve")
+                .consequence(format!(
+                    "{} ({}) can log in: a log-in returns a token for the new account",
+                    who.name, who.email
+                ))
+                .item(format!("creates account \"{name}\""))
+                .item(format!("adds {} to it", who.email))
+                .gap()
+                .request("POST /v2/accounts")
+                .request("POST /v2/accounts/{new}/account-memberships"),
             "approving into a new account",
             MemCall::NewAccount { who, name },
         );
@@ -370,19 +369,18 @@ impl Members {
         let pending = self.card.as_ref().and_then(MemberCard::is_pending) == Some(true);
         self.confirm(
             sh,
-            Confirm {
-                title: if pending {
-                    format!("Approve {} into {account_name}?", who.email)
-                } else {
-                    format!("Add {} to {account_name}?", who.email)
-                },
-                calls: vec![format!("POST /v2/accounts/{account_id}/account-memberships")],
-                changes: vec![format!(
-                    "{} ({}) becomes a member of {account_name}: a log-in also returns a token for it",
-                    who.name, who.email
-                )],
-                warning: None,
-            },
+            Dialog::confirm(if pending {
+                format!("Approve {} into {account_name}?", who.email)
+            } else {
+                format!("Add {} to {account_name}?", who.email)
+            })
+            .verb(if pending { "approve" } else { "add" })
+            .consequence(format!(
+                "{} ({}) becomes a member of {account_name}: a log-in also returns a token for it",
+                who.name, who.email
+            ))
+            .gap()
+            .request(format!("POST /v2/accounts/{account_id}/account-memberships")),
             "adding to an account",
             MemCall::AddToAccount { who, account_id, account_name },
         );
@@ -401,23 +399,22 @@ impl Members {
         let account_name = ma.account_name().to_owned();
         self.confirm(
             sh,
-            Confirm {
-                title: format!("Remove {} from {account_name}?", who.email),
-                calls: vec![format!(
+            Dialog::destructive(format!("Remove {} from {account_name}?", who.email), "remove")
+                .consequence(format!(
+                    "{} loses access to {account_name} (the membership is deleted).",
+                    who.email
+                ))
+                .item(if left == 0 {
+                    "they are in no other account: they become pending (log-in gives no token)"
+                        .to_owned()
+                } else {
+                    format!("they stay in {left} other account(s)")
+                })
+                .gap()
+                .request(format!(
                     "DELETE /v2/accounts/{}/account-memberships/{}",
                     ma.account_id, ma.membership.id
-                )],
-                changes: vec![
-                    format!("{} loses access to {account_name}", who.email),
-                    if left == 0 {
-                        "they are in no other account: they become pending (log-in gives no token)"
-                            .to_owned()
-                    } else {
-                        format!("they stay in {left} other account(s)")
-                    },
-                ],
-                warning: Some(format!("Removes the membership in {account_name}.")),
-            },
+                )),
             "removing a membership",
             MemCall::RemoveMembership {
                 who,
@@ -441,21 +438,18 @@ impl Members {
         let profile = card.profile_name(&cred.password_profile_id).to_owned();
         self.confirm(
             sh,
-            Confirm {
-                title: format!("Send a {kind} code to {}?", cred.username),
-                calls: vec![format!(
-                    "POST …/password-profiles/{}/one-time-password-token-request",
+            Dialog::confirm(format!("Send a {kind} code to {}?", cred.username))
+                .verb("send")
+                .consequence(format!(
+                    "Commerce e-mails a {kind} code to {} (profile {profile}).",
+                    cred.username
+                ))
+                .item("the OTP webhook delivers it here too: watch the card")
+                .gap()
+                .request(format!(
+                    "POST /v2/authentication-realms/{{realm}}/password-profiles/{}/one-time-password-token-request",
                     cred.password_profile_id
-                )],
-                changes: vec![
-                    format!(
-                        "Commerce e-mails a {kind} code to {} (profile {profile})",
-                        cred.username
-                    ),
-                    "the OTP webhook delivers it here: watch the card".into(),
-                ],
-                warning: None,
-            },
+                )),
             "requesting a code",
             MemCall::SendOtp {
                 who,
@@ -470,17 +464,17 @@ impl Members {
         let Some(who) = self.who() else { return };
         self.confirm(
             sh,
-            Confirm {
-                title: format!("Reject {}?", who.email),
-                calls: vec![
-                    "DELETE /v2/authentication-realms/{realm}/user-authentication-info/{id}".into(),
-                ],
-                changes: vec![
-                    format!("deletes {} ({}) and their credentials", who.name, who.email),
-                    "their memberships go with them".into(),
-                ],
-                warning: Some("This cannot be undone: they must sign up again.".into()),
-            },
+            Dialog::destructive(format!("Reject {}?", who.email), "reject")
+                .consequence(format!(
+                    "Deletes {} ({}) for good: they must sign up again.",
+                    who.name, who.email
+                ))
+                .item("their credentials and memberships go with them")
+                .gap()
+                .request(format!(
+                    "DELETE /v2/authentication-realms/{{realm}}/user-authentication-info/{}",
+                    who.member_id
+                )),
             "rejecting a member",
             MemCall::Reject { who },
         );
@@ -728,8 +722,8 @@ impl Panel for Members {
         self.view == View::Card && self.awaiting_code.is_some()
     }
 
-    fn keys(&self, sh: &Shared) -> crate::ui::Keys {
-        self.footer_keys(sh)
+    fn keymap(&self, sh: &Shared) -> crate::ui::Keymap {
+        Members::keymap(self, sh)
     }
 
     fn view(&self, f: &mut ratatui::Frame, area: ratatui::layout::Rect, sh: &Shared) {

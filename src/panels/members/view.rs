@@ -334,7 +334,7 @@ impl Members {
                 p.field.render(f, field, 13, true, t);
                 let mut spans = vec![Span::styled("Enter", t.key()), Span::raw(" ok  ")];
                 if p.field.masked {
-                    spans.push(Span::styled("F2", t.key()));
+                    spans.push(Span::styled("Ctrl-R", t.key()));
                     spans.push(Span::raw(" show/hide  "));
                 }
                 spans.push(Span::styled("Esc", t.key()));
