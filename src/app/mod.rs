@@ -41,7 +41,6 @@ pub struct App {
     pub overlay: Option<Overlay>,
     pub request_log: VecDeque<RequestRecord>,
     pub audit: VecDeque<crate::audit::AuditEntry>,
-    pub log_scroll: usize,
     /// First help row shown.
     pub help_scroll: u16,
     pub settings: Settings,
@@ -67,7 +66,6 @@ impl App {
             overlay: None,
             request_log: VecDeque::new(),
             audit: VecDeque::new(),
-            log_scroll: 0,
             help_scroll: 0,
             settings: Settings::default(),
             signup: Signup::default(),

@@ -379,7 +379,6 @@ impl Members {
                 "{} ({}) becomes a member of {account_name}: a log-in also returns a token for it",
                 who.name, who.email
             ))
-            .gap()
             .request(format!("POST /v2/accounts/{account_id}/account-memberships")),
             "adding to an account",
             MemCall::AddToAccount { who, account_id, account_name },
