@@ -183,6 +183,41 @@ async fn member_search_exact_ilike_plus_no_match_and_paging() {
     env.sb.shutdown().await;
 }
 
+/// Beyond Identity calls are recorded the same way; the host (and the
+/// `/v1/` path) tells them apart, and the API token is masked.
+#[tokio::test]
+async fn beyond_identity_calls_are_recorded_and_masked() {
+    let env = start().await;
+    let bi = BiClient::new(
+        env.sb.base_url(),
+        Secret::new(env.sb.bi_token().to_owned()),
+        Some(env.seen.observer()),
+    )
+    .unwrap();
+    env.seen.clear();
+    bi.create_user(&BiUserInput {
+        external_id: "m-1".into(),
+        email: "ada@example.com".into(),
+        user_name: "ada@example.com".into(),
+        display_name: "Ada".into(),
+    })
+    .await
+    .unwrap();
+    let records = env.seen.all();
+    assert_eq!(records.len(), 1);
+    let r = &records[0];
+    assert_eq!(r.path, "/v1/manage/users");
+    assert_eq!(r.detail.host, env.sb.base_url());
+    assert_eq!(r.detail.auth, onboard::api::inspect::AuthKind::Static);
+    let auth = r.detail.request_headers.iter().find(|(k, _)| k == "authorization").unwrap();
+    assert_eq!(auth.1, "Bearer «$BI_API_TOKEN»");
+    let all = format!("{r:?}{}", r.curl());
+    assert!(!all.contains(env.sb.bi_token()));
+    assert!(r.curl().contains("\"$BI_API_TOKEN\""));
+    assert!(r.detail.response_body.as_ref().unwrap().text.contains("ada@example.com"));
+    env.sb.shutdown().await;
+}
+
 #[tokio::test]
 async fn memberships_with_include_account_give_names_and_remove_one() {
     let env = start().await;

@@ -113,10 +113,12 @@ impl RequestRecord {
     /// A bash command reproducing this call (see [`super::inspect::curl`]).
     pub fn curl(&self) -> String {
         let d = &self.detail;
+        // A record made without a capture (tests) still names its path.
+        let url = if d.url.is_empty() { &self.path } else { &d.url };
         super::inspect::curl(super::inspect::CurlInput {
             method: &self.method,
             host: &d.host,
-            url: &d.url,
+            url,
             auth: d.auth,
             client_id: &d.client_id,
             headers: &d.request_headers,

@@ -167,6 +167,7 @@ impl App {
             }
             Msg::Audited(e) => {
                 self.audit_names.learn(&e);
+                self.learn_member_names(&e);
                 self.audit.push_back(e);
                 while self.audit.len() > REQUEST_LOG_MAX {
                     self.audit.pop_front();
@@ -243,6 +244,24 @@ impl App {
                 let (panel, sh) = self.split(owner);
                 panel.on_progress(op, progress, sh);
                 true
+            }
+        }
+    }
+
+    /// Entries recorded with a member id only (an approval) read better with
+    /// the member's e-mail, which the Approvals queue or the search results know.
+    fn learn_member_names(&mut self, e: &crate::audit::AuditEntry) {
+        let t = &e.target;
+        for key in ["member_id", "for_member_id"] {
+            let Some(id) = t.get(key).and_then(|v| v.as_str()) else { continue };
+            if self.audit_names.members.contains_key(id) {
+                continue;
+            }
+            let email = self.approvals.member(id).map(|m| m.email.clone()).or_else(|| {
+                self.members.results.iter().find(|m| m.id == id).map(|m| m.email.clone())
+            });
+            if let Some(email) = email {
+                self.audit_names.members.insert(id.to_owned(), email);
             }
         }
     }

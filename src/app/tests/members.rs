@@ -247,3 +247,102 @@ fn a_code_sent_from_the_card_arrives_on_it() {
     let text = format!("{:?}", app.members.card_lines(&app.sh));
     assert!(!text.contains("123456"), "the code stays masked");
 }
+
+#[test]
+fn audit_overlay_reads_names_for_an_approval_recorded_with_ids() {
+    let mut app = members_app();
+    app.update(key(KeyCode::Char('/')));
+    type_str(&mut app, "ada");
+    let (op, _) = calls(&mut app).last().cloned().unwrap();
+    app.update(Msg::Done(op, Ok(found("ada", vec![ada()]))));
+    app.update(key(KeyCode::Esc));
+    // The Approvals job records ids and the account's name, not the e-mail.
+    let entry = crate::audit::AuditEntry {
+        time: t0(),
+        store: "http://127.0.0.1:9".into(),
+        client_id: "cid".into(),
+        action: "membership.create".into(),
+        target: serde_json::json!({"account_id": "a1", "account_name": "Ada Lovelace", "member_id": "m1"}),
+        result: "ok".into(),
+    };
+    app.update(Msg::Audited(entry));
+    app.update(key(KeyCode::Char('A')));
+    assert_eq!(app.overlay, Some(super::Overlay::Audit));
+    assert_eq!(
+        app.audit_view.lines,
+        vec!["approved ada@example.com into Ada Lovelace · 12:00 · ok".to_owned()]
+    );
+    // `/` filters, Enter shows the whole entry.
+    app.update(key(KeyCode::Char('/')));
+    type_str(&mut app, "nobody");
+    assert!(app.audit_view.visible.is_empty());
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.audit_view.visible.len(), 1);
+    app.update(key(KeyCode::Enter));
+    let (detail, _) = app.audit_view.detail.clone().expect("the full entry");
+    let text = detail.join("\n");
+    for want in [
+        "store      http://127.0.0.1:9",
+        "client id  cid",
+        "\"member_id\": \"m1\"",
+        "result     ok",
+    ] {
+        assert!(text.contains(want), "{want} in {text}");
+    }
+}
+
+fn record(path: &str, status: u16) -> crate::api::RequestRecord {
+    crate::api::RequestRecord {
+        at: t0(),
+        method: "GET".into(),
+        path: path.into(),
+        status: Some(status),
+        attempt: 1,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn inspector_selection_filter_errors_only_copy_and_ring() {
+    let mut app = loaded_app(false);
+    for (p, s) in [("/v2/a", 200), ("/v2/b", 404), ("/v2/c", 200)] {
+        app.update(Msg::Client(ClientEvent::Request(record(p, s))));
+    }
+    app.update(key(KeyCode::Char('L')));
+    assert_eq!(app.inspector.visible.len(), 3);
+    app.update(key(KeyCode::Up)); // select /v2/b
+    let sel = app.inspector.current();
+    // A new call arrives: the selection stays on the chosen one.
+    app.update(Msg::Client(ClientEvent::Request(record("/v2/d", 500))));
+    assert_eq!(app.inspector.current(), sel);
+    app.update(key(KeyCode::Char('e')));
+    assert_eq!(app.inspector.visible.len(), 2, "errors only: 404 and 500");
+    app.update(key(KeyCode::Char('/')));
+    type_str(&mut app, "50");
+    assert_eq!(app.inspector.visible.len(), 1, "status 500");
+    app.update(key(KeyCode::Enter)); // leave the filter line
+    app.update(key(KeyCode::Char('c')));
+    let copied: Vec<String> = app
+        .take_effects()
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Copy(s) => Some(s.expose().to_owned()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied.len(), 1);
+    assert!(copied[0].contains("curl -sS") && copied[0].contains("/v2/d"), "{}", copied[0]);
+    app.update(key(KeyCode::Enter));
+    assert!(app.inspector.detail.is_some());
+    app.update(key(KeyCode::Esc)); // detail → list
+    assert!(app.inspector.detail.is_none());
+    assert_eq!(app.overlay, Some(super::Overlay::Log));
+    app.update(key(KeyCode::Esc)); // list → closed
+    assert_eq!(app.overlay, None);
+    // The ring keeps the last 1 000.
+    for i in 0..1_100 {
+        app.update(Msg::Client(ClientEvent::Request(record(&format!("/v2/x/{i}"), 200))));
+    }
+    assert_eq!(app.request_log.len(), super::inspector::INSPECTOR_RING);
+    assert_eq!(app.request_log.back().unwrap().path, "/v2/x/1099");
+}
