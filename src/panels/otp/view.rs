@@ -54,15 +54,15 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
             t.warn(),
         ));
     }
-    if p.listener.rejected > 0 {
-        l1.push(Span::styled(
-            format!(
-                "   {} refused (last {})",
-                p.listener.rejected,
-                p.listener.last_rejection.as_deref().unwrap_or("")
-            ),
-            t.warn(),
-        ));
+    let by_cause = p.listener.refusals.summary();
+    if p.listener.rejected > 0 || !by_cause.is_empty() {
+        let counts = if by_cause.is_empty() {
+            format!("{} refused", p.listener.rejected)
+        } else {
+            format!("refused: {by_cause}")
+        };
+        let last = p.listener.last_rejection.as_deref().map(|l| format!(" (last {l})"));
+        l1.push(Span::styled(format!("   {counts}{}", last.unwrap_or_default()), t.warn()));
     }
     lines.push(Line::from(l1));
     let mut l2 = vec![Span::styled("integration ", t.dim())];
