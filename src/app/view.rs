@@ -126,22 +126,51 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
 
 fn draw_stepper(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.sh.theme;
-    // Five steps need about 90 columns spelled out.
-    let narrow = area.width < 92;
-    let mut spans = vec![Span::raw(" ")];
-    for (i, p) in PanelId::ALL.iter().enumerate() {
-        if i > 0 {
-            spans.push(Span::styled(if narrow { "›" } else { " → " }, t.dim()));
+    // The marks explained, when there is room for it.
+    const LEGEND: &str = "✓ ready  ! needs attention  · not visited ";
+    let steps = |narrow: bool| {
+        let mut spans = vec![Span::raw(" ")];
+        for (i, p) in PanelId::ALL.iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::styled(if narrow { "›" } else { " → " }, t.dim()));
+            }
+            let (mark, style) = match app.step_status(*p) {
+                StepStatus::NotVisited => ("·", t.dim()),
+                StepStatus::Ready => ("✓", t.ok()),
+                StepStatus::Attention => ("!", t.warn()),
+            };
+            let title = if narrow && *p == PanelId::Otp { "OTP" } else { p.title() };
+            let count = match (*p, app.pending()) {
+                (PanelId::Approvals, Some(n)) => format!(" ({n})"),
+                _ => String::new(),
+            };
+            let label = format!("{} {}{} {}", i + 1, title, count, mark);
+            let style = if *p == app.focus { t.selected() } else { style };
+            spans.push(Span::styled(format!(" {label} "), style));
         }
-        let (mark, style) = match app.step_status(*p) {
-            StepStatus::NotVisited => ("·", t.dim()),
-            StepStatus::Ready => ("✓", t.ok()),
-            StepStatus::Attention => ("!", t.warn()),
-        };
-        let title = if narrow && *p == PanelId::Otp { "OTP" } else { p.title() };
-        let label = format!("{} {} {}", i + 1, title, mark);
-        let style = if *p == app.focus { t.selected() } else { style };
-        spans.push(Span::styled(format!(" {label} "), style));
+        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        (spans, used)
+    };
+    let width = area.width as usize;
+    let legend = LEGEND.chars().count();
+    // Spelled-out steps with the legend, else compact steps with it, else
+    // whichever steps fit.
+    let (full, full_w) = steps(false);
+    let (mut spans, used, with_legend) = if full_w + legend + 2 <= width {
+        (full, full_w, true)
+    } else {
+        let (compact, compact_w) = steps(true);
+        if compact_w + legend + 2 <= width {
+            (compact, compact_w, true)
+        } else if full_w <= width {
+            (full, full_w, false)
+        } else {
+            (compact, compact_w, false)
+        }
+    };
+    if with_legend {
+        spans.push(Span::raw(" ".repeat(width - used - legend)));
+        spans.push(Span::styled(LEGEND, t.dim()));
     }
     f.render_widget(Line::from(spans), area);
 }
@@ -156,6 +185,13 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
         (format!(" {mark} {} ", toast.text), style)
     });
     let toast_w = toast.as_ref().map_or(0, |(s, _)| s.chars().count() as u16).min(area.width);
+    if app.sh.inflight.is_empty()
+        && let Some(hint) = app.next_hint()
+    {
+        let room = area.width.saturating_sub(toast_w + 1) as usize;
+        let hint = ellipsize(&hint, room.saturating_sub(1));
+        f.render_widget(Line::styled(format!(" {hint}"), t.accent()), area);
+    }
     if let Some(flight) = app.sh.inflight.values().next() {
         let more = app.sh.inflight.len() - 1;
         let mut text = format!(" {} {}", SPINNER[app.sh.spinner % SPINNER.len()], flight.label);
@@ -175,6 +211,16 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
 /// global keys; when narrow, global keys go first.
 fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.sh.theme;
+    if let Some(c) = &app.sh.confirm {
+        // A dialog has the keys: the same row it shows at its bottom.
+        let mut spans = Vec::new();
+        for (k, l) in c.dialog.key_row() {
+            spans.push(Span::styled(format!(" {k}"), t.key()));
+            spans.push(Span::raw(format!(" {l} ")));
+        }
+        f.render_widget(Line::from(spans), area);
+        return;
+    }
     let (panel, global) = if app.overlay == Some(Overlay::Help) {
         (
             Keymap::new(vec![

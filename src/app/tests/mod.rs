@@ -12,6 +12,7 @@ use crate::panels::signup::{Mode, S_EMAIL, S_NAME, S_PASSWORD, S_USERNAME};
 use crate::ui::{ConnInfo, Progress};
 
 mod approvals;
+mod guidance;
 mod keymap;
 mod members;
 mod otp;

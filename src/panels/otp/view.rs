@@ -72,11 +72,22 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
             let from_it = p.from_integration(&i.id);
             l2.push(Span::styled(format!("   received {from_it} from it"), t.dim()));
         }
+        // Read-only: say what is wrong, not which key would change it (none does).
+        Some(i) if sh.read_only => l2.push(Span::styled(
+            format!("✗ {} is disabled or does not observe OTP events", i.id),
+            t.warn(),
+        )),
         Some(i) => l2.push(Span::styled(
             format!("✗ {} is disabled or does not observe OTP events: press i to repair", i.id),
             t.warn(),
         )),
-        None if sh.data.integrations.is_none() => l2.push(Span::styled("loading…", t.dim())),
+        None if sh.data.integrations.is_none() => match &sh.data.integrations_error {
+            Some(e) => l2.push(Span::styled(format!("✗ {e}  (l retries)"), t.error())),
+            None => l2.push(Span::styled("loading…", t.dim())),
+        },
+        None if sh.read_only => {
+            l2.push(Span::styled("✗ none points at this listener (read-only mode)", t.warn()))
+        }
         None => {
             l2.push(Span::styled("✗ none points at this listener: press i to create it", t.warn()))
         }
