@@ -613,6 +613,10 @@ impl Client {
             }
         }
         out.how = how;
+        if how != SearchHow::All {
+            // E-mail and name matches arrive in two orders: one order on screen.
+            out.members.sort_by_cached_key(|m| (m.name.to_lowercase(), m.email.to_lowercase()));
+        }
         if next.iter().any(|(_, o)| o.is_some()) {
             out.next = Some(SearchCursor { how, offsets: next });
         }
