@@ -2,6 +2,8 @@
 
 pub mod confirm;
 pub mod field;
+pub mod form;
+pub mod list;
 pub mod theme;
 
 pub use confirm::Confirm;
