@@ -17,5 +17,6 @@ pub mod readiness;
 pub mod sandbox;
 pub mod secret;
 pub mod tui;
+pub mod ui;
 pub mod webhook;
 pub mod widgets;
