@@ -20,14 +20,18 @@ impl App {
             self.sh.effects.push(Effect::Quit);
             return;
         }
-        if let Some(pending) = self.sh.confirm.take() {
-            // Destructive dialogs (with a warning) need an explicit `y`.
-            let enter_ok = pending.dialog.warning.is_none();
+        if let Some(mut pending) = self.sh.confirm.take() {
+            // Destructive dialogs need an explicit `y`; the others also take Enter.
+            let enter_ok = pending.dialog.enter_confirms();
             match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => self.run_confirmed(pending.action),
                 KeyCode::Enter if enter_ok => self.run_confirmed(pending.action),
                 KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {}
-                _ => self.sh.confirm = Some(pending),
+                code => {
+                    let max = pending.dialog.max_scroll(self.screen(), &self.sh.theme);
+                    pending.dialog.scroll_key(code, max);
+                    self.sh.confirm = Some(pending);
+                }
             }
             return;
         }
@@ -105,14 +109,11 @@ impl App {
             self.sh.effects.push(Effect::Quit);
         } else {
             self.sh.ask(
-                Confirm {
-                    title: "Quit while work is in flight?".into(),
-                    calls: vec![],
-                    changes: writes.iter().map(|w| format!("in flight: {w}")).collect(),
-                    warning: Some(
-                        "Quitting now may leave these calls half done on the store.".into(),
-                    ),
-                },
+                writes.iter().fold(
+                    Dialog::destructive("Quit while work is in flight?", "quit")
+                        .consequence("Quitting now may leave these calls half done on the store."),
+                    |d, w| d.item(format!("in flight: {w}")),
+                ),
                 ConfirmAction::Quit,
             );
         }

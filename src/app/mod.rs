@@ -18,7 +18,7 @@ use crate::ui::{
     Call, ConfirmAction, Connection, Effect, Input, Msg, OpId, Panel, PanelId, REQUEST_LOG_MAX,
     Reply, Shared, StepStatus,
 };
-use crate::widgets::{Confirm, Theme};
+use crate::widgets::{Dialog, Theme};
 
 /// Full-screen overlays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -283,6 +283,11 @@ impl App {
         self.focus = panel;
         self.visited.insert(panel);
         self.on_enter(panel);
+    }
+
+    /// The whole screen, as last resized (dialogs are laid out in it).
+    pub fn screen(&self) -> ratatui::layout::Rect {
+        ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1)
     }
 
     /// Whether the focused panel is editing text (then printable keys are text).

@@ -55,7 +55,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         None => {}
     }
     if let Some(c) = &app.sh.confirm {
-        c.dialog.render(f, body, t);
+        c.dialog.render(f, area, t);
     }
 }
 

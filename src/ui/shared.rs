@@ -9,7 +9,7 @@ use super::{Call, ConnInfo, Effect, OpId, PanelId};
 use crate::api::{AccountAuthSettings, ApiError, Integration, PasswordProfile, TokenState};
 use crate::readiness::{Facts, Readiness};
 use crate::ui::ops::approvals::ApproveItem;
-use crate::widgets::{Confirm, Theme};
+use crate::widgets::{Dialog, Theme};
 
 /// An in-flight API call, shown with a spinner and its label.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +38,7 @@ pub enum ConfirmAction {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingConfirm {
-    pub dialog: Confirm,
+    pub dialog: Dialog,
     pub action: ConfirmAction,
 }
 
@@ -155,7 +155,7 @@ impl Shared {
         self.error = Some(format!("{what}: {}", err.summary()));
     }
 
-    pub fn ask(&mut self, dialog: Confirm, action: ConfirmAction) {
+    pub fn ask(&mut self, dialog: Dialog, action: ConfirmAction) {
         self.confirm = Some(PendingConfirm { dialog, action });
     }
 

@@ -86,18 +86,17 @@ impl Approvals {
                 if let Some(row) = self.selected_row().filter(|r| r.status.is_open()) {
                     let m = row.member.clone();
                     sh.ask(
-                        Confirm {
-                            title: format!("Reject {}", m.name),
-                            calls: vec![format!(
+                        Dialog::destructive(format!("Reject {}", m.name), "reject")
+                            .consequence(
+                                "Deletes the member and its credentials. It cannot be undone.",
+                            )
+                            .item(format!("{} <{}>", m.name, m.email))
+                            .item(format!("member id {}", m.id))
+                            .gap()
+                            .request(format!(
                                 "DELETE /v2/authentication-realms/{{realm}}/user-authentication-info/{}",
                                 m.id
-                            )],
-                            changes: vec![format!("member {} <{}> ({})", m.name, m.email, m.id)],
-                            warning: Some(
-                                "This deletes the member and its credentials. It cannot be undone."
-                                    .into(),
-                            ),
-                        },
+                            )),
                         ConfirmAction::Calls(
                             PanelId::Approvals,
                             vec![(
@@ -158,18 +157,16 @@ impl Approvals {
                     .map_or(member_id.clone(), |m| format!("{} <{}>", m.name, m.email));
                 let legal = if legal.is_empty() { name.clone() } else { legal };
                 sh.ask(
-                    Confirm {
-                        title: format!("Approve {who}"),
-                        calls: vec![
-                            "POST /v2/accounts".into(),
-                            "POST /v2/accounts/{new id}/account-memberships".into(),
-                        ],
-                        changes: vec![
-                            format!("new account {name:?} (legal name {legal:?})"),
-                            format!("membership of {member_id}"),
-                        ],
-                        warning: None,
-                    },
+                    Dialog::confirm(format!("Approve {who}"))
+                        .verb("approve")
+                        .consequence(format!(
+                            "Creates the account {name:?} and makes {who} its member."
+                        ))
+                        .item(format!("new account {name:?} (legal name {legal:?})"))
+                        .item(format!("member id {member_id}"))
+                        .gap()
+                        .request("POST /v2/accounts")
+                        .request("POST /v2/accounts/{new id}/account-memberships"),
                     ConfirmAction::Approvals(vec![ApproveItem {
                         member_id,
                         target: Target::NewAccount { name, legal_name: legal },

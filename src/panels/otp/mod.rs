@@ -18,7 +18,7 @@ use crate::readiness::OTP_EVENT;
 use crate::secret::Secret;
 use crate::ui::{Call, ConfirmAction, OpId, PanelId, Reply, Shared};
 use crate::webhook::{ListenerEvent, OtpEvent};
-use crate::widgets::{Confirm, TextField};
+use crate::widgets::TextField;
 
 pub use jobs::{OtpCall, OtpContext, OtpReply, ResetRequest};
 
@@ -270,8 +270,10 @@ impl Otp {
         };
         let existing = repair_candidate(sh, &url)
             .map(|i| (i.id.clone(), i.configuration.url.clone().unwrap_or_default()));
-        let (calls, changes) = match &existing {
+        let (consequence, calls, changes) = match &existing {
             Some((id, old)) => (
+                "Repoints the existing integration at this console's listener with a fresh \
+                 secret: whatever received its events before stops getting them.",
                 vec![format!("PUT /v2/integrations/{id}")],
                 vec![
                     format!("enabled: true, observes {OTP_EVENT}"),
@@ -280,6 +282,8 @@ impl Otp {
                 ],
             ),
             None => (
+                "Creates a webhook integration in the store: Commerce will send every OTP \
+                 it issues to this console's listener.",
                 vec!["POST /v2/integrations".into()],
                 vec![
                     format!("new webhook integration observing {OTP_EVENT}"),
@@ -289,7 +293,7 @@ impl Otp {
             ),
         };
         sh.ask(
-            Confirm { title: "Set up the OTP webhook".into(), calls, changes, warning: None },
+            crate::panels::confirm_dialog("Set up the OTP webhook", consequence, changes, calls),
             ConfirmAction::Calls(
                 PanelId::Otp,
                 vec![(
