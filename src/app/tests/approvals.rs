@@ -69,14 +69,11 @@ fn full_rescan_clears_the_cache() {
 fn approve_one_into_a_new_account_with_an_editable_name() {
     let mut app = scanned(&[1], &[]);
     app.update(key(KeyCode::Char('a')));
-    for _ in 0.."Member 1".len() {
-        app.update(key(KeyCode::Backspace));
-    }
+    // The pre-filled name is selected: typing replaces it, and the legal
+    // name follows it until edited.
+    app.update(key(KeyCode::Char('i')));
     type_str(&mut app, "Pawnee Parks");
-    app.update(key(KeyCode::Down));
-    app.update(key(KeyCode::Down));
-    app.update(key(KeyCode::Enter));
-    assert!(app.sh.confirm.is_some());
+    app.update(key(KeyCode::Esc));
     app.update(key(KeyCode::Char('y')));
     let (op, call) = calls(&mut app).remove(0);
     match call {
@@ -84,7 +81,10 @@ fn approve_one_into_a_new_account_with_an_editable_name() {
             assert_eq!(items.len(), 1);
             assert_eq!(
                 items[0].target,
-                Target::NewAccount { name: "Pawnee Parks".into(), legal_name: "Member 1".into() }
+                Target::NewAccount {
+                    name: "Pawnee Parks".into(),
+                    legal_name: "Pawnee Parks".into()
+                }
             );
         }
         other => panic!("{other:?}"),
@@ -111,7 +111,7 @@ fn approve_one_into_a_new_account_with_an_editable_name() {
 fn bulk_into_new_accounts_then_retry_failed_reuses_created_accounts() {
     let mut app = scanned(&[1, 2, 3], &[]);
     app.update(key(KeyCode::Char('*')));
-    assert_eq!(app.approvals.marked.len(), 3);
+    assert_eq!(app.approvals.list.mark_count(), 3);
     app.update(key(KeyCode::Char('a')));
     app.update(key(KeyCode::Char('y')));
     let (op, call) = calls(&mut app).remove(0);
@@ -137,6 +137,11 @@ fn bulk_into_new_accounts_then_retry_failed_reuses_created_accounts() {
     app.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Approved))));
     assert_eq!(app.approvals.pending_count(), 1);
     app.update(key(KeyCode::Char('f')));
+    assert!(calls(&mut app).is_empty(), "f asks first");
+    assert!(
+        matches!(app.approvals.view, crate::panels::approvals::View::Retry(ref d) if d.items.len() == 1)
+    );
+    app.update(key(KeyCode::Char('y')));
     let (_, call) = calls(&mut app).remove(0);
     let Call::Approvals(ApCall::Approve { items, .. }) = call else { panic!() };
     assert_eq!(items.len(), 1);
@@ -171,8 +176,15 @@ fn stopping_a_bulk_run_keeps_done_work_and_reports_late_results() {
     assert!(matches!(status("m-1"), Some(RowStatus::Approved { .. })));
     assert!(matches!(status("m-2"), Some(RowStatus::Approved { .. })));
     assert_eq!(status("m-3"), Some(RowStatus::Cancelled));
-    // Retry takes only the member never started.
+    assert_eq!(app.approvals.bulk.as_ref().map(|b| b.skipped), Some(1), "counted as cancelled");
+    // Retry takes failed members only: a cancelled one is marked again by the user.
     app.update(key(KeyCode::Char('f')));
+    assert!(calls(&mut app).is_empty());
+    assert!(matches!(app.approvals.view, crate::panels::approvals::View::List));
+    app.update(key(KeyCode::Char('*')));
+    assert_eq!(app.approvals.list.mark_count(), 1, "only the open member can be marked");
+    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('y')));
     let (_, call) = calls(&mut app).remove(0);
     let Call::Approvals(ApCall::Approve { items, .. }) = call else { panic!() };
     assert_eq!(items.len(), 1);
@@ -183,9 +195,6 @@ fn stopping_a_bulk_run_keeps_done_work_and_reports_late_results() {
 fn approved_or_running_rows_are_not_approved_again() {
     let mut app = scanned(&[1, 2], &[]);
     app.update(key(KeyCode::Char('a')));
-    app.update(key(KeyCode::Enter));
-    app.update(key(KeyCode::Enter));
-    app.update(key(KeyCode::Enter));
     app.update(key(KeyCode::Char('y')));
     let (op, _) = calls(&mut app).remove(0);
     // While the run goes on, no second run starts.
@@ -206,7 +215,10 @@ fn approved_or_running_rows_are_not_approved_again() {
     assert_eq!(app.approvals.selected_row().map(|r| r.member.id.as_str()), Some("m-2"));
     for k in ['a', 'x'] {
         app.update(key(KeyCode::Char(k)));
-        assert!(app.sh.confirm.is_none(), "{k} on an approved row");
+        assert!(
+            matches!(app.approvals.view, crate::panels::approvals::View::List),
+            "{k} on an approved row"
+        );
     }
     assert!(calls(&mut app).is_empty());
 }
@@ -260,7 +272,7 @@ fn several_into_one_existing_account_through_the_picker() {
     let mut app = scanned(&[1, 2, 3], &[]);
     app.update(key(KeyCode::Char(' ')));
     app.update(key(KeyCode::Char(' ')));
-    assert_eq!(app.approvals.marked.len(), 2);
+    assert_eq!(app.approvals.list.mark_count(), 2);
     app.update(key(KeyCode::Char('e')));
     let (op, call) = calls(&mut app).remove(0);
     assert_eq!(call, Call::Approvals(ApCall::LoadAccounts));
@@ -276,8 +288,10 @@ fn several_into_one_existing_account_through_the_picker() {
             acc("a-2", "Eagleton Parks"),
         ]))),
     ));
+    app.update(key(KeyCode::Char('i')));
     type_str(&mut app, "eagle");
     app.update(key(KeyCode::Enter));
+    assert!(calls(&mut app).is_empty(), "choosing asks first, in the same dialog");
     app.update(key(KeyCode::Char('y')));
     let (_, call) = calls(&mut app).remove(0);
     let Call::Approvals(ApCall::Approve { items, .. }) = call else { panic!() };
@@ -290,10 +304,13 @@ fn several_into_one_existing_account_through_the_picker() {
 fn reject_asks_and_says_it_cannot_be_undone() {
     let mut app = scanned(&[1], &[]);
     app.update(key(KeyCode::Char('x')));
-    let c = app.sh.confirm.clone().expect("confirm");
-    assert!(c.dialog.is_destructive());
-    assert!(c.dialog.consequence.clone().unwrap_or_default().contains("cannot be undone"));
-    assert!(c.dialog.items()[0].contains("m1@x.co"));
+    let crate::panels::approvals::View::Reject(d) = &app.approvals.view else { panic!() };
+    let c = crate::panels::approvals::view::reject_dialog(&app.approvals, &d.ids);
+    assert!(c.is_destructive());
+    assert!(c.consequence.clone().unwrap_or_default().contains("cannot be undone"));
+    assert!(c.items()[0].contains("m1@x.co"));
+    app.update(key(KeyCode::Enter));
+    assert!(calls(&mut app).is_empty(), "Enter does not confirm a destructive dialog");
     app.update(key(KeyCode::Char('y')));
     let (op, call) = calls(&mut app).remove(0);
     assert!(matches!(call, Call::Approvals(ApCall::Reject { .. })));
@@ -306,10 +323,10 @@ fn filter_narrows_the_queue() {
     let mut app = scanned(&[1, 2, 12], &[]);
     app.update(key(KeyCode::Char('/')));
     type_str(&mut app, "m1");
-    assert_eq!(app.approvals.visible.len(), 2);
+    assert_eq!(app.approvals.list.len(), 2);
     app.update(key(KeyCode::Enter));
     app.update(key(KeyCode::Char('*')));
-    assert_eq!(app.approvals.marked.len(), 2, "mark all matching the filter");
+    assert_eq!(app.approvals.list.mark_count(), 2, "mark all matching the filter");
 }
 
 #[test]
@@ -325,5 +342,6 @@ fn read_only_shows_the_queue_but_no_writes() {
         app.update(key(KeyCode::Char(k)));
     }
     assert!(app.sh.confirm.is_none());
+    assert!(matches!(app.approvals.view, crate::panels::approvals::View::List));
     assert!(calls(&mut app).is_empty());
 }
