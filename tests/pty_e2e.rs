@@ -48,6 +48,15 @@ fn sign_up_a_member_and_see_pending_approval() {
     let screen = app.wait_for("leslie@pawnee.gov");
     assert!(screen.contains("pending"), "on Approvals:\n{screen}");
     assert!(!screen.contains("Self sign-up (self_signup)"), "left Sign up:\n{screen}");
+    // Approve her in two keys: `a` opens the one dialog (form and
+    // confirmation), `y` approves with the defaults.
+    app.wait_for("1 pending");
+    app.send(b"a");
+    app.wait_for("y/Enter approve");
+    app.send(b"y");
+    let screen = app.wait_for("approved → Leslie Knope");
+    assert!(screen.contains("1 approved"), "{screen}");
+
     // Back on Sign up: the key was not typed into the (fresh) form.
     app.send(b"2");
     let screen = app.wait_for("Self sign-up (self_signup)");

@@ -345,3 +345,163 @@ fn read_only_shows_the_queue_but_no_writes() {
     assert!(matches!(app.approvals.view, crate::panels::approvals::View::List));
     assert!(calls(&mut app).is_empty());
 }
+
+#[test]
+fn approve_one_in_two_keys_with_the_defaults() {
+    let mut app = scanned(&[1], &[]);
+    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('y')));
+    let (_, call) = calls(&mut app).remove(0);
+    let Call::Approvals(ApCall::Approve { items, .. }) = call else { panic!("{call:?}") };
+    assert_eq!(
+        items[0].target,
+        Target::NewAccount { name: "Member 1".into(), legal_name: "Member 1".into() }
+    );
+    // Enter confirms the same way.
+    let mut app = scanned(&[1], &[]);
+    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(calls(&mut app).len(), 1);
+}
+
+#[test]
+fn the_legal_name_follows_the_account_name_until_edited() {
+    let mut app = scanned(&[1], &[]);
+    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('i')));
+    type_str(&mut app, "Parks");
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::End));
+    type_str(&mut app, " Inc");
+    app.update(key(KeyCode::BackTab));
+    type_str(&mut app, "!");
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Char('y')));
+    let (_, call) = calls(&mut app).remove(0);
+    let Call::Approvals(ApCall::Approve { items, .. }) = call else { panic!("{call:?}") };
+    assert_eq!(
+        items[0].target,
+        Target::NewAccount { name: "Parks!".into(), legal_name: "Parks Inc".into() }
+    );
+}
+
+#[test]
+fn with_marks_reject_acts_on_the_marks_never_on_the_cursor_row() {
+    let mut app = scanned(&[1, 2, 3, 4, 5], &[]);
+    // Rows newest first: m-5 m-4 m-3 m-2 m-1. Mark m-5 and m-4; the cursor moves on to m-3.
+    app.update(key(KeyCode::Char(' ')));
+    app.update(key(KeyCode::Char(' ')));
+    assert_eq!(app.approvals.selected_row().map(|r| r.member.id.as_str()), Some("m-3"));
+    app.update(key(KeyCode::Char('x')));
+    let crate::panels::approvals::View::Reject(d) = &app.approvals.view else { panic!() };
+    assert_eq!(d.ids, ["m-5", "m-4"]);
+    let dialog = crate::panels::approvals::view::reject_dialog(&app.approvals, &d.ids);
+    assert!(dialog.title.contains("2 members"));
+    assert!(dialog.consequence.clone().unwrap_or_default().starts_with("Deletes these 2 members"));
+    app.update(key(KeyCode::Char('y')));
+    let sent = calls(&mut app);
+    let ids: Vec<String> = sent
+        .iter()
+        .filter_map(|(_, c)| match c {
+            Call::Approvals(ApCall::Reject { member_id, .. }) => Some(member_id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ids, ["m-5", "m-4"], "one call per marked member, none for m-3");
+    // Progress: one done, one failed; the failure stays with its full text.
+    app.update(Msg::Done(
+        sent[0].0,
+        Ok(Reply::Approvals(ApReply::Rejected { member_id: "m-5".into() })),
+    ));
+    let run = app.approvals.reject.clone().expect("run");
+    assert_eq!((run.total, run.rejected, run.ops.len()), (2, 1, 1));
+    app.update(Msg::Done(
+        sent[1].0,
+        Err(http_error(403, None, "this role may not delete members")),
+    ));
+    let m4 = app.approvals.rows.iter().find(|r| r.member.id == "m-4").map(|r| r.status.clone());
+    assert!(
+        matches!(m4, Some(RowStatus::Failed { reason, .. }) if reason.contains("may not delete"))
+    );
+    assert!(app.approvals.rows.iter().all(|r| r.member.id != "m-5"));
+    assert_eq!(app.approvals.selected_row().map(|r| r.member.id.as_str()), Some("m-3"));
+}
+
+#[test]
+fn the_cursor_stays_on_its_member_when_rows_above_leave() {
+    let mut app = scanned(&[1, 2, 3], &[]);
+    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('y')));
+    let (op, _) = calls(&mut app).remove(0);
+    app.update(Msg::Progress(
+        op,
+        Progress::Approvals(ApProgress::Row {
+            member_id: "m-3".into(),
+            outcome: RowOutcome::Approved { account_id: "a".into(), account_name: "A".into() },
+        }),
+    ));
+    app.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Approved))));
+    app.update(key(KeyCode::Down));
+    assert_eq!(app.approvals.selected_row().map(|r| r.member.id.as_str()), Some("m-2"));
+    // r removes the approved m-3 above the cursor: the cursor stays on m-2.
+    app.update(key(KeyCode::Char('r')));
+    assert_eq!(app.approvals.rows.len(), 2);
+    assert_eq!(app.approvals.selected_row().map(|r| r.member.id.as_str()), Some("m-2"));
+}
+
+#[test]
+fn a_failed_full_rescan_keeps_the_list() {
+    let mut app = scanned(&[1, 2], &[]);
+    app.update(key(KeyCode::Char('R')));
+    let (op, _) = calls(&mut app).remove(0);
+    assert_eq!(app.approvals.rows.len(), 2, "the list stays while the rescan runs");
+    app.update(Msg::Done(op, Err(http_error(503, None, "unavailable"))));
+    assert_eq!(app.approvals.rows.len(), 2, "and after it failed");
+    assert!(app.sh.error.as_deref().unwrap_or("").contains("from before the rescan"));
+    // A rescan that succeeds replaces the list with what it found.
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Char('R')));
+    let (op, _) = calls(&mut app).remove(0);
+    app.update(Msg::Progress(
+        op,
+        Progress::Approvals(ApProgress::Checked {
+            pending: vec![member(2)],
+            with_membership: vec!["m-1".into()],
+            failed: 0,
+        }),
+    ));
+    app.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Scanned { listed: 2, checked: 2 }))));
+    let ids: Vec<&str> = app.approvals.rows.iter().map(|r| r.member.id.as_str()).collect();
+    assert_eq!(ids, ["m-2"]);
+}
+
+#[test]
+fn retry_asks_names_the_count_and_takes_failed_only() {
+    let mut app = scanned(&[1, 2, 3], &[]);
+    app.update(key(KeyCode::Char('*')));
+    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('y')));
+    let (op, _) = calls(&mut app).remove(0);
+    app.update(Msg::Progress(
+        op,
+        Progress::Approvals(ApProgress::Row {
+            member_id: "m-1".into(),
+            outcome: RowOutcome::Failed {
+                reason: "422: full text of the failure".into(),
+                account_id: None,
+            },
+        }),
+    ));
+    app.update(key(KeyCode::Esc)); // stop: m-2 and m-3 never start
+    app.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Approved))));
+    assert!(app.sh.toasts.iter().any(|t| t.text.contains("0 approved · 1 failed · 2 cancelled")));
+    app.update(key(KeyCode::Char('f')));
+    let crate::panels::approvals::View::Retry(d) = &app.approvals.view else { panic!() };
+    let ids: Vec<&str> = d.items.iter().map(|i| i.member_id.as_str()).collect();
+    assert_eq!(ids, ["m-1"]);
+    let dialog = crate::panels::approvals::view::retry_dialog(&app.approvals, &d.items);
+    assert!(dialog.title.contains("Retry 1 failed approval"));
+    // The row keeps the whole failure text.
+    let m1 = app.approvals.rows.iter().find(|r| r.member.id == "m-1").expect("row");
+    assert!(crate::panels::approvals::view::status_text(m1).contains("full text of the failure"));
+}
