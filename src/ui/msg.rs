@@ -120,7 +120,7 @@ impl Call {
                 | Call::Approvals(
                     ApCall::Scan { .. } | ApCall::Details { .. } | ApCall::LoadAccounts
                 )
-                | Call::Otp(otp::OtpCall::LoadLogs { .. })
+                | Call::Otp(otp::OtpCall::LoadLogs { .. } | otp::OtpCall::FindMembers { .. })
         )
     }
 }

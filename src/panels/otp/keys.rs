@@ -1,63 +1,45 @@
 //! OTP panel keys: the event list, the follow-up forms, and the keys shown in the footer and help.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::*;
+use crate::widgets::form::{Event as FormEvent, Form};
 
 impl Otp {
+    /// Keys of a follow-up form (modal): the form's own keys; `Esc` stops
+    /// typing, then closes it.
     pub(super) fn form_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        if key.code == KeyCode::Esc {
+        let View::Form(of) = &mut self.view else { return false };
+        if !of.form.is_typing() && key.code == KeyCode::Esc {
             self.view = View::List;
             return true;
         }
-        if matches!(key.code, KeyCode::Tab | KeyCode::BackTab) {
-            return false;
-        }
-        let submit = (key.code == KeyCode::Char('s') && ctrl)
-            || match &self.view {
-                View::Form(Form::Request { row, .. }) => key.code == KeyCode::Enter && *row == 1,
-                View::Form(Form::Exchange { row, .. }) => key.code == KeyCode::Enter && *row == 1,
-                View::Form(Form::Reset { .. }) => key.code == KeyCode::Enter,
-                _ => false,
-            };
-        if submit {
-            self.submit_form(sh);
+        // `/` searches in the request form, like in a list.
+        if !of.form.is_typing() && key.code == KeyCode::Char('/') && of.kind == FormKind::Request {
+            of.form.focus_key(MEMBER);
+            of.form.start_typing();
             return true;
         }
-        let View::Form(form) = &mut self.view else { return false };
-        match form {
-            Form::Request { username, reset, row } => match key.code {
-                KeyCode::Up => *row = 0,
-                KeyCode::Down | KeyCode::Enter => *row = 1,
-                KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if *row == 1 => {
-                    *reset = !*reset
-                }
-                _ if *row == 0 => {
-                    username.handle_key(key);
-                }
-                _ => {}
-            },
-            Form::Exchange { username, code, row } => match key.code {
-                KeyCode::Up => *row = 0,
-                KeyCode::Down | KeyCode::Enter => *row = 1,
-                _ => {
-                    if *row == 0 {
-                        username.handle_key(key);
-                    } else {
-                        code.handle_key(key);
-                    }
-                }
-            },
-            Form::Reset { password, .. } => {
-                if key.code == KeyCode::Char('r') && ctrl {
-                    password.revealed = !password.revealed;
-                } else {
-                    password.handle_key(key);
-                }
-            }
+        match of.form.handle_key(key) {
+            FormEvent::Submit => self.submit_form(sh),
+            FormEvent::Changed(MEMBER) => self.member_changed(sh),
+            _ => {}
         }
+        // Modal: no key reaches the app while the form is open.
         true
+    }
+
+    fn exchange_form(username: &str, code: &str) -> Form {
+        let mut form = Form::new()
+            .text(USERNAME, "Username", "the member's username")
+            .secret(CODE, "Code", "the one-time password")
+            .submit_label("exchange")
+            .enter_submits()
+            .without_hint();
+        form.prefill(USERNAME, username.to_owned());
+        form.set(CODE, code.to_owned());
+        form.focus_key(CODE);
+        form
     }
 
     pub(super) fn list_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
@@ -119,21 +101,17 @@ impl Otp {
                 sh.call(PanelId::Otp, "loading integrations", Call::LoadIntegrations);
             }
             KeyCode::Char('i') if write => self.setup_integration(sh),
-            KeyCode::Char('o') if write => {
-                let mut username = TextField::new("Username");
-                if let Some(e) = self.selected_event() {
-                    username.set(e.payload.username.clone());
-                }
-                self.view = View::Form(Form::Request { username, reset: false, row: 0 });
-            }
+            KeyCode::Char('o') if write => self.open_request(sh),
             KeyCode::Char('x') => {
-                let mut username = TextField::new("Username");
-                let mut code = TextField::new("Code").masked();
-                if let Some(e) = self.selected_event() {
-                    username.set(e.payload.username.clone());
-                    code.set(e.payload.code.expose().to_owned());
-                }
-                self.view = View::Form(Form::Exchange { username, code, row: 1 });
+                let (u, c) = self
+                    .selected_event()
+                    .map(|e| (e.payload.username.clone(), e.payload.code.expose().to_owned()))
+                    .unwrap_or_default();
+                self.view = View::Form(OtpForm {
+                    kind: FormKind::Exchange,
+                    form: Self::exchange_form(&u, &c),
+                    profiles: Vec::new(),
+                });
             }
             KeyCode::Char('p') if write => {
                 let Some(e) = self.selected_event() else { return true };
@@ -142,9 +120,15 @@ impl Otp {
                 } else if !self.am_tokens.contains_key(&e.id) {
                     sh.toast_error("exchange this code first (x)");
                 } else {
-                    let mut password = TextField::new("New password").masked();
-                    password.placeholder = "at least 8 characters";
-                    self.view = View::Form(Form::Reset { event_id: e.id.clone(), password });
+                    let form = Form::new()
+                        .secret(PASSWORD, "New password", "at least 8 characters")
+                        .submit_label("save")
+                        .without_hint();
+                    self.view = View::Form(OtpForm {
+                        kind: FormKind::Reset { event_id: e.id.clone() },
+                        form,
+                        profiles: Vec::new(),
+                    });
                 }
             }
             KeyCode::Char('i' | 'o' | 'p') => sh.toast_error("read-only mode: disabled"),
@@ -158,10 +142,13 @@ impl Otp {
     pub(super) fn key_help(&self, sh: &Shared) -> Keys {
         match &self.view {
             View::Details(_) => vec![("↑↓", "scroll"), ("r", "reveal"), ("Esc", "back")],
-            View::Form(Form::Reset { .. }) => {
-                vec![("Enter", "save"), ("Ctrl-R", "reveal"), ("Esc", "cancel")]
+            View::Form(of) => {
+                let mut k = of.form.keys();
+                if !of.form.is_typing() {
+                    k.push(("Esc", "cancel"));
+                }
+                k
             }
-            View::Form(_) => vec![("↑↓", "field"), ("Enter", "next/send"), ("Esc", "cancel")],
             View::List if self.filtering => vec![("Enter", "done"), ("Esc", "clear")],
             View::List => {
                 let mut k =
