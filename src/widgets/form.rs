@@ -600,24 +600,39 @@ impl Form {
     /// The keys that matter now, for the footer and help.
     pub fn keys(&self) -> Keys {
         let mut k: Keys = Vec::new();
-        let text = self.fields.get(self.focus).is_some_and(|f| f.kind.is_text());
-        let choice =
-            matches!(self.fields.get(self.focus).map(|f| &f.kind), Some(Kind::Choice { .. }));
-        if self.typing {
+        let focused = self.fields.get(self.focus).map(|f| &f.kind);
+        let text = focused.is_some_and(Kind::is_text);
+        let choice = matches!(focused, Some(Kind::Choice { .. }));
+        let picking = self.typing
+            && matches!(focused, Some(Kind::Search { suggestions, .. }) if !suggestions.is_empty());
+        let enter_submits = if self.typing {
             k.push(("Esc", "stop typing"));
             k.push(("Enter", if self.on_last() { self.submit_label } else { "next field" }));
+            self.on_last()
         } else if self.enter_submits {
             k.push(("Enter", self.submit_label));
             if text {
                 k.push(("i", "edit"));
             }
+            true
         } else if text {
             k.push(("Enter", "type"));
+            false
         } else if self.on_last() {
             k.push(("Enter", self.submit_label));
+            true
+        } else {
+            false
+        };
+        if !enter_submits {
+            k.push(("Ctrl-S", self.submit_label));
         }
-        k.push(("Ctrl-S", self.submit_label));
-        k.push(("Tab ↑↓", "field"));
+        if picking {
+            k.push(("↑↓", "pick"));
+            k.push(("Tab", "field"));
+        } else {
+            k.push(("Tab ↑↓", "field"));
+        }
         if choice {
             k.push(("←→", "choose"));
         }

@@ -221,7 +221,7 @@ impl Approvals {
                 if self.running() {
                     k.push(("Esc", "stop the run"));
                 }
-                if !sh.read_only {
+                if !sh.read_only && !self.running() {
                     let marks = self.list.mark_count() > 0;
                     k.push(("a", if marks { "approve marked" } else { "approve" }));
                     k.push(("e", if marks { "marked into existing" } else { "into existing" }));

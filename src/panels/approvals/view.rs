@@ -29,7 +29,7 @@ pub fn status_text(row: &super::Row) -> String {
         RowStatus::Working => "working…".to_owned(),
         RowStatus::Approved { account_name } => format!("approved → {account_name}"),
         RowStatus::AlreadyMember => "already a member".to_owned(),
-        RowStatus::Failed { reason, .. } => format!("failed: {reason} (Enter: details)"),
+        RowStatus::Failed { reason, .. } => format!("failed: {reason}"),
         RowStatus::Cancelled => "cancelled — mark it to approve again".to_owned(),
     }
 }

@@ -237,8 +237,7 @@ pub fn form_dialog(_p: &Otp, of: &OtpForm, sh: &Shared, width: u16) -> Dialog {
     }
     let d = Dialog::confirm(title).consequence(consequence);
     let inner = d.width_for(width).saturating_sub(4);
-    // Room for the suggestions too, so the dialog does not jump while typing.
-    let h = of.form.height(inner, t).max(if of.kind == FormKind::Request { 11 } else { 0 });
+    let h = of.form.height(inner, t);
     d.slot(1, h).gap().request(request).keys(keys)
 }
 
