@@ -55,10 +55,9 @@ fn loaded() -> App {
                     enable_self_signup: true,
                     ..Default::default()
                 }),
-                Call::LoadProfiles => Reply::Profiles(vec![
-                    profile("p-1", "Email"),
-                    profile("p-2", "Staff e-mails"),
-                ]),
+                Call::LoadProfiles => {
+                    Reply::Profiles(vec![profile("p-1", "Email"), profile("p-2", "Staff e-mails")])
+                }
                 Call::LoadIntegrations => Reply::Integrations(vec![]),
                 _ => continue,
             };
@@ -180,9 +179,8 @@ fn otp_member_picker() {
     for (w, h) in [(80, 24), (120, 36)] {
         let mut a = loaded();
         key(&mut a, KeyCode::Char('4'));
-        for (i, u) in ["luca.hansen@example.com", "lucy@example.com", "ron@swanson.com"]
-            .iter()
-            .enumerate()
+        for (i, u) in
+            ["luca.hansen@example.com", "lucy@example.com", "ron@swanson.com"].iter().enumerate()
         {
             a.update(Msg::Listener(Box::new(ListenerEvent::Received(event(&format!("e-{i}"), u)))));
         }

@@ -4,6 +4,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::*;
 use crate::widgets::form::{Event as FormEvent, Form};
+use crate::widgets::list::Event as ListEvent;
 
 impl Otp {
     /// Keys of a follow-up form (modal): the form's own keys; `Esc` stops
@@ -43,31 +44,12 @@ impl Otp {
     }
 
     pub(super) fn list_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
-        if self.filtering {
-            match crate::panels::filter_key(&mut self.filter, &mut self.filtering, key) {
-                crate::panels::FilterKey::Pass => return false,
-                crate::panels::FilterKey::Handled => {}
-                crate::panels::FilterKey::Changed => self.refilter(),
-            }
-            return true;
-        }
-        if let Some(d) = row_delta(key.code) {
-            self.selected = step(self.selected, d, self.visible.len());
-            // Auto-scroll pauses when the user moves; it resumes at the bottom.
-            self.follow = self.selected + 1 >= self.visible.len();
-            return true;
+        match self.list.handle_key(key, &self.events) {
+            ListEvent::Ignored => {}
+            _ => return true,
         }
         let write = !sh.read_only;
         match key.code {
-            KeyCode::End | KeyCode::Char('G') => {
-                self.selected = self.visible.len().saturating_sub(1);
-                self.follow = true;
-            }
-            KeyCode::Home | KeyCode::Char('g') => {
-                self.selected = 0;
-                self.follow = false;
-            }
-            KeyCode::Char('/') => self.filtering = true,
             KeyCode::Enter => {
                 if let Some(e) = self.selected_event() {
                     self.view = View::Details(e.id.clone());
@@ -149,7 +131,7 @@ impl Otp {
                 }
                 k
             }
-            View::List if self.filtering => vec![("Enter", "done"), ("Esc", "clear")],
+            View::List if self.list.is_filtering() => self.list.keys(),
             View::List => {
                 let mut k =
                     vec![("↑↓", "move"), ("Enter", "payload"), ("r", "reveal"), ("c", "copy")];

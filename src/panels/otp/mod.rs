@@ -20,12 +20,12 @@ use crate::readiness::OTP_EVENT;
 use crate::secret::Secret;
 use crate::ui::{Call, ConfirmAction, OpId, PanelId, Reply, Shared};
 use crate::webhook::{ListenerEvent, OtpEvent};
-use crate::widgets::TextField;
 use crate::widgets::form::{Event as FormEvent, Form, Suggestion};
+use crate::widgets::list::{Item, List};
 
 pub use jobs::{OtpCall, OtpContext, OtpReply, ResetRequest};
 
-use super::{Keys, Panel, row_delta, step};
+use super::{Keys, Panel};
 
 /// What the console knows about its listener.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -97,12 +97,9 @@ pub struct Otp {
     pub events: Vec<OtpEvent>,
     index: HashMap<String, usize>,
     per_integration: HashMap<String, usize>,
-    pub visible: Vec<usize>,
-    pub selected: usize,
-    /// Follow new events (paused when the user moves up).
-    pub follow: bool,
-    pub filter: TextField,
-    pub filtering: bool,
+    /// Cursor and filter by event id; follows new events while the cursor
+    /// is on the newest (moving up pauses it, End resumes).
+    pub list: List,
     pub revealed: HashSet<String>,
     pub used: HashSet<String>,
     /// Account management tokens from exchanges, by event id.
@@ -136,11 +133,7 @@ impl Default for Otp {
             events: Vec::new(),
             index: HashMap::new(),
             per_integration: HashMap::new(),
-            visible: Vec::new(),
-            selected: 0,
-            follow: true,
-            filter: TextField::new("Filter"),
-            filtering: false,
+            list: List::following(),
             revealed: HashSet::new(),
             used: HashSet::new(),
             am_tokens: HashMap::new(),
@@ -160,8 +153,15 @@ impl Default for Otp {
     }
 }
 
-fn purpose_of(e: &OtpEvent) -> &str {
-    &e.payload.purpose
+impl Item for OtpEvent {
+    fn key(&self) -> &str {
+        &self.id
+    }
+    fn matches(&self, needle: &str) -> bool {
+        self.payload.username.to_lowercase().contains(needle)
+            || self.payload.email.as_deref().unwrap_or("").to_lowercase().contains(needle)
+            || self.payload.purpose.contains(needle)
+    }
 }
 
 impl Otp {
@@ -178,7 +178,6 @@ impl Otp {
     /// Adds or updates (higher attempt) an event; keeps the list ordered by
     /// `created_at` even when deliveries arrive out of order.
     pub fn upsert(&mut self, e: OtpEvent) {
-        let keep = self.selected_id();
         match self.index.get(&e.id) {
             Some(&i) => {
                 if e.attempt >= self.events[i].attempt {
@@ -199,7 +198,7 @@ impl Otp {
                 }
             }
         }
-        self.refilter_keeping(keep);
+        self.refilter();
     }
 
     fn reindex(&mut self) {
@@ -214,7 +213,6 @@ impl Otp {
 
     /// Adds many events at once (a reload): one sort, one index, one filter.
     pub fn load(&mut self, events: Vec<OtpEvent>) {
-        let keep = self.selected_id();
         for e in events {
             match self.index.get(&e.id) {
                 Some(&i) if e.attempt >= self.events[i].attempt => self.events[i] = e,
@@ -227,7 +225,7 @@ impl Otp {
         }
         self.events.sort_by_key(|e| e.payload.created_at);
         self.reindex();
-        self.refilter_keeping(keep);
+        self.refilter();
     }
 
     /// How many events each integration delivered (kept on insert, not counted per frame).
@@ -235,23 +233,15 @@ impl Otp {
         self.per_integration.get(id).copied().unwrap_or(0)
     }
 
+    /// Refilters after the events changed: the cursor stays on its event
+    /// (or follows the newest while it was on the last row).
     pub fn refilter(&mut self) {
-        let needle = self.filter.value().trim().to_lowercase();
-        self.visible = self
-            .events
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| {
-                needle.is_empty()
-                    || e.payload.username.to_lowercase().contains(&needle)
-                    || e.payload.email.as_deref().unwrap_or("").to_lowercase().contains(&needle)
-                    || purpose_of(e).contains(&needle)
-            })
-            .map(|(i, _)| i)
-            .collect();
-        if self.follow || self.selected >= self.visible.len() {
-            self.selected = self.visible.len().saturating_sub(1);
-        }
+        self.list.sync(&self.events);
+    }
+
+    /// The cursor is on the newest event: new ones are followed.
+    pub fn following(&self) -> bool {
+        self.list.cursor() + 1 >= self.list.len()
     }
 
     /// Formats the payload view (pretty JSON, code masked unless revealed).
@@ -266,24 +256,8 @@ impl Otp {
         }
     }
 
-    fn selected_id(&self) -> Option<String> {
-        self.selected_event().map(|e| e.id.clone())
-    }
-
-    /// Refilters; unless following new events, the cursor stays on the same
-    /// event even when an older one arrives late and shifts the rows.
-    fn refilter_keeping(&mut self, keep: Option<String>) {
-        self.refilter();
-        if !self.follow
-            && let Some(id) = keep
-            && let Some(pos) = self.visible.iter().position(|i| self.events[*i].id == id)
-        {
-            self.selected = pos;
-        }
-    }
-
     pub fn selected_event(&self) -> Option<&OtpEvent> {
-        self.visible.get(self.selected).and_then(|i| self.events.get(*i))
+        self.list.cursor_index().and_then(|i| self.events.get(i))
     }
 
     /// The integration delivering to this console's listener, if any.
@@ -547,7 +521,11 @@ impl Otp {
                     .map_or(profile_id.clone(), |p| p.name.clone());
                 self.requested = Some((u.clone(), profile_name));
                 self.view = View::List;
-                self.follow = true;
+                // Follow: the event of this request will be the newest.
+                let last = self.events.len().saturating_sub(1);
+                if let Some(e) = self.events.get(last).map(|e| e.id.clone()) {
+                    self.list.select_key(&e, &self.events);
+                }
                 self.awaiting = None;
                 self.start(
                     sh,
@@ -720,7 +698,7 @@ impl Panel for Otp {
     fn editing(&self) -> bool {
         match &self.view {
             View::Form(of) => of.form.is_typing(),
-            _ => self.filtering,
+            _ => self.list.is_filtering(),
         }
     }
 
@@ -744,9 +722,8 @@ impl Panel for Otp {
                     self.refresh_suggestions();
                 }
             }
-            View::List if self.filtering => {
-                self.filter.paste(text);
-                self.refilter();
+            View::List => {
+                self.list.paste(text, &self.events);
             }
             _ => {}
         }

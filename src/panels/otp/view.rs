@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{FormKind, Otp, OtpForm, Status, View};
 use crate::ui::Shared;
+use crate::widgets::list::fit_email;
 use crate::widgets::{Dialog, centered, ellipsize};
 
 fn countdown(secs: i64) -> String {
@@ -111,7 +112,8 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
     // Events: header and only the visible rows.
     let h = list.height.saturating_sub(1) as usize;
     let w = list.width as usize;
-    let user_w = w.saturating_sub(70).clamp(12, 36);
+    // Fixed columns take 52; the username (e-mail, domain kept) gets the rest.
+    let user_w = w.saturating_sub(53).clamp(12, 40);
     let mut rows = vec![Line::styled(
         format!(
             "  {:<8} {:<12} {:<user_w$} {:<8} {:>5} {:>3} {}",
@@ -119,7 +121,7 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
         ),
         t.dim(),
     )];
-    if p.visible.is_empty() {
+    if p.list.is_empty() {
         rows.push(Line::styled(
             if p.events.is_empty() {
                 "  waiting for events… (o requests an OTP for a member)"
@@ -129,10 +131,9 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
             t.dim(),
         ));
     }
-    let start = if p.selected >= h { p.selected + 1 - h } else { 0 };
-    for (vi, ei) in p.visible.iter().enumerate().skip(start).take(h) {
-        let Some(e) = p.events.get(*ei) else { continue };
-        let sel = vi == p.selected && matches!(p.view, View::List) && !p.filtering;
+    for vi in p.list.window(h) {
+        let Some(e) = p.list.visible().get(vi).and_then(|i| p.events.get(*i)) else { continue };
+        let sel = vi == p.list.cursor() && matches!(p.view, View::List) && !p.list.is_filtering();
         let status = p.status(e, sh.now);
         let left = (e.expires_at() - sh.now).num_seconds();
         let code = if p.revealed.contains(&e.id) {
@@ -155,7 +156,7 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
             if sel { "▸" } else { " " },
             e.payload.created_at.format("%H:%M:%S"),
             ellipsize(purpose, 12),
-            ellipsize(&e.payload.username, user_w),
+            fit_email(&e.payload.username, user_w),
             ellipsize(&code, 8),
             if status == Status::New { countdown(left) } else { "–".into() },
             e.attempt,
@@ -164,11 +165,11 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
         rows.push(Line::styled(ellipsize(&text, w), if sel { t.selected() } else { style }));
     }
     let mut title = " Events ".to_owned();
-    if !p.follow {
+    if !p.following() {
         title = " Events (auto-scroll paused: End resumes) ".into();
     }
-    if p.filtering || !p.filter.value().is_empty() {
-        title = format!("{title}/{} ", p.filter.value());
+    if p.list.is_filtering() || !p.list.filter_text().is_empty() {
+        title = format!("{title}/{} ", p.list.filter_text());
     }
     let block = Block::default().borders(Borders::TOP).title(title);
     f.render_widget(Paragraph::new(rows).block(block), list);
