@@ -3,7 +3,7 @@
 //! terminal, the API client and timers.
 
 pub mod exec;
-mod keys;
+pub mod keys;
 pub mod run;
 pub mod stores;
 pub mod view;
@@ -39,6 +39,8 @@ pub struct App {
     pub request_log: VecDeque<RequestRecord>,
     pub audit: VecDeque<crate::audit::AuditEntry>,
     pub log_scroll: usize,
+    /// First help row shown.
+    pub help_scroll: u16,
     pub settings: Settings,
     pub signup: Signup,
     pub approvals: Approvals,
@@ -57,6 +59,7 @@ impl App {
             request_log: VecDeque::new(),
             audit: VecDeque::new(),
             log_scroll: 0,
+            help_scroll: 0,
             settings: Settings::default(),
             signup: Signup::default(),
             approvals: Approvals::default(),
@@ -194,8 +197,18 @@ impl App {
                     return false; // stale: cancelled or superseded
                 };
                 self.absorb_shared(&result);
+                let ok = result.is_ok();
+                let before = self.sh.error.clone();
                 let (panel, sh) = self.split(flight.owner);
                 panel.on_done(op, result, sh);
+                if self.sh.error.is_some() && self.sh.error != before {
+                    // This operation set the error line: remember which kind it was.
+                    self.sh.error_kind = Some(flight.kind);
+                } else if ok && self.sh.error_kind.as_deref() == Some(flight.kind.as_str()) {
+                    // The same operation worked this time: its old error is stale.
+                    self.sh.error = None;
+                    self.sh.error_kind = None;
+                }
                 true
             }
             Msg::Progress(op, progress) => {
@@ -292,7 +305,7 @@ impl App {
     }
 
     /// Whether the focused panel is editing text (then printable keys are text).
-    fn editing(&self) -> bool {
+    pub fn editing(&self) -> bool {
         self.panel(self.focus).editing()
     }
 

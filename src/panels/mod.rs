@@ -27,6 +27,30 @@ pub fn step(cur: usize, delta: isize, len: usize) -> usize {
 }
 
 pub use crate::ui::{Keys, Panel};
+
+/// The keymap of a modal dialog or form: its key row, plus every other key
+/// (quiet, in help only) so that nothing typed in the dialog reaches the
+/// app (`q` does not quit, a digit does not switch panels under it).
+pub fn modal_keymap(row: Keys) -> crate::ui::Keymap {
+    use crate::ui::Bind;
+    let mut k = crate::ui::Keymap::from_pairs(row);
+    for keys in [
+        "type",
+        "Enter",
+        "Esc",
+        "Tab",
+        "Shift-Tab",
+        "↑↓←→",
+        "PgUp/PgDn",
+        "Home/End",
+        "Backspace/Del",
+        "Ctrl-S",
+        "Ctrl-R",
+    ] {
+        k.push(Bind::new(keys, "kept by the dialog").quiet());
+    }
+    k
+}
 use crate::widgets::Dialog;
 
 /// A confirmation naming what happens, what changes (one item each) and the

@@ -73,6 +73,78 @@ pub fn wrap_hanging(text: &str, width: usize, first: &str, rest: &str) -> Vec<St
     lines
 }
 
+/// Wraps styled lines to `width` columns, each continuation under the text
+/// of its line: after the leading spaces and a bullet-like mark (`✗ `, `• `,
+/// `→ `), so wrapped lines keep their indentation. Lines that fit are kept
+/// as they are.
+pub fn wrap_lines(
+    lines: Vec<ratatui::text::Line<'static>>,
+    width: usize,
+) -> Vec<ratatui::text::Line<'static>> {
+    use ratatui::text::{Line, Span};
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        if cols(&text) <= width || width < 8 {
+            out.push(line);
+            continue;
+        }
+        let lead = text.chars().take_while(|c| *c == ' ').count();
+        let rest: Vec<char> = text.chars().skip(lead).collect();
+        let bullet =
+            rest.len() > 2 && !rest[0].is_alphanumeric() && rest[1] == ' ' && rest[0] != '"';
+        let indent = (lead + if bullet { 2 } else { 0 }).min(width / 2);
+        // Words with their style; `true`: a space came before.
+        let mut words: Vec<(bool, String, ratatui::style::Style)> = Vec::new();
+        let mut space = false;
+        for span in &line.spans {
+            let mut cur = String::new();
+            for c in span.content.chars() {
+                if c == ' ' {
+                    if !cur.is_empty() {
+                        words.push((space, std::mem::take(&mut cur), span.style));
+                    }
+                    space = true;
+                } else {
+                    cur.push(c);
+                }
+            }
+            if !cur.is_empty() {
+                words.push((space, cur, span.style));
+                space = false;
+            }
+        }
+        let mut row: Vec<Span<'static>> = vec![Span::raw(" ".repeat(lead))];
+        let mut used = lead;
+        let mut first_word = true;
+        for (space, word, style) in words {
+            let sep = usize::from(space && !first_word);
+            if !first_word && used + sep + cols(&word) > width {
+                out.push(Line::from(std::mem::take(&mut row)).style(line.style));
+                row.push(Span::raw(" ".repeat(indent)));
+                used = indent;
+            } else if sep == 1 {
+                row.push(Span::styled(" ", style));
+                used += 1;
+            }
+            let mut w = word.as_str();
+            while used + cols(w) > width && used < width {
+                let cut = w.char_indices().nth(width - used).map_or(w.len(), |(i, _)| i);
+                row.push(Span::styled(w[..cut].to_owned(), style));
+                out.push(Line::from(std::mem::take(&mut row)).style(line.style));
+                row.push(Span::raw(" ".repeat(indent)));
+                used = indent;
+                w = &w[cut..];
+            }
+            row.push(Span::styled(w.to_owned(), style));
+            used += cols(w);
+            first_word = false;
+        }
+        out.push(Line::from(row).style(line.style));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +178,25 @@ mod tests {
     fn hanging_indent_under_the_bullet() {
         let l = wrap_hanging("alpha beta gamma delta", 12, "• ", "  ");
         assert_eq!(l, ["• alpha beta", "  gamma", "  delta"]);
+    }
+
+    #[test]
+    fn styled_lines_wrap_under_their_bullet() {
+        use ratatui::text::{Line, Span};
+        let line = Line::from(vec![
+            Span::raw("    "),
+            Span::raw("✗ "),
+            Span::raw("no enabled OTP webhook integration → http://127.0.0.1:8787/webhooks/otp"),
+        ]);
+        let out = wrap_lines(vec![line, Line::from("short")], 40);
+        let text: Vec<String> =
+            out.iter().map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect()).collect();
+        assert_eq!(text.last().map(String::as_str), Some("short"));
+        assert!(text[0].starts_with("    ✗ no"), "{text:?}");
+        for t in &text[1..text.len() - 1] {
+            assert!(t.starts_with("      ") && !t.starts_with("       "), "{text:?}");
+            assert!(t.chars().count() <= 40, "{t}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ use super::*;
 use crate::api::AccountMember;
 use crate::panels::approvals::{ApCall, ApProgress, ApReply, RowOutcome, RowStatus, Target};
 
-fn member(i: usize) -> AccountMember {
+pub(super) fn member(i: usize) -> AccountMember {
     AccountMember {
         id: format!("m-{i}"),
         name: format!("Member {i}"),
@@ -18,7 +18,7 @@ fn member(i: usize) -> AccountMember {
 }
 
 /// Opens the panel, answers the scan with `pending` members; returns the app.
-fn scanned(pending: &[usize], with: &[usize]) -> App {
+pub(super) fn scanned(pending: &[usize], with: &[usize]) -> App {
     let mut app = loaded_app(false);
     app.update(key(KeyCode::Char('3')));
     let (op, call) = calls(&mut app).remove(0);

@@ -12,7 +12,11 @@ use crate::panels::signup::{EMAIL, Mode, NAME, PASSWORD, USERNAME};
 use crate::ui::{ConnInfo, Progress};
 
 mod approvals;
+mod keymap;
 mod otp;
+
+/// The Approvals fixtures, shared with the keymap tests.
+use approvals as approvals_fixture;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).single().unwrap_or_default()

@@ -5,13 +5,14 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::ui::{Bind, Keymap};
 use crate::widgets::list::Event as ListEvent;
 
 impl Approvals {
     pub(super) fn list_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
         let write = !sh.read_only;
         // A running job's "Esc stops" comes before the list's own Esc (range, filter).
-        if key.code == KeyCode::Esc && !self.list.is_filtering() && self.running() {
+        if key.code == KeyCode::Esc && !self.list.is_filtering() && self.stoppable() {
             if let Some(run) = &mut self.bulk
                 && let Some(op) = run.op
                 && !run.cancelled
@@ -209,33 +210,82 @@ impl Approvals {
 }
 
 impl Approvals {
-    pub(super) fn key_help(&self, sh: &Shared) -> Keys {
+    /// The keymap table: what reaches the key handlers, the footer and help.
+    pub(super) fn keymap(&self, sh: &Shared) -> Keymap {
         if let Some(k) = self.dialog_keys() {
-            return k;
+            return crate::panels::modal_keymap(k);
         }
         match &self.view {
-            View::Details(..) => vec![("Esc", "back")],
-            View::List if self.list.is_filtering() => self.list.keys(),
-            _ => {
-                let mut k = Vec::new();
-                if self.running() {
-                    k.push(("Esc", "stop the run"));
-                }
-                if !sh.read_only && !self.running() {
-                    let marks = self.list.mark_count() > 0;
-                    k.push(("a", if marks { "approve marked" } else { "approve" }));
-                    k.push(("e", if marks { "marked into existing" } else { "into existing" }));
-                    k.push(("x", if marks { "reject marked" } else { "reject" }));
-                }
-                k.push(("Enter", "details"));
-                k.extend(self.list.keys());
-                if !sh.read_only && self.bulk.as_ref().is_some_and(|b| b.failed > 0) {
-                    k.push(("f", "retry failed"));
-                }
-                k.extend([("r", "refresh"), ("R", "rescan")]);
-                k
-            }
+            View::Details(..) => return Keymap::new(vec![Bind::moves("Esc/Enter/q", "back")]),
+            View::List if self.list.is_filtering() => return Keymap::from_pairs(self.list.keys()),
+            _ => {}
         }
+        const RO: &str = "read-only mode: approvals are disabled";
+        const BUSY: &str = "a run is in progress (Esc stops it)";
+        let (ro, busy) = (sh.read_only, self.running());
+        let marks = self.list.mark_count() > 0;
+        let mut k = Vec::new();
+        if self.stoppable() {
+            k.push(
+                Bind::primary("Esc", "stop the run")
+                    .help("stop the run: members already started finish, the rest are cancelled"),
+            );
+        }
+        let off = |b: Bind| b.off_if(busy, BUSY).off_if(ro, RO);
+        k.push(off(if marks {
+            Bind::primary("a", "approve marked")
+        } else {
+            Bind::primary("a", "approve")
+        }
+        .help(
+            "approve into a new account (one dialog: y approves; marked members: one account each)",
+        )));
+        k.push(off(if marks {
+            Bind::primary("e", "marked into existing")
+        } else {
+            Bind::primary("e", "into existing")
+        }
+        .help("approve into an existing account: search, Enter chooses, y approves")));
+        k.push(off(if marks {
+            Bind::primary("x", "reject marked")
+        } else {
+            Bind::primary("x", "reject")
+        }
+        .help("reject: deletes the member, its credentials and memberships (asks; y only)")));
+        let retry = off(Bind::new("f", "retry failed")
+            .help("retry the failed approvals of the last run (asks first; cancelled ones are not included)"));
+        let failed = self.bulk.as_ref().is_some_and(|b| b.failed > 0);
+        k.push(if failed { retry } else { retry.quiet() });
+        k.push(
+            Bind::new("Enter", "details").help("the member's credentials, memberships and status"),
+        );
+        if self.list.in_range() {
+            k.push(Bind::new("v", "end range").help("keep the range's marks"));
+            k.push(Bind::moves("Esc", "undo range").help("back to the marks before the range"));
+        } else {
+            k.push(Bind::new("Space", "mark").help("mark or unmark the member, then move down"));
+            k.push(
+                Bind::new("v", "range")
+                    .help("mark from here to where the cursor moves; v again ends"),
+            );
+        }
+        k.push(Bind::new("*", "mark shown").help("mark every open member the filter shows"));
+        let unmark = Bind::new("u", "unmark all").help("clear all marks");
+        k.push(if marks { unmark } else { unmark.quiet() });
+        k.push(Bind::new("/", "filter").help("filter by name, e-mail or id (Esc clears)"));
+        k.push(Bind::new("r", "refresh").help("check members not seen before"));
+        k.push(
+            Bind::new("R", "rescan")
+                .help("check everyone again; the list stays until the rescan succeeds")
+                .quiet(),
+        );
+        k.push(Bind::moves("↑↓/j k", "move"));
+        k.push(Bind::moves("g/G/Home/End", "top/bottom").quiet());
+        k.push(Bind::moves("PgUp/PgDn", "page").quiet());
+        if !self.stoppable() && !self.list.in_range() && !self.list.filter_text().is_empty() {
+            k.push(Bind::moves("Esc", "clear filter"));
+        }
+        Keymap::new(k)
     }
 
     /// The key row of the dialog open, if one is.

@@ -316,6 +316,11 @@ impl Approvals {
         (marked, ids)
     }
 
+    /// A run is going and has not been asked to stop yet (Esc stops it).
+    pub(super) fn stoppable(&self) -> bool {
+        self.bulk.as_ref().is_some_and(|b| b.op.is_some() && !b.cancelled)
+    }
+
     fn running(&self) -> bool {
         self.bulk.as_ref().is_some_and(|b| b.op.is_some())
             || self.reject.as_ref().is_some_and(|r| !r.ops.is_empty())
@@ -791,8 +796,8 @@ impl Panel for Approvals {
         }
     }
 
-    fn keys(&self, sh: &Shared) -> Keys {
-        self.key_help(sh)
+    fn keymap(&self, sh: &Shared) -> crate::ui::Keymap {
+        Approvals::keymap(self, sh)
     }
 
     fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {

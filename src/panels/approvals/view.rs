@@ -3,12 +3,13 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph};
 
 use super::{Approvals, RowStatus, View, plural, run_summary};
 use crate::api::Account;
 use crate::ui::Shared;
 use crate::widgets::list::{Column, Fit, Row as ListRow, Table};
+use crate::widgets::wrap::wrap_lines;
 use crate::widgets::{Dialog, Theme, centered};
 
 /// The queue's columns: name and e-mail shrink first (the e-mail keeps its
@@ -274,7 +275,8 @@ pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
                     }
                 }
             }
-            f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), rect);
+            let width = block.inner(rect).width as usize;
+            f.render_widget(Paragraph::new(wrap_lines(lines, width)).block(block), rect);
         }
     }
 }

@@ -25,7 +25,7 @@ use crate::widgets::list::{Item, List};
 
 pub use jobs::{OtpCall, OtpContext, OtpReply, ResetRequest};
 
-use super::{Keys, Panel};
+use super::Panel;
 
 /// What the console knows about its listener.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -851,8 +851,8 @@ impl Panel for Otp {
             .any(|e| !self.used.contains(&e.id) && sh.now < e.expires_at())
     }
 
-    fn keys(&self, sh: &Shared) -> Keys {
-        self.key_help(sh)
+    fn keymap(&self, sh: &Shared) -> crate::ui::Keymap {
+        Otp::keymap(self, sh)
     }
 
     fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {

@@ -3,11 +3,12 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::{FormKind, Otp, OtpForm, Status, View};
 use crate::ui::Shared;
 use crate::widgets::list::fit_email;
+use crate::widgets::wrap::wrap_lines;
 use crate::widgets::{Dialog, centered, ellipsize};
 
 fn countdown(secs: i64) -> String {
@@ -180,7 +181,8 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
             lines.push(Line::styled(l.clone(), if i == 0 { t.warn() } else { t.base() }));
         }
         let block = Block::default().borders(Borders::TOP).title(" Result ");
-        f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), result);
+        let width = block.inner(result).width as usize;
+        f.render_widget(Paragraph::new(wrap_lines(lines, width)).block(block), result);
     }
 
     match &p.view {

@@ -13,7 +13,7 @@ use crate::api::{
     AccountAuthSettingsUpdate, ApiError, PasswordProfileInput, SelfManagement, UsernameFormat,
 };
 use crate::readiness::ItemId;
-use crate::ui::{Call, ConfirmAction, Keys, OpId, PanelId, Reply, Shared};
+use crate::ui::{Call, ConfirmAction, OpId, PanelId, Reply, Shared};
 use crate::widgets::{Dialog, TextField};
 
 const PUT_SETTINGS: &str = "PUT /v2/settings/account-authentication";
@@ -381,8 +381,8 @@ impl super::Panel for Settings {
     fn on_done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
         self.done(op, result, sh)
     }
-    fn keys(&self, sh: &Shared) -> Keys {
-        self.key_help(sh)
+    fn keymap(&self, sh: &Shared) -> crate::ui::Keymap {
+        Settings::keymap(self, sh)
     }
     fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {
         self.draw(f, area, sh)

@@ -3,6 +3,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::ui::{Bind, Keymap};
 
 impl Signup {
     pub fn key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
@@ -129,16 +130,38 @@ impl Signup {
         self.sync_profiles(sh);
     }
 
-    pub fn key_help(&self) -> Keys {
-        let mut k = self.current().keys();
+    /// The keymap table: the form's keys, the panel's, and (quiet) the
+    /// other keys the form takes in command mode.
+    pub fn keymap(&self) -> Keymap {
+        let mut k = Keymap::from_pairs(self.current().keys());
         if !self.is_editing() {
-            k.push(("c", "clear"));
+            k.push(Bind::new("c", "clear").help("empty the form (results stay)"));
         }
-        k.push(("Ctrl-B", "Beyond Identity"));
+        k.push(
+            Bind::new("Ctrl-B", "Beyond Identity")
+                .help("also create a passwordless Beyond Identity user (or retry a failed one)"),
+        );
         k.push(match self.mode {
-            Mode::SignUp => ("Ctrl-L", "try log-in"),
-            Mode::LogIn => ("Ctrl-L", "sign up"),
+            Mode::SignUp => Bind::new("Ctrl-L", "try log-in").help("switch to the log-in check"),
+            Mode::LogIn => Bind::new("Ctrl-L", "sign up").help("back to the sign-up form"),
         });
+        k.push(
+            Bind::new("Ctrl-E", "re-send")
+                .help("re-send the Beyond Identity enrolment email")
+                .quiet(),
+        );
+        for (keys, help) in [
+            ("i", "type in the focused field"),
+            ("Shift-Tab", "previous field"),
+            ("↑↓/j k", "previous / next field"),
+            ("←→/Space", "change the profile (on its row)"),
+            ("l", "switch between sign-up and log-in check"),
+        ] {
+            k.push(Bind::moves(keys, "form").help(help).quiet());
+        }
+        if self.current().error.is_some() {
+            k.push(Bind::moves("Esc", "dismiss").help("dismiss the form's error"));
+        }
         k
     }
 }

@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 
 use crate::api::{AmTokens, ApiError, BiUser, BiUserInput, PasswordProfile, UsernameFormat};
 use crate::secret::Secret;
-use crate::ui::{Call, Keys, LoginRequest, OpId, PanelId, Reply, Shared, SignupRequest};
+use crate::ui::{Call, LoginRequest, OpId, PanelId, Reply, Shared, SignupRequest};
 use crate::widgets::ellipsize;
 use crate::widgets::form::{Event as FormEvent, Form};
 
@@ -537,8 +537,8 @@ impl super::Panel for Signup {
     fn on_done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
         self.done(op, result, sh)
     }
-    fn keys(&self, _sh: &Shared) -> Keys {
-        self.key_help()
+    fn keymap(&self, _sh: &Shared) -> crate::ui::Keymap {
+        Signup::keymap(self)
     }
     fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {
         self.draw(f, area, sh)
