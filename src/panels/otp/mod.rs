@@ -627,7 +627,19 @@ impl Otp {
                 ))
             }
             Some(_) => {
-                out.push("  · the integration is enabled: deliveries may be failing;".into())
+                let last_ok = self
+                    .logs
+                    .iter()
+                    .flatten()
+                    .max_by(|a, b| a.meta.created_at.cmp(&b.meta.created_at))
+                    .map(|l| l.succeeded);
+                out.push(match last_ok {
+                    Some(true) => "  · the integration works (its last delivery succeeded), so \
+                                   the username is the likely cause;"
+                        .into(),
+                    Some(false) => "  · deliveries are failing (see the last one below);".into(),
+                    None => "  · the integration is enabled but nothing was delivered yet;".into(),
+                });
             }
         }
         out.push(match self.last_delivery() {
