@@ -12,6 +12,7 @@ use crate::panels::signup::{EMAIL, Mode, NAME, PASSWORD, USERNAME};
 use crate::ui::{ConnInfo, Progress};
 
 mod approvals;
+mod guidance;
 mod keymap;
 mod otp;
 

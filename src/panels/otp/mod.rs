@@ -33,6 +33,8 @@ pub struct ListenerInfo {
     pub error: Option<String>,
     pub rejected: u64,
     pub last_rejection: Option<String>,
+    /// Refusals by cause, as the listener counts them.
+    pub refusals: crate::webhook::Refusals,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,6 +282,7 @@ impl Otp {
                 self.listener.rejected += 1;
                 self.listener.last_rejection = Some(format!("{status}: {reason}"));
             }
+            ListenerEvent::Refusals(r) => self.listener.refusals = r,
         }
     }
 
