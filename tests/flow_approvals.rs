@@ -57,7 +57,7 @@ async fn pick(con: &mut Console, email: &str) {
 async fn clear_filter(con: &mut Console) {
     con.ch('/').await;
     con.esc().await;
-    assert_eq!(con.app.approvals.filter.value(), "");
+    assert_eq!(con.app.approvals.list.filter_text(), "");
 }
 
 fn status_of(con: &Console, id: &str) -> Option<RowStatus> {
@@ -109,12 +109,12 @@ async fn approvals_queue_approve_reject_bulk_retry_and_audit() {
 
     // 1. A into a new account, through the form (the name is edited).
     pick(&mut con, &a.email).await;
-    con.ch('a').await;
+    con.ch('a').await; // the approve dialog: form and confirmation in one
+    con.ch('i').await; // edit the (selected) name
+    con.press(KeyCode::End).await; // keep it, append
     con.type_text(" Ltd").await;
-    con.enter().await; // → legal name
-    con.enter().await; // → approve
-    con.enter().await; // asks
-    con.confirm().await;
+    con.esc().await; // stop typing
+    con.ch('y').await; // approve
     let a_account = format!("{} Ltd", a.name);
     assert_eq!(
         status_of(&con, &a.id),
@@ -134,9 +134,10 @@ async fn approvals_queue_approve_reject_bulk_retry_and_audit() {
     pick(&mut con, &b.email).await;
     con.ch('e').await;
     assert!(con.app.approvals.accounts.is_some(), "accounts loaded for the picker");
+    con.ch('i').await;
     con.type_text(&existing.id).await;
-    con.enter().await;
-    con.confirm().await;
+    con.enter().await; // choose: the same dialog asks
+    con.ch('y').await;
     assert_eq!(
         status_of(&con, &b.id),
         Some(RowStatus::Approved { account_name: existing.name.clone() })
@@ -146,9 +147,9 @@ async fn approvals_queue_approve_reject_bulk_retry_and_audit() {
     // 3. Reject C.
     pick(&mut con, &c.email).await;
     con.ch('x').await;
-    con.confirm().await;
+    con.ch('y').await;
     assert_eq!(status_of(&con, &c.id), None);
-    assert!(toasted(&con.app, "member rejected"));
+    assert!(toasted(&con.app, "1 rejected"));
     let gone = con.truth.get_account_member(&c.id).await.unwrap_err();
     assert_eq!(gone.status(), Some(404));
     clear_filter(&mut con).await;
@@ -157,7 +158,7 @@ async fn approvals_queue_approve_reject_bulk_retry_and_audit() {
     // not retried by the client; a 5xx would be retried and succeed).
     let accounts_before = account_count(&con.truth).await;
     con.ch('*').await;
-    let bulk: BTreeSet<String> = con.app.approvals.marked.clone();
+    let bulk: BTreeSet<String> = con.app.approvals.list.marks().iter().cloned().collect();
     assert_eq!(bulk.len(), truth.len() - 3);
     con.sb.set_faults(Faults {
         fail_next: vec![FailRule {
@@ -169,7 +170,7 @@ async fn approvals_queue_approve_reject_bulk_retry_and_audit() {
         ..Faults::default()
     });
     con.ch('a').await;
-    con.confirm().await;
+    con.ch('y').await;
     let failed: Vec<String> = con
         .app
         .approvals
@@ -185,12 +186,13 @@ async fn approvals_queue_approve_reject_bulk_retry_and_audit() {
         .count();
     assert_eq!(approved_now, bulk.len() - 1);
     // The toast counts this run only (not the two approvals made before it).
-    assert!(toasted(&con.app, &format!("{} approved, 1 failed", bulk.len() - 1)));
+    assert!(toasted(&con.app, &format!("{} approved · 1 failed · 0 cancelled", bulk.len() - 1)));
     // Every account was created, including the failed member's.
     assert_eq!(account_count(&con.truth).await, accounts_before + bulk.len());
 
     // Retry (f): the failed member joins the account created for it.
-    con.ch('f').await;
+    con.ch('f').await; // asks, naming the count
+    con.ch('y').await;
     for id in &bulk {
         assert!(matches!(status_of(&con, id), Some(RowStatus::Approved { .. })), "{id}");
     }

@@ -14,6 +14,7 @@ use serde_json::Value;
 const PASSWORD: &str = "a-good-password";
 
 async fn signup(con: &mut Console, name: &str, email: &str) {
+    con.enter().await; // the form starts in command mode: Enter types in the Name field
     con.type_text(name).await;
     con.enter().await;
     con.type_text(email).await;

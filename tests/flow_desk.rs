@@ -41,6 +41,7 @@ async fn desk_flow_and_no_secret_in_inspector_curl_or_audit() {
     assert_eq!(con.app.sh.error, None);
     // Sign up (pending), then an account.
     con.ch('2').await;
+    con.enter().await; // start typing
     con.type_text(NAME).await;
     con.enter().await;
     con.type_text(EMAIL).await;
@@ -61,21 +62,22 @@ async fn desk_flow_and_no_secret_in_inspector_curl_or_audit() {
     // OTP: passwordless request + exchange, then reset_password + new password.
     con.esc().await;
     con.ch('4').await;
-    con.ch('o').await;
+    con.ch('o').await; // the member picker
+    con.ch('i').await;
     con.type_text(EMAIL).await;
-    con.enter().await;
-    con.enter().await;
+    con.enter().await; // takes the member (as typed) and sends
     con.wait_listener(|a| has_event(a, "passwordless_authentication") == 1).await;
     con.ch('x').await;
     con.enter().await;
     con.ch('o').await;
-    con.enter().await;
-    con.press(KeyCode::Right).await;
-    con.enter().await;
+    con.press(KeyCode::Up).await; // → purpose
+    con.press(KeyCode::Right).await; // reset_password
+    con.ctrl('s').await;
     con.wait_listener(|a| has_event(a, "reset_password") == 1).await;
     con.ch('x').await;
     con.enter().await;
     con.ch('p').await;
+    con.enter().await; // start typing
     con.type_text(NEW_PASSWORD).await;
     con.enter().await;
     assert_eq!(con.app.sh.error, None);

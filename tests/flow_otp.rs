@@ -75,6 +75,7 @@ async fn otp_panel_integration_passwordless_reset_and_restart() {
 
     // A member signs up on the Sign-up panel (pending), then gets an account.
     con.ch('2').await;
+    con.enter().await; // start typing
     con.type_text(NAME).await;
     con.enter().await;
     con.type_text(EMAIL).await;
@@ -94,10 +95,10 @@ async fn otp_panel_integration_passwordless_reset_and_restart() {
     // Back to OTP events: o → username → passwordless.
     con.esc().await; // stop typing on the form
     con.ch('4').await;
-    con.ch('o').await;
+    con.ch('o').await; // the member picker, passwordless by default
+    con.ch('i').await; // type in the member field
     con.type_text(EMAIL).await;
-    con.enter().await; // → purpose (passwordless by default)
-    con.enter().await; // send
+    con.enter().await; // takes the highlighted member (as typed) and sends
     assert!(result_text(&con.app).contains("OTP requested (202)"), "{}", result_text(&con.app));
     con.wait_listener(|a| has_event(a, EMAIL, "passwordless_authentication")).await;
     let first = con.app.otp.selected_event().unwrap().clone();
@@ -117,9 +118,9 @@ async fn otp_panel_integration_passwordless_reset_and_restart() {
 
     // reset_password: o (username prefilled from the event) → toggle → send.
     con.ch('o').await;
-    con.enter().await;
+    con.press(KeyCode::Up).await; // → purpose (the profile is shown, not focused)
     con.press(KeyCode::Right).await; // reset_password
-    con.enter().await;
+    con.ctrl('s').await;
     con.wait_listener(|a| has_event(a, EMAIL, "reset_password")).await;
     let reset = con.app.otp.selected_event().unwrap().clone();
     assert_eq!(reset.payload.purpose, "reset_password");
@@ -128,6 +129,7 @@ async fn otp_panel_integration_passwordless_reset_and_restart() {
     con.enter().await;
     assert!(result_text(&con.app).contains("press p to set a new password"));
     con.ch('p').await;
+    con.enter().await; // start typing
     con.type_text(NEW_PASSWORD).await;
     con.enter().await;
     let text = result_text(&con.app);

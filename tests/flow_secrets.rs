@@ -48,6 +48,7 @@ async fn no_secret_value_rests_in_the_data_dir() {
     assert_eq!(con.app.sh.error, None);
     // Sign-up with a password, then an account for the member.
     con.ch('2').await;
+    con.enter().await; // start typing
     con.type_text(NAME).await;
     con.enter().await;
     con.type_text(EMAIL).await;
@@ -65,24 +66,25 @@ async fn no_secret_value_rests_in_the_data_dir() {
     // Passwordless: request, receive, exchange.
     con.esc().await;
     con.ch('4').await;
-    con.ch('o').await;
+    con.ch('o').await; // the member picker
+    con.ch('i').await;
     con.type_text(EMAIL).await;
-    con.enter().await;
-    con.enter().await;
+    con.enter().await; // takes the member (as typed) and sends
     con.wait_listener(|a| has_event(a, "passwordless_authentication")).await;
     let first = con.app.otp.selected_event().unwrap().clone();
     con.ch('x').await;
     con.enter().await;
     // Reset: request, receive, exchange, new password.
     con.ch('o').await;
-    con.enter().await;
-    con.press(KeyCode::Right).await;
-    con.enter().await;
+    con.press(KeyCode::Up).await; // → purpose
+    con.press(KeyCode::Right).await; // reset_password
+    con.ctrl('s').await;
     con.wait_listener(|a| has_event(a, "reset_password")).await;
     let reset = con.app.otp.selected_event().unwrap().clone();
     con.ch('x').await;
     con.enter().await;
     con.ch('p').await;
+    con.enter().await; // start typing
     con.type_text(NEW_PASSWORD).await;
     con.enter().await;
     assert_eq!(con.app.sh.error, None);

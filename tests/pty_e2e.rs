@@ -15,9 +15,11 @@ fn sign_up_a_member_and_see_pending_approval() {
     app.send(b"y");
     app.wait_for("✓ Self sign-up ready");
 
-    // Sign up a member.
+    // Sign up a member: arriving on the panel does not type; Enter does.
     app.send(b"2");
     app.wait_for("Self sign-up (self_signup)");
+    app.send(ENTER);
+    app.wait_for("typing ·");
     app.type_text("Leslie Knope");
     app.send(DOWN);
     app.type_text("leslie@pawnee.gov");
@@ -29,8 +31,38 @@ fn sign_up_a_member_and_see_pending_approval() {
     assert!(screen.contains("leslie@pawnee.gov"), "{screen}");
     assert!(!screen.contains("waffles-123"), "password must stay masked:\n{screen}");
 
-    // Quit: leave the form, then q.
-    app.send(ESC);
+    // Do literally what the result says: press the key it names.
+    // The sentence may wrap inside its pane: take the first "(N)" after it.
+    let after = screen
+        .split("approve it on the Approvals panel")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no approval hint:\n{screen}"));
+    let named = after
+        .as_bytes()
+        .windows(3)
+        .find(|w| w[0] == b'(' && w[1].is_ascii_digit() && w[2] == b')')
+        .map(|w| w[1] as char)
+        .unwrap_or_else(|| panic!("the result names no key:\n{screen}"));
+    let mut b = [0u8; 4];
+    app.send(named.encode_utf8(&mut b).as_bytes());
+    let screen = app.wait_for("leslie@pawnee.gov");
+    assert!(screen.contains("pending"), "on Approvals:\n{screen}");
+    assert!(!screen.contains("Self sign-up (self_signup)"), "left Sign up:\n{screen}");
+    // Approve her in two keys: `a` opens the one dialog (form and
+    // confirmation), `y` approves with the defaults.
+    app.wait_for("1 pending");
+    app.send(b"a");
+    app.wait_for("y/Enter approve");
+    app.send(b"y");
+    let screen = app.wait_for("approved → Leslie Knope");
+    assert!(screen.contains("1 approved"), "{screen}");
+
+    // Back on Sign up: the key was not typed into the (fresh) form.
+    app.send(b"2");
+    let screen = app.wait_for("Self sign-up (self_signup)");
+    assert!(screen.contains("Name      ‹Ron Swanson›"), "form untouched:\n{screen}");
+
+    // Quit (not typing: q is a command).
     app.send(b"q");
     let code = app.wait_exit();
     assert_eq!(code, 0, "exit status; screen:\n{}", app.screen());
@@ -39,5 +71,5 @@ fn sign_up_a_member_and_see_pending_approval() {
     assert!(!screen.alternate_screen(), "alternate screen left");
     assert!(!screen.hide_cursor(), "cursor shown again");
     assert!(!screen.bracketed_paste(), "bracketed paste off");
-    let _ = ENTER;
+    let _ = ESC;
 }

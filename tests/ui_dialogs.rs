@@ -144,7 +144,7 @@ fn render(app: &mut App, w: u16, h: u16) -> String {
 fn snap(name: &str, consequence: &str, keys: &str, make: impl Fn() -> App) {
     for (w, h) in SIZES {
         let mut a = make();
-        assert!(a.sh.confirm.is_some(), "{name}: no dialog open");
+        assert!(a.sh.confirm.is_some() || a.approvals.dialog_open(), "{name}: no dialog open");
         let text = render(&mut a, w, h);
         let flat: String =
             text.split('\n').map(|l| l.replace('│', " ")).collect::<Vec<_>>().join(" ");
@@ -218,7 +218,7 @@ fn webhook_setup_from_the_otp_panel() {
 
 #[test]
 fn reject() {
-    snap("reject", "It cannot be undone.", "y reject · Esc cancel", || {
+    snap("reject", "cannot be undone", "y reject · Esc cancel", || {
         let mut a = approvals(3);
         key(&mut a, KeyCode::Char('x'));
         a
@@ -227,12 +227,9 @@ fn reject() {
 
 #[test]
 fn approve_one_into_a_new_account() {
-    snap("approve_new", "makes", "y/Enter approve · Esc cancel", || {
+    snap("approve_new", "makes", "y/Enter approve · i edit · Tab field · Esc cancel", || {
         let mut a = approvals(3);
         key(&mut a, KeyCode::Char('a'));
-        key(&mut a, KeyCode::Enter);
-        key(&mut a, KeyCode::Enter);
-        key(&mut a, KeyCode::Enter);
         a
     });
 }
@@ -249,24 +246,29 @@ fn approve_many_scrolls_and_keeps_its_keys() {
 
 #[test]
 fn approve_into_an_existing_account() {
-    snap("approve_existing", "existing account", "y/Enter approve · Esc cancel", || {
-        let mut a = approvals(3);
-        key(&mut a, KeyCode::Char('e'));
-        for e in a.take_effects() {
-            if let Effect::Call(op, Call::Approvals(_)) = e {
-                let account: Account = serde_json::from_value(serde_json::json!({
-                    "id": "b7d1c2e3-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
-                    "type": "account",
-                    "name": LONG_NAME,
-                    "legal_name": LONG_NAME,
-                }))
-                .expect("account fixture");
-                a.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Accounts(vec![account])))));
+    snap(
+        "approve_existing",
+        "existing account",
+        "y/Enter approve · Esc back to the search",
+        || {
+            let mut a = approvals(3);
+            key(&mut a, KeyCode::Char('e'));
+            for e in a.take_effects() {
+                if let Effect::Call(op, Call::Approvals(_)) = e {
+                    let account: Account = serde_json::from_value(serde_json::json!({
+                        "id": "b7d1c2e3-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+                        "type": "account",
+                        "name": LONG_NAME,
+                        "legal_name": LONG_NAME,
+                    }))
+                    .expect("account fixture");
+                    a.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Accounts(vec![account])))));
+                }
             }
-        }
-        key(&mut a, KeyCode::Enter);
-        a
-    });
+            key(&mut a, KeyCode::Enter);
+            a
+        },
+    );
 }
 
 #[test]
@@ -289,15 +291,17 @@ fn a_tall_dialog_scrolls_with_its_keys_pinned() {
     key(&mut a, KeyCode::Char('a'));
     let top = render(&mut a, 80, 24);
     assert!(top.contains("↑↓ scroll"), "{top}");
-    assert!(top.contains("Member 02"), "{top}");
+    // Listed in the queue's order (newest first).
+    assert!(top.contains("Member 39"), "{top}");
     key(&mut a, KeyCode::End);
     let bottom = render(&mut a, 80, 24);
     assert!(bottom.contains("POST /v2/accounts/{id}/account-memberships"), "{bottom}");
     assert!(bottom.contains("y/Enter approve · Esc cancel"), "{bottom}");
-    assert!(!bottom.contains("Member 02 "), "{bottom}");
+    assert!(!bottom.contains("Member 39 "), "{bottom}");
     // Enter still confirms a scrolled (non-destructive) dialog.
     key(&mut a, KeyCode::Enter);
-    assert!(a.sh.confirm.is_none());
+    assert!(!a.approvals.dialog_open());
+    assert!(a.take_effects().iter().any(|e| matches!(e, Effect::Call(_, Call::Approvals(_)))));
 }
 
 #[test]
@@ -305,9 +309,9 @@ fn enter_does_not_confirm_a_destructive_dialog_but_y_does() {
     let mut a = approvals(3);
     key(&mut a, KeyCode::Char('x'));
     key(&mut a, KeyCode::Enter);
-    assert!(a.sh.confirm.is_some(), "Enter must not reject");
+    assert!(a.approvals.dialog_open(), "Enter must not reject");
     key(&mut a, KeyCode::Char('y'));
-    assert!(a.sh.confirm.is_none());
+    assert!(!a.approvals.dialog_open());
     assert!(
         a.take_effects().iter().any(|e| matches!(e, Effect::Call(_, Call::Approvals(_)))),
         "y rejects"

@@ -185,6 +185,7 @@ fn signup_empty() {
 fn filled() -> App {
     let mut a = loaded(false);
     key(&mut a, KeyCode::Char('2'));
+    key(&mut a, KeyCode::Enter);
     typed(&mut a, "Leslie Knope");
     key(&mut a, KeyCode::Down);
     typed(&mut a, "leslie@pawnee.gov");
@@ -209,6 +210,7 @@ fn signup_validation_errors() {
         let mut a = loaded(false);
         key(&mut a, KeyCode::Char('2'));
         key(&mut a, KeyCode::Down);
+        key(&mut a, KeyCode::Enter);
         typed(&mut a, "not-an-email");
         ctrl(&mut a, 's');
         a

@@ -146,6 +146,7 @@ impl App {
                 self.sh.now = now;
                 self.sh.spinner = self.sh.spinner.wrapping_add(1);
                 self.sh.toasts.retain(|t| t.until > now);
+                self.otp.on_tick(&mut self.sh);
                 true
             }
             Msg::Connected(info) => {
@@ -192,7 +193,7 @@ impl App {
                 true
             }
             Msg::Listener(ev) => {
-                self.otp.on_listener(*ev);
+                self.otp.on_listener(*ev, &mut self.sh);
                 self.members.sync_events(&self.otp.events);
                 matches!(self.focus, PanelId::Otp | PanelId::Members)
             }

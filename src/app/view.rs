@@ -240,7 +240,14 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
         (app.panel(app.focus).keymap(&app.sh), global_keymap(app.editing()))
     };
     let mut all = panel.footer();
-    all.extend(global.footer());
+    // A global key the panel takes itself (Tab in a form, any letter in a
+    // dialog) is not offered: it would not do what the footer says.
+    all.extend(
+        global
+            .footer()
+            .into_iter()
+            .filter(|g| !g.examples().iter().any(|e| panel.find(e).is_some())),
+    );
     let mut spans = Vec::new();
     for b in fit_footer(&all, area.width as usize) {
         spans.push(Span::styled(format!(" {}", b.keys), t.key()));

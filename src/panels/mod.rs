@@ -27,43 +27,31 @@ pub fn step(cur: usize, delta: isize, len: usize) -> usize {
     (cur as isize + delta).clamp(0, len as isize - 1) as usize
 }
 
-/// What a key did to a list's `/` filter line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FilterKey {
-    /// Not for the filter (Tab, …): let the app handle it.
-    Pass,
-    /// Handled; the filter text is unchanged.
-    Handled,
-    /// The filter text changed: refilter the list.
-    Changed,
-}
-
-/// Keys while a list's filter line has the focus: typing edits it, `Enter` or
-/// an arrow leaves it, `Esc` clears it.
-pub fn filter_key(
-    filter: &mut crate::widgets::TextField,
-    filtering: &mut bool,
-    key: ratatui::crossterm::event::KeyEvent,
-) -> FilterKey {
-    match key.code {
-        KeyCode::Esc => {
-            *filtering = false;
-            filter.set("");
-            FilterKey::Changed
-        }
-        KeyCode::Enter | KeyCode::Up | KeyCode::Down => {
-            *filtering = false;
-            FilterKey::Handled
-        }
-        KeyCode::Tab | KeyCode::BackTab => FilterKey::Pass,
-        _ => {
-            filter.handle_key(key);
-            FilterKey::Changed
-        }
-    }
-}
-
 pub use crate::ui::{Keys, Panel};
+
+/// The keymap of a modal dialog or form: its key row, plus every other key
+/// (quiet, in help only) so that nothing typed in the dialog reaches the
+/// app (`q` does not quit, a digit does not switch panels under it).
+pub fn modal_keymap(row: Keys) -> crate::ui::Keymap {
+    use crate::ui::Bind;
+    let mut k = crate::ui::Keymap::from_pairs(row);
+    for keys in [
+        "type",
+        "Enter",
+        "Esc",
+        "Tab",
+        "Shift-Tab",
+        "↑↓←→",
+        "PgUp/PgDn",
+        "Home/End",
+        "Backspace/Del",
+        "Ctrl-S",
+        "Ctrl-R",
+    ] {
+        k.push(Bind::new(keys, "kept by the dialog").quiet());
+    }
+    k
+}
 use crate::widgets::Dialog;
 
 /// A confirmation naming what happens, what changes (one item each) and the

@@ -132,7 +132,7 @@ impl Call {
                 | Call::Approvals(
                     ApCall::Scan { .. } | ApCall::Details { .. } | ApCall::LoadAccounts
                 )
-                | Call::Otp(otp::OtpCall::LoadLogs { .. })
+                | Call::Otp(otp::OtpCall::LoadLogs { .. } | otp::OtpCall::FindMembers { .. })
         ) && !matches!(self, Call::Members(c) if !c.is_write())
     }
 }

@@ -2,6 +2,8 @@
 
 pub mod dialog;
 pub mod field;
+pub mod form;
+pub mod list;
 pub mod theme;
 pub mod wrap;
 

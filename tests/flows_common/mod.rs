@@ -142,8 +142,23 @@ impl Console {
     /// Stops the listener (flushing its event log).
     pub async fn stop_listener(&mut self) {
         self.listener_rx = None;
-        if let Some(l) = self.listener.take() {
-            let l = Arc::try_unwrap(l).ok().expect("the listener is still shared");
+        if let Some(mut l) = self.listener.take() {
+            // A job that just sent its result may not have dropped its handle
+            // yet: wait (bounded) for the last one to finish.
+            let deadline = std::time::Instant::now() + DEADLINE;
+            let l = loop {
+                match Arc::try_unwrap(l) {
+                    Ok(l) => break l,
+                    Err(shared) => {
+                        assert!(
+                            std::time::Instant::now() < deadline,
+                            "the listener is still shared"
+                        );
+                        l = shared;
+                        tokio::task::yield_now().await;
+                    }
+                }
+            };
             l.shutdown().await;
         }
     }

@@ -69,14 +69,11 @@ fn full_rescan_clears_the_cache() {
 fn approve_one_into_a_new_account_with_an_editable_name() {
     let mut app = scanned(&[1], &[]);
     app.update(key(KeyCode::Char('a')));
-    for _ in 0.."Member 1".len() {
-        app.update(key(KeyCode::Backspace));
-    }
+    // The pre-filled name is selected: typing replaces it, and the legal
+    // name follows it until edited.
+    app.update(key(KeyCode::Char('i')));
     type_str(&mut app, "Pawnee Parks");
-    app.update(key(KeyCode::Down));
-    app.update(key(KeyCode::Down));
-    app.update(key(KeyCode::Enter));
-    assert!(app.sh.confirm.is_some());
+    app.update(key(KeyCode::Esc));
     app.update(key(KeyCode::Char('y')));
     let (op, call) = calls(&mut app).remove(0);
     match call {
@@ -84,7 +81,10 @@ fn approve_one_into_a_new_account_with_an_editable_name() {
             assert_eq!(items.len(), 1);
             assert_eq!(
                 items[0].target,
-                Target::NewAccount { name: "Pawnee Parks".into(), legal_name: "Member 1".into() }
+                Target::NewAccount {
+                    name: "Pawnee Parks".into(),
+                    legal_name: "Pawnee Parks".into()
+                }
             );
         }
         other => panic!("{other:?}"),
@@ -111,7 +111,7 @@ fn approve_one_into_a_new_account_with_an_editable_name() {
 fn bulk_into_new_accounts_then_retry_failed_reuses_created_accounts() {
     let mut app = scanned(&[1, 2, 3], &[]);
     app.update(key(KeyCode::Char('*')));
-    assert_eq!(app.approvals.marked.len(), 3);
+    assert_eq!(app.approvals.list.mark_count(), 3);
     app.update(key(KeyCode::Char('a')));
     app.update(key(KeyCode::Char('y')));
     let (op, call) = calls(&mut app).remove(0);
@@ -137,6 +137,11 @@ fn bulk_into_new_accounts_then_retry_failed_reuses_created_accounts() {
     app.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Approved))));
     assert_eq!(app.approvals.pending_count(), 1);
     app.update(key(KeyCode::Char('f')));
+    assert!(calls(&mut app).is_empty(), "f asks first");
+    assert!(
+        matches!(app.approvals.view, crate::panels::approvals::View::Retry(ref d) if d.items.len() == 1)
+    );
+    app.update(key(KeyCode::Char('y')));
     let (_, call) = calls(&mut app).remove(0);
     let Call::Approvals(ApCall::Approve { items, .. }) = call else { panic!() };
     assert_eq!(items.len(), 1);
@@ -171,8 +176,15 @@ fn stopping_a_bulk_run_keeps_done_work_and_reports_late_results() {
     assert!(matches!(status("m-1"), Some(RowStatus::Approved { .. })));
     assert!(matches!(status("m-2"), Some(RowStatus::Approved { .. })));
     assert_eq!(status("m-3"), Some(RowStatus::Cancelled));
-    // Retry takes only the member never started.
+    assert_eq!(app.approvals.bulk.as_ref().map(|b| b.skipped), Some(1), "counted as cancelled");
+    // Retry takes failed members only: a cancelled one is marked again by the user.
     app.update(key(KeyCode::Char('f')));
+    assert!(calls(&mut app).is_empty());
+    assert!(matches!(app.approvals.view, crate::panels::approvals::View::List));
+    app.update(key(KeyCode::Char('*')));
+    assert_eq!(app.approvals.list.mark_count(), 1, "only the open member can be marked");
+    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('y')));
     let (_, call) = calls(&mut app).remove(0);
     let Call::Approvals(ApCall::Approve { items, .. }) = call else { panic!() };
     assert_eq!(items.len(), 1);
@@ -183,9 +195,6 @@ fn stopping_a_bulk_run_keeps_done_work_and_reports_late_results() {
 fn approved_or_running_rows_are_not_approved_again() {
     let mut app = scanned(&[1, 2], &[]);
     app.update(key(KeyCode::Char('a')));
-    app.update(key(KeyCode::Enter));
-    app.update(key(KeyCode::Enter));
-    app.update(key(KeyCode::Enter));
     app.update(key(KeyCode::Char('y')));
     let (op, _) = calls(&mut app).remove(0);
     // While the run goes on, no second run starts.
@@ -206,7 +215,10 @@ fn approved_or_running_rows_are_not_approved_again() {
     assert_eq!(app.approvals.selected_row().map(|r| r.member.id.as_str()), Some("m-2"));
     for k in ['a', 'x'] {
         app.update(key(KeyCode::Char(k)));
-        assert!(app.sh.confirm.is_none(), "{k} on an approved row");
+        assert!(
+            matches!(app.approvals.view, crate::panels::approvals::View::List),
+            "{k} on an approved row"
+        );
     }
     assert!(calls(&mut app).is_empty());
 }
@@ -260,7 +272,7 @@ fn several_into_one_existing_account_through_the_picker() {
     let mut app = scanned(&[1, 2, 3], &[]);
     app.update(key(KeyCode::Char(' ')));
     app.update(key(KeyCode::Char(' ')));
-    assert_eq!(app.approvals.marked.len(), 2);
+    assert_eq!(app.approvals.list.mark_count(), 2);
     app.update(key(KeyCode::Char('e')));
     let (op, call) = calls(&mut app).remove(0);
     assert_eq!(call, Call::Approvals(ApCall::LoadAccounts));
@@ -276,8 +288,10 @@ fn several_into_one_existing_account_through_the_picker() {
             acc("a-2", "Eagleton Parks"),
         ]))),
     ));
+    app.update(key(KeyCode::Char('i')));
     type_str(&mut app, "eagle");
     app.update(key(KeyCode::Enter));
+    assert!(calls(&mut app).is_empty(), "choosing asks first, in the same dialog");
     app.update(key(KeyCode::Char('y')));
     let (_, call) = calls(&mut app).remove(0);
     let Call::Approvals(ApCall::Approve { items, .. }) = call else { panic!() };
@@ -290,10 +304,13 @@ fn several_into_one_existing_account_through_the_picker() {
 fn reject_asks_and_says_it_cannot_be_undone() {
     let mut app = scanned(&[1], &[]);
     app.update(key(KeyCode::Char('x')));
-    let c = app.sh.confirm.clone().expect("confirm");
-    assert!(c.dialog.is_destructive());
-    assert!(c.dialog.consequence.clone().unwrap_or_default().contains("cannot be undone"));
-    assert!(c.dialog.items()[0].contains("m1@x.co"));
+    let crate::panels::approvals::View::Reject(d) = &app.approvals.view else { panic!() };
+    let c = crate::panels::approvals::view::reject_dialog(&app.approvals, &d.ids);
+    assert!(c.is_destructive());
+    assert!(c.consequence.clone().unwrap_or_default().contains("cannot be undone"));
+    assert!(c.items()[0].contains("m1@x.co"));
+    app.update(key(KeyCode::Enter));
+    assert!(calls(&mut app).is_empty(), "Enter does not confirm a destructive dialog");
     app.update(key(KeyCode::Char('y')));
     let (op, call) = calls(&mut app).remove(0);
     assert!(matches!(call, Call::Approvals(ApCall::Reject { .. })));
@@ -306,10 +323,10 @@ fn filter_narrows_the_queue() {
     let mut app = scanned(&[1, 2, 12], &[]);
     app.update(key(KeyCode::Char('/')));
     type_str(&mut app, "m1");
-    assert_eq!(app.approvals.visible.len(), 2);
+    assert_eq!(app.approvals.list.len(), 2);
     app.update(key(KeyCode::Enter));
     app.update(key(KeyCode::Char('*')));
-    assert_eq!(app.approvals.marked.len(), 2, "mark all matching the filter");
+    assert_eq!(app.approvals.list.mark_count(), 2, "mark all matching the filter");
 }
 
 #[test]
@@ -325,5 +342,166 @@ fn read_only_shows_the_queue_but_no_writes() {
         app.update(key(KeyCode::Char(k)));
     }
     assert!(app.sh.confirm.is_none());
+    assert!(matches!(app.approvals.view, crate::panels::approvals::View::List));
     assert!(calls(&mut app).is_empty());
+}
+
+#[test]
+fn approve_one_in_two_keys_with_the_defaults() {
+    let mut app = scanned(&[1], &[]);
+    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('y')));
+    let (_, call) = calls(&mut app).remove(0);
+    let Call::Approvals(ApCall::Approve { items, .. }) = call else { panic!("{call:?}") };
+    assert_eq!(
+        items[0].target,
+        Target::NewAccount { name: "Member 1".into(), legal_name: "Member 1".into() }
+    );
+    // Enter confirms the same way.
+    let mut app = scanned(&[1], &[]);
+    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(calls(&mut app).len(), 1);
+}
+
+#[test]
+fn the_legal_name_follows_the_account_name_until_edited() {
+    let mut app = scanned(&[1], &[]);
+    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('i')));
+    type_str(&mut app, "Parks");
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::End));
+    type_str(&mut app, " Inc");
+    app.update(key(KeyCode::BackTab));
+    type_str(&mut app, "!");
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Char('y')));
+    let (_, call) = calls(&mut app).remove(0);
+    let Call::Approvals(ApCall::Approve { items, .. }) = call else { panic!("{call:?}") };
+    assert_eq!(
+        items[0].target,
+        Target::NewAccount { name: "Parks!".into(), legal_name: "Parks Inc".into() }
+    );
+}
+
+#[test]
+fn with_marks_reject_acts_on_the_marks_never_on_the_cursor_row() {
+    let mut app = scanned(&[1, 2, 3, 4, 5], &[]);
+    // Rows newest first: m-5 m-4 m-3 m-2 m-1. Mark m-5 and m-4; the cursor moves on to m-3.
+    app.update(key(KeyCode::Char(' ')));
+    app.update(key(KeyCode::Char(' ')));
+    assert_eq!(app.approvals.selected_row().map(|r| r.member.id.as_str()), Some("m-3"));
+    app.update(key(KeyCode::Char('x')));
+    let crate::panels::approvals::View::Reject(d) = &app.approvals.view else { panic!() };
+    assert_eq!(d.ids, ["m-5", "m-4"]);
+    let dialog = crate::panels::approvals::view::reject_dialog(&app.approvals, &d.ids);
+    assert!(dialog.title.contains("2 members"));
+    assert!(dialog.consequence.clone().unwrap_or_default().starts_with("Deletes these 2 members"));
+    app.update(key(KeyCode::Char('y')));
+    let sent = calls(&mut app);
+    let ids: Vec<String> = sent
+        .iter()
+        .filter_map(|(_, c)| match c {
+            Call::Approvals(ApCall::Reject { member_id, .. }) => Some(member_id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ids, ["m-5", "m-4"], "one call per marked member, none for m-3");
+    // Progress: one done, one failed; the failure stays with its full text.
+    app.update(Msg::Done(
+        sent[0].0,
+        Ok(Reply::Approvals(ApReply::Rejected { member_id: "m-5".into() })),
+    ));
+    let run = app.approvals.reject.clone().expect("run");
+    assert_eq!((run.total, run.rejected, run.ops.len()), (2, 1, 1));
+    app.update(Msg::Done(
+        sent[1].0,
+        Err(http_error(403, None, "this role may not delete members")),
+    ));
+    let m4 = app.approvals.rows.iter().find(|r| r.member.id == "m-4").map(|r| r.status.clone());
+    assert!(
+        matches!(m4, Some(RowStatus::Failed { reason, .. }) if reason.contains("may not delete"))
+    );
+    assert!(app.approvals.rows.iter().all(|r| r.member.id != "m-5"));
+    assert_eq!(app.approvals.selected_row().map(|r| r.member.id.as_str()), Some("m-3"));
+}
+
+#[test]
+fn the_cursor_stays_on_its_member_when_rows_above_leave() {
+    let mut app = scanned(&[1, 2, 3], &[]);
+    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('y')));
+    let (op, _) = calls(&mut app).remove(0);
+    app.update(Msg::Progress(
+        op,
+        Progress::Approvals(ApProgress::Row {
+            member_id: "m-3".into(),
+            outcome: RowOutcome::Approved { account_id: "a".into(), account_name: "A".into() },
+        }),
+    ));
+    app.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Approved))));
+    app.update(key(KeyCode::Down));
+    assert_eq!(app.approvals.selected_row().map(|r| r.member.id.as_str()), Some("m-2"));
+    // r removes the approved m-3 above the cursor: the cursor stays on m-2.
+    app.update(key(KeyCode::Char('r')));
+    assert_eq!(app.approvals.rows.len(), 2);
+    assert_eq!(app.approvals.selected_row().map(|r| r.member.id.as_str()), Some("m-2"));
+}
+
+#[test]
+fn a_failed_full_rescan_keeps_the_list() {
+    let mut app = scanned(&[1, 2], &[]);
+    app.update(key(KeyCode::Char('R')));
+    let (op, _) = calls(&mut app).remove(0);
+    assert_eq!(app.approvals.rows.len(), 2, "the list stays while the rescan runs");
+    app.update(Msg::Done(op, Err(http_error(503, None, "unavailable"))));
+    assert_eq!(app.approvals.rows.len(), 2, "and after it failed");
+    assert!(app.sh.error.as_deref().unwrap_or("").contains("from before the rescan"));
+    // A rescan that succeeds replaces the list with what it found.
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Char('R')));
+    let (op, _) = calls(&mut app).remove(0);
+    app.update(Msg::Progress(
+        op,
+        Progress::Approvals(ApProgress::Checked {
+            pending: vec![member(2)],
+            with_membership: vec!["m-1".into()],
+            failed: 0,
+        }),
+    ));
+    app.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Scanned { listed: 2, checked: 2 }))));
+    let ids: Vec<&str> = app.approvals.rows.iter().map(|r| r.member.id.as_str()).collect();
+    assert_eq!(ids, ["m-2"]);
+}
+
+#[test]
+fn retry_asks_names_the_count_and_takes_failed_only() {
+    let mut app = scanned(&[1, 2, 3], &[]);
+    app.update(key(KeyCode::Char('*')));
+    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('y')));
+    let (op, _) = calls(&mut app).remove(0);
+    app.update(Msg::Progress(
+        op,
+        Progress::Approvals(ApProgress::Row {
+            member_id: "m-1".into(),
+            outcome: RowOutcome::Failed {
+                reason: "422: full text of the failure".into(),
+                account_id: None,
+            },
+        }),
+    ));
+    app.update(key(KeyCode::Esc)); // stop: m-2 and m-3 never start
+    app.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Approved))));
+    assert!(app.sh.toasts.iter().any(|t| t.text.contains("0 approved · 1 failed · 2 cancelled")));
+    app.update(key(KeyCode::Char('f')));
+    let crate::panels::approvals::View::Retry(d) = &app.approvals.view else { panic!() };
+    let ids: Vec<&str> = d.items.iter().map(|i| i.member_id.as_str()).collect();
+    assert_eq!(ids, ["m-1"]);
+    let dialog = crate::panels::approvals::view::retry_dialog(&app.approvals, &d.items);
+    assert!(dialog.title.contains("Retry 1 failed approval"));
+    // The row keeps the whole failure text.
+    let m1 = app.approvals.rows.iter().find(|r| r.member.id == "m-1").expect("row");
+    assert!(crate::panels::approvals::view::status_text(m1).contains("full text of the failure"));
 }

@@ -85,9 +85,9 @@ fn every_key_a_table_offers_is_handled() {
 #[test]
 fn keys_outside_the_table_do_not_reach_the_panel() {
     let mut a = scanned(&[1, 2], &[]);
-    let before = a.approvals.selected;
+    let before = a.approvals.list.cursor();
     a.update(key(KeyCode::Char('z')));
-    assert_eq!(a.approvals.selected, before);
+    assert_eq!(a.approvals.list.cursor(), before);
     assert!(calls(&mut a).is_empty());
 }
 
@@ -127,7 +127,7 @@ fn f1_and_alt_digits_work_while_typing() {
     assert!(a.editing(), "the filter line takes text");
     a.update(key(KeyCode::Char('3')));
     assert_eq!(a.focus, PanelId::Approvals, "3 is text while typing");
-    assert_eq!(a.approvals.filter.value(), "3");
+    assert_eq!(a.approvals.list.filter_text(), "3");
     a.update(Msg::key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)));
     assert_eq!(a.overlay, Some(Overlay::Help));
     a.update(key(KeyCode::Esc));

@@ -8,7 +8,7 @@ use crate::api::{
     AccountAuthSettings, AmToken, AmTokens, ApiError, ErrorObject, PasswordProfile, SelfManagement,
     UsernameFormat,
 };
-use crate::panels::signup::{Mode, S_EMAIL, S_NAME, S_PASSWORD, S_USERNAME};
+use crate::panels::signup::{EMAIL, Mode, NAME, PASSWORD, USERNAME};
 use crate::ui::{ConnInfo, Progress};
 
 mod approvals;
@@ -217,6 +217,8 @@ fn read_only_mode_offers_no_writes() {
 fn signup_validates_before_sending_and_keeps_input() {
     let mut app = loaded_app(false);
     app.update(key(KeyCode::Char('2')));
+    assert!(!app.signup.editing(), "arriving on a panel never starts typing");
+    app.update(key(KeyCode::Enter));
     assert!(app.signup.editing());
     type_str(&mut app, "Ann Perkins");
     app.update(key(KeyCode::Down));
@@ -226,14 +228,17 @@ fn signup_validates_before_sending_and_keeps_input() {
     type_str(&mut app, "short");
     app.update(ctrl('s'));
     assert!(calls(&mut app).is_empty(), "invalid form is not sent");
-    assert_eq!(app.signup.fields[S_EMAIL].error.as_deref(), Some("not an e-mail address"));
-    assert_eq!(app.signup.fields[S_PASSWORD].error.as_deref(), Some("at least 8 characters"));
-    assert_eq!(app.signup.fields[S_NAME].value(), "Ann Perkins");
-    assert_eq!(app.signup.row, S_USERNAME.min(S_EMAIL), "focus jumps to the first bad field");
+    let err = |k: &str| app.signup.form.field(k).and_then(|f| f.input.error.clone());
+    assert_eq!(err(EMAIL).as_deref(), Some("not an e-mail address"));
+    assert_eq!(err(PASSWORD).as_deref(), Some("at least 8 characters"));
+    assert_eq!(app.signup.form.value(NAME), "Ann Perkins");
+    assert_eq!(app.signup.form.focused_key(), Some(EMAIL), "focus jumps to the first bad field");
+    assert!(app.signup.editing(), "typing there to fix it");
 }
 
 fn fill_valid_signup(app: &mut App) {
     app.update(key(KeyCode::Char('2')));
+    app.update(key(KeyCode::Enter));
     type_str(app, "Ann Perkins");
     app.update(key(KeyCode::Down));
     type_str(app, "Ann@Example.com");
@@ -246,7 +251,7 @@ fn fill_valid_signup(app: &mut App) {
 fn signup_sends_self_signup_with_lowercased_username() {
     let mut app = loaded_app(false);
     fill_valid_signup(&mut app);
-    assert_eq!(app.signup.fields[S_USERNAME].value(), "ann@example.com", "mirrors the email");
+    assert_eq!(app.signup.form.value(USERNAME), "ann@example.com", "mirrors the email");
     app.update(ctrl('s'));
     let sent = calls(&mut app);
     assert_eq!(sent.len(), 1);
@@ -268,7 +273,12 @@ fn signup_sends_self_signup_with_lowercased_username() {
     let res = app.signup.result.clone().expect("result");
     assert!(res.tokens.is_empty());
     assert_eq!(res.member_id.as_deref(), Some("m-1"));
-    assert_eq!(app.signup.login[0].value(), "ann@example.com", "log-in check prefilled");
+    assert_eq!(app.signup.login.value(USERNAME), "ann@example.com", "log-in check prefilled");
+    // A new empty form in command mode: the result's "(3)" works at once.
+    assert_eq!(app.signup.form.value(NAME), "");
+    assert!(!app.signup.editing());
+    app.update(key(KeyCode::Char('3')));
+    assert_eq!(app.focus, PanelId::Approvals);
 }
 
 #[test]
@@ -298,14 +308,16 @@ fn failed_signup_keeps_the_form_and_maps_the_error_to_its_field() {
     app.update(ctrl('s'));
     let (op, _) = calls(&mut app).remove(0);
     app.update(Msg::Done(op, Err(http_error(409, None, "username already exists"))));
-    assert!(app.signup.fields[S_USERNAME].error.as_deref().unwrap_or("").contains("already"));
-    assert_eq!(app.signup.fields[S_NAME].value(), "Ann Perkins");
-    assert_eq!(app.signup.fields[S_PASSWORD].value(), "correct-horse");
+    let err = app.signup.form.field(USERNAME).and_then(|f| f.input.error.clone());
+    assert!(err.unwrap_or_default().contains("already"));
+    assert_eq!(app.signup.form.value(NAME), "Ann Perkins");
+    assert_eq!(app.signup.form.value(PASSWORD), "correct-horse");
+    assert!(!app.signup.editing(), "a late server error does not turn keys into text");
     // An error naming no field becomes one clear line.
     app.update(ctrl('s'));
     let (op, _) = calls(&mut app).remove(0);
     app.update(Msg::Done(op, Err(http_error(403, None, "self sign-up is disabled"))));
-    assert!(app.signup.error.as_deref().unwrap_or("").contains("disabled"));
+    assert!(app.signup.form.error.as_deref().unwrap_or("").contains("disabled"));
 }
 
 #[test]
@@ -314,6 +326,7 @@ fn login_check_reports_accounts_or_reason() {
     app.update(key(KeyCode::Char('2')));
     app.update(ctrl('l'));
     assert_eq!(app.signup.mode, Mode::LogIn);
+    app.update(key(KeyCode::Enter));
     type_str(&mut app, "ann@example.com");
     app.update(key(KeyCode::Down));
     type_str(&mut app, "wrong-password");
@@ -357,7 +370,7 @@ fn paste_goes_into_the_focused_field_without_newlines() {
     let mut app = loaded_app(false);
     app.update(key(KeyCode::Char('2')));
     app.update(Msg::Input(crate::tui::Input::Paste("Tom\nHaverford\r\n".into())));
-    assert_eq!(app.signup.fields[S_NAME].value(), "TomHaverford");
+    assert_eq!(app.signup.form.value(NAME), "TomHaverford");
 }
 
 #[test]
@@ -407,6 +420,7 @@ fn a_signup_result_describes_what_was_sent_not_what_is_typed_since() {
     app.update(ctrl('s'));
     let (op, _) = calls(&mut app).remove(0);
     // The next member is typed while the first call runs (slow store).
+    app.update(key(KeyCode::Char('i')));
     app.update(key(KeyCode::Up));
     app.update(key(KeyCode::Up));
     app.update(key(KeyCode::Up));
@@ -420,7 +434,7 @@ fn a_signup_result_describes_what_was_sent_not_what_is_typed_since() {
     let res = app.signup.result.clone().expect("result");
     assert_eq!(res.username, "ann@example.com");
     assert_eq!(res.name, "Ann Perkins");
-    assert_eq!(app.signup.fields[S_NAME].value(), "Ann PerkinsX", "what was typed since stays");
+    assert_eq!(app.signup.form.value(NAME), "Ann PerkinsX", "what was typed since stays");
 }
 
 #[test]
@@ -431,7 +445,7 @@ fn q_on_the_profile_row_of_a_focused_form_does_not_quit() {
     app.update(key(KeyCode::Char('q')));
     assert!(!app.quit);
     app.update(key(KeyCode::Char('c')));
-    assert_eq!(app.signup.fields[S_NAME].value(), "Ann Perkins", "c is not a command here");
+    assert_eq!(app.signup.form.value(NAME), "Ann Perkins", "c is not a command here");
     app.update(key(KeyCode::Esc));
     app.update(key(KeyCode::Char('q')));
     assert!(app.quit);

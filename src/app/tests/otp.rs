@@ -63,3 +63,143 @@ fn an_exchange_marks_the_event_its_code_came_from() {
     assert!(app.otp.used.contains("e-1"));
     assert!(!app.otp.used.contains("e-2"));
 }
+
+fn otp_profile(id: &str, name: &str) -> crate::api::PasswordProfile {
+    crate::api::PasswordProfile {
+        id: id.into(),
+        name: name.into(),
+        username_format: crate::api::UsernameFormat::Email,
+        enable_one_time_password_token: true,
+        ..Default::default()
+    }
+}
+
+fn with_otp_profiles(app: &mut App, n: usize) {
+    app.sh.data.profiles =
+        Some((0..n).map(|i| otp_profile(if i == 0 { "p-email" } else { "p-2" }, "P")).collect());
+}
+
+fn form(app: &App) -> &crate::widgets::form::Form {
+    match &app.otp.view {
+        crate::panels::otp::View::Form(of) => &of.form,
+        other => panic!("no form: {other:?}"),
+    }
+}
+
+#[test]
+fn o_prefills_the_selected_username_selected_so_typing_replaces_it() {
+    let mut app = otp_app();
+    with_otp_profiles(&mut app, 1);
+    arrive(&mut app, event("e-1", 1, "aaaaaa"));
+    app.update(key(KeyCode::Char('o')));
+    assert!(!crate::panels::Panel::editing(&app.otp), "the form does not start typing");
+    assert_eq!(form(&app).value("member"), "ann@x.co");
+    app.update(key(KeyCode::Char('i')));
+    type_str(&mut app, "luca.hansen@example.com");
+    assert_eq!(form(&app).value("member"), "luca.hansen@example.com", "replaced, not appended");
+    app.update(key(KeyCode::Enter));
+    let (_, call) = calls(&mut app)
+        .into_iter()
+        .find(|(_, c)| matches!(c, Call::Otp(crate::panels::otp::OtpCall::Request { .. })))
+        .expect("request sent");
+    assert!(matches!(call, Call::Otp(crate::panels::otp::OtpCall::Request { username, .. })
+        if username == "luca.hansen@example.com"));
+}
+
+#[test]
+fn the_member_picker_offers_known_and_store_members_as_you_type() {
+    let mut app = otp_app();
+    with_otp_profiles(&mut app, 2);
+    arrive(&mut app, event("e-1", 1, "aaaaaa"));
+    app.update(key(KeyCode::Char('o')));
+    // Two profiles with OTP on: a choice.
+    assert!(matches!(
+        form(&app).field("profile").map(|f| &f.kind),
+        Some(crate::widgets::form::Kind::Choice { options, .. }) if options.len() == 2
+    ));
+    app.update(key(KeyCode::Char('i')));
+    app.update(key(KeyCode::Backspace));
+    type_str(&mut app, "an");
+    assert_eq!(form(&app).suggestion("member").map(|s| s.value.as_str()), Some("ann@x.co"));
+    assert!(calls(&mut app).is_empty(), "no store lookup under three characters");
+    type_str(&mut app, "n");
+    let (op, call) = calls(&mut app).remove(0);
+    assert_eq!(call, Call::Otp(crate::panels::otp::OtpCall::FindMembers { query: "ann".into() }));
+    let store_member = crate::api::AccountMember {
+        id: "m-9".into(),
+        name: "Annabel".into(),
+        email: "Annabel@Pawnee.gov".into(),
+        ..Default::default()
+    };
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Otp(crate::panels::otp::OtpReply::Members("ann".into(), vec![store_member]))),
+    ));
+    app.update(key(KeyCode::Down));
+    assert_eq!(
+        form(&app).suggestion("member").map(|s| s.value.as_str()),
+        Some("annabel@pawnee.gov")
+    );
+    app.update(key(KeyCode::Enter));
+    let sent = calls(&mut app);
+    assert!(sent.iter().any(|(_, c)| matches!(c,
+        Call::Otp(crate::panels::otp::OtpCall::Request { username, .. }) if username == "annabel@pawnee.gov")));
+    // The purpose is remembered for the next request.
+    app.update(Msg::Done(
+        sent[0].0,
+        Ok(Reply::Otp(crate::panels::otp::OtpReply::Requested(
+            crate::api::OtpRequestOutcome::Accepted,
+        ))),
+    ));
+}
+
+#[test]
+fn no_event_fifteen_seconds_after_a_202_says_so_and_why() {
+    let mut app = otp_app();
+    with_otp_profiles(&mut app, 1);
+    app.update(key(KeyCode::Char('o')));
+    app.update(key(KeyCode::Char('i')));
+    type_str(&mut app, "ron@swanson.com");
+    app.update(key(KeyCode::Enter));
+    let (op, _) = calls(&mut app)
+        .into_iter()
+        .find(|(_, c)| matches!(c, Call::Otp(crate::panels::otp::OtpCall::Request { .. })))
+        .expect("request sent");
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Otp(crate::panels::otp::OtpReply::Requested(
+            crate::api::OtpRequestOutcome::Accepted,
+        ))),
+    ));
+    assert!(app.needs_tick(), "the clock runs while the event is awaited");
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(14)));
+    assert!(app.otp.no_event_notice(&app.sh).is_none());
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(16)));
+    let notice = app.otp.no_event_notice(&app.sh).expect("notice").join("\n");
+    assert!(notice.contains("No event for ron@swanson.com 15 s after the 202"), "{notice}");
+    assert!(notice.contains("unknown in the profile"), "{notice}");
+    assert!(notice.contains("no integration points at this listener"), "{notice}");
+    // An event for that member ends the wait.
+    let mut e = event("e-5", 0, "zzzzzz");
+    e.payload.username = "ron@swanson.com".into();
+    arrive(&mut app, e);
+    assert!(app.otp.no_event_notice(&app.sh).is_none());
+}
+
+#[test]
+fn the_delivery_line_names_the_last_delivery() {
+    let mut app = otp_app();
+    let log = |id: &str, at: &str, code: u16, attempt: u32| {
+        serde_json::from_value::<crate::api::IntegrationLog>(serde_json::json!({
+            "id": id, "type": "integration_log", "succeeded": code < 300, "attempt": attempt,
+            "status_code": code, "error_detail": if code < 300 { "" } else { "connection refused" },
+            "meta": {"timestamps": {"created_at": at}}
+        }))
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    app.otp.logs = Some(vec![
+        log("l1", "2026-11-25T12:01:03Z", 200, 1),
+        log("l0", "2026-11-25T11:59:00Z", 500, 2),
+    ]);
+    assert_eq!(app.otp.last_delivery().as_deref(), Some("200 · 12:01:03 · attempt 1"));
+}

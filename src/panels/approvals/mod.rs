@@ -12,9 +12,9 @@
 
 pub mod jobs;
 mod keys;
-mod view;
+pub mod view;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use ratatui::Frame;
@@ -22,12 +22,13 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 
 use crate::api::{Account, AccountMember, ApiError};
-use crate::ui::{Call, ConfirmAction, OpId, PanelId, Progress, Reply, Shared};
-use crate::widgets::{Dialog, TextField};
+use crate::ui::{Call, OpId, PanelId, Progress, Reply, Shared};
+use crate::widgets::form::{Event as FormEvent, Form};
+use crate::widgets::list::{Item, List};
 
 pub use jobs::{ApCall, ApProgress, ApReply, ApproveItem, MemberDetails, RowOutcome, Target};
 
-use super::{Panel, row_delta, step};
+use super::{Keys, Panel};
 
 /// Concurrency of the membership checks of a scan.
 pub const SCAN_CONCURRENCY: usize = 16;
@@ -69,24 +70,79 @@ pub struct ScanState {
     pub checked: usize,
     pub failed: usize,
     pub full: bool,
+    /// Members this scan found pending (a full rescan replaces the list with
+    /// them only when it succeeds).
+    pub found: HashSet<String>,
 }
 
-/// The new-account form of a single approval.
+/// The approve dialog: one confirmation that is also the form. With one
+/// member the account name and legal name are editable (the legal name
+/// follows the name until edited); with several, each member gets its own
+/// account named after it.
 #[derive(Debug, Clone)]
-pub struct NewAccountForm {
-    pub member_id: String,
-    pub name: TextField,
-    pub legal_name: TextField,
-    pub row: usize,
+pub struct ApproveDialog {
+    pub ids: Vec<String>,
+    pub form: Form,
+    pub legal_follows: bool,
+    pub scroll: Scroll,
 }
 
-/// The searchable account picker.
+/// A dialog's scroll position, and how far it can go as last drawn.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scroll {
+    pub pos: u16,
+    pub max: std::cell::Cell<u16>,
+}
+
+impl Scroll {
+    /// ↑↓ j k, PgUp PgDn, Home End; returns whether the key was one.
+    pub fn key(&mut self, code: KeyCode) -> bool {
+        let max = self.max.get();
+        let s = self.pos.min(max);
+        self.pos = match code {
+            KeyCode::Up | KeyCode::Char('k') => s.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => (s + 1).min(max),
+            KeyCode::PageUp => s.saturating_sub(10),
+            KeyCode::PageDown => (s + 10).min(max),
+            KeyCode::Home | KeyCode::Char('g') => 0,
+            KeyCode::End | KeyCode::Char('G') => max,
+            _ => return false,
+        };
+        true
+    }
+}
+
+/// Field keys of the approve form.
+pub const ACCOUNT_NAME: &str = "name";
+pub const LEGAL_NAME: &str = "legal";
+/// Field key of the account picker's search.
+pub const SEARCH: &str = "search";
+
+/// Into an existing account: search (name, legal name, id), choose, then
+/// confirm in the same dialog.
 #[derive(Debug, Clone)]
-pub struct Picker {
+pub struct PickerDialog {
     /// Members that will join the chosen account.
     pub members: Vec<String>,
-    pub filter: TextField,
-    pub selected: usize,
+    pub form: Form,
+    pub list: List,
+    /// Chosen: the dialog now asks for the confirmation.
+    pub chosen: Option<Account>,
+    pub scroll: Scroll,
+}
+
+/// Reject: deletes members; names the consequence first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RejectDialog {
+    pub ids: Vec<String>,
+    pub scroll: Scroll,
+}
+
+/// `f`: retry the failed approvals of the last run (asked first).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryDialog {
+    pub items: Vec<ApproveItem>,
+    pub scroll: Scroll,
 }
 
 /// A running or finished approval run (one member or many).
@@ -98,27 +154,39 @@ pub struct BulkRun {
     /// Of this run: approved or already a member, and failed.
     pub ok: usize,
     pub failed: usize,
+    /// Asked to stop; `skipped` counts the members it never started.
     pub cancelled: bool,
+    pub skipped: usize,
 }
 
+/// A running or finished reject run: one call per member.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RejectRun {
+    pub ops: HashMap<OpId, String>,
+    pub total: usize,
+    pub rejected: usize,
+    pub failed: usize,
+}
+
+// One per panel: the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum View {
     List,
-    NewAccount(NewAccountForm),
-    Picker(Picker),
+    Approve(ApproveDialog),
+    Picker(PickerDialog),
+    Reject(RejectDialog),
+    Retry(RetryDialog),
     /// The details of one member: the op loading them, then the result.
     Details(Option<OpId>, Option<Box<MemberDetails>>),
 }
 
 #[derive(Debug)]
 pub struct Approvals {
+    /// Newest first.
     pub rows: Vec<Row>,
-    /// Indices into `rows` that match the filter (recomputed on change, not per frame).
-    pub visible: Vec<usize>,
-    pub selected: usize,
-    pub marked: BTreeSet<String>,
-    pub filter: TextField,
-    pub filtering: bool,
+    /// Cursor, marks and filter, by member id.
+    pub list: List,
     /// Members whose status is known: the scan cache.
     pub seen: HashSet<String>,
     pub scan: Option<ScanState>,
@@ -126,6 +194,7 @@ pub struct Approvals {
     pub accounts: Option<Vec<Account>>,
     pub accounts_op: Option<OpId>,
     pub bulk: Option<BulkRun>,
+    pub reject: Option<RejectRun>,
     pub view: View,
     pub started: bool,
     /// (without a membership, approved or already a member, failed): kept up
@@ -137,17 +206,14 @@ impl Default for Approvals {
     fn default() -> Self {
         Self {
             rows: Vec::new(),
-            visible: Vec::new(),
-            selected: 0,
-            marked: BTreeSet::new(),
-            filter: TextField::new("Filter"),
-            filtering: false,
+            list: List::new(),
             seen: HashSet::new(),
             scan: None,
             last_scan: None,
             accounts: None,
             accounts_op: None,
             bulk: None,
+            reject: None,
             view: View::List,
             started: false,
             counts: (0, 0, 0),
@@ -155,42 +221,42 @@ impl Default for Approvals {
     }
 }
 
-fn matches(m: &AccountMember, needle: &str) -> bool {
-    needle.is_empty()
-        || m.name.to_lowercase().contains(needle)
-        || m.email.to_lowercase().contains(needle)
-        || m.id.starts_with(needle)
+impl Item for Row {
+    fn key(&self) -> &str {
+        &self.member.id
+    }
+    fn matches(&self, needle: &str) -> bool {
+        let m = &self.member;
+        m.name.to_lowercase().contains(needle)
+            || m.email.to_lowercase().contains(needle)
+            || m.id.starts_with(needle)
+    }
+    fn markable(&self) -> bool {
+        self.status.is_open()
+    }
+}
+
+impl Item for Account {
+    fn key(&self) -> &str {
+        &self.id
+    }
+    fn matches(&self, needle: &str) -> bool {
+        self.name.to_lowercase().contains(needle)
+            || self.legal_name.as_deref().unwrap_or("").to_lowercase().contains(needle)
+            || self.id.to_lowercase().starts_with(needle)
+    }
 }
 
 impl Approvals {
+    /// Recounts and refilters after the rows changed; the cursor and the
+    /// marks stay on their members.
     pub fn refilter(&mut self) {
         self.recount();
-        let needle = self.filter.value().trim().to_lowercase();
-        self.visible = self
-            .rows
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| matches(&r.member, &needle))
-            .map(|(i, _)| i)
-            .collect();
-        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
-    }
-
-    /// Keeps the cursor on the same member after the rows changed.
-    fn reselect(&mut self, id: Option<String>) {
-        if let Some(id) = id
-            && let Some(pos) = self.visible.iter().position(|i| self.rows[*i].member.id == id)
-        {
-            self.selected = pos;
-        }
-    }
-
-    fn selected_id(&self) -> Option<String> {
-        self.selected_row().map(|r| r.member.id.clone())
+        self.list.sync(&self.rows);
     }
 
     pub fn selected_row(&self) -> Option<&Row> {
-        self.visible.get(self.selected).and_then(|i| self.rows.get(*i))
+        self.list.cursor_index().and_then(|i| self.rows.get(i))
     }
 
     fn row_index(&self, member_id: &str) -> Option<usize> {
@@ -217,52 +283,62 @@ impl Approvals {
         self.counts = c;
     }
 
-    /// Starts a scan: incremental (only members not seen) or full.
+    /// Starts a scan: incremental (only members not seen) or full. A full
+    /// rescan keeps the current list until it succeeds.
     pub fn start_scan(&mut self, full: bool, sh: &mut Shared) {
         if self.scan.is_some() {
             return;
         }
         // Approved members leave the queue: their membership exists.
         self.rows.retain(|r| !r.status.is_done());
-        if full {
-            self.seen.clear();
-            self.rows.retain(|r| r.status == RowStatus::Working);
-        }
         self.refilter();
-        let call = Call::Approvals(ApCall::Scan {
-            seen: Arc::new(self.seen.clone()),
-            concurrency: SCAN_CONCURRENCY,
-        });
+        let seen = if full { HashSet::new() } else { self.seen.clone() };
+        let call =
+            Call::Approvals(ApCall::Scan { seen: Arc::new(seen), concurrency: SCAN_CONCURRENCY });
         let label = if full { "scanning all members" } else { "checking new members" };
         let op = sh.call(PanelId::Approvals, label, call);
         self.scan = op.map(|op| ScanState { op: Some(op), full, ..Default::default() });
     }
 
-    /// The members an approval or rejection acts on: the marked ones, else the
-    /// selected one; never a member already approved or being approved.
-    fn targets(&self) -> Vec<String> {
-        let ids: Vec<String> = if self.marked.is_empty() {
-            self.selected_row().map(|r| vec![r.member.id.clone()]).unwrap_or_default()
-        } else {
-            self.marked.iter().cloned().collect()
-        };
-        ids.into_iter()
-            .filter(|id| self.row_index(id).is_some_and(|i| self.rows[i].status.is_open()))
-            .collect()
+    /// The members an action acts on: the marked ones when there are marks
+    /// (never the unmarked cursor row then), else the cursor row; only
+    /// members still without a membership and not being worked on.
+    pub fn targets(&self) -> (bool, Vec<String>) {
+        let t = self.list.targets(&self.rows);
+        let marked = t.is_marked();
+        let ids = t
+            .indices()
+            .into_iter()
+            .filter_map(|i| self.rows.get(i))
+            .filter(|r| r.status.is_open())
+            .map(|r| r.member.id.clone())
+            .collect();
+        (marked, ids)
     }
 
     /// A run is going and has not been asked to stop yet (Esc stops it).
-    fn stoppable(&self) -> bool {
+    pub(super) fn stoppable(&self) -> bool {
         self.bulk.as_ref().is_some_and(|b| b.op.is_some() && !b.cancelled)
     }
 
     fn running(&self) -> bool {
         self.bulk.as_ref().is_some_and(|b| b.op.is_some())
+            || self.reject.as_ref().is_some_and(|r| !r.ops.is_empty())
+    }
+
+    /// One of this panel's dialogs is open (approve, picker, reject, retry).
+    pub fn dialog_open(&self) -> bool {
+        matches!(self.view, View::Approve(_) | View::Picker(_) | View::Reject(_) | View::Retry(_))
     }
 
     /// A member of the queue by id.
     pub fn member(&self, id: &str) -> Option<&AccountMember> {
         self.row_index(id).map(|i| &self.rows[i].member)
+    }
+
+    /// "Name <email>" of a member (its id when unknown).
+    pub fn who(&self, id: &str) -> String {
+        self.member(id).map_or(id.to_owned(), |m| format!("{} <{}>", m.name, m.email))
     }
 
     fn start_run(&mut self, items: Vec<ApproveItem>, sh: &mut Shared) {
@@ -293,99 +369,82 @@ impl Approvals {
             }
             return;
         }
-        self.bulk = Some(BulkRun { op, items, done: 0, ok: 0, failed: 0, cancelled: false });
-        self.marked.clear();
+        self.bulk =
+            Some(BulkRun { op, items, done: 0, ok: 0, failed: 0, cancelled: false, skipped: 0 });
+        self.list.clear_marks();
         self.view = View::List;
+        self.recount();
     }
 
-    /// Each member into its own new account named after it.
-    fn confirm_new_accounts(&mut self, ids: Vec<String>, sh: &mut Shared) {
-        let items: Vec<ApproveItem> = ids
+    /// `a`: the approve dialog for the targets (marks, else the cursor row).
+    pub(super) fn open_approve(&mut self, ids: Vec<String>) {
+        let mut form = Form::new()
+            .text(ACCOUNT_NAME, "Account name", "the new account's name")
+            .text(LEGAL_NAME, "Legal name", "defaults to the account name")
+            .submit_label("approve")
+            .enter_submits()
+            .without_hint();
+        if let [id] = ids.as_slice()
+            && let Some(m) = self.member(id)
+        {
+            form.prefill(ACCOUNT_NAME, m.name.clone());
+            form.prefill(LEGAL_NAME, m.name.clone());
+            form.set_note(LEGAL_NAME, Some("follows the account name until you edit it".into()));
+        }
+        self.view = View::Approve(ApproveDialog {
+            ids,
+            form,
+            legal_follows: true,
+            scroll: Scroll::default(),
+        });
+    }
+
+    /// The items the approve dialog would run now.
+    pub fn approve_items(&self, d: &ApproveDialog) -> Vec<ApproveItem> {
+        if let [id] = d.ids.as_slice() {
+            let name = d.form.value(ACCOUNT_NAME).trim().to_owned();
+            let legal = d.form.value(LEGAL_NAME).trim().to_owned();
+            let legal = if legal.is_empty() { name.clone() } else { legal };
+            return vec![ApproveItem {
+                member_id: id.clone(),
+                target: Target::NewAccount { name, legal_name: legal },
+            }];
+        }
+        d.ids
             .iter()
             .filter_map(|id| self.member(id))
             .map(|m| ApproveItem {
                 member_id: m.id.clone(),
                 target: Target::NewAccount { name: m.name.clone(), legal_name: m.name.clone() },
             })
-            .collect();
-        if items.is_empty() {
-            return;
-        }
-        let n = items.len();
-        sh.ask(
-            items
-                .iter()
-                .fold(
-                    Dialog::confirm(format!("Approve {n} member{} into new accounts", plural(n)))
-                        .verb("approve")
-                        .consequence(format!(
-                            "Creates {n} account{} and makes each member the member of its own.",
-                            plural(n)
-                        )),
-                    |d, i| {
-                        let who = self
-                            .member(&i.member_id)
-                            .map_or(i.member_id.clone(), |m| format!("{} <{}>", m.name, m.email));
-                        d.item(match &i.target {
-                            Target::NewAccount { name, .. } => {
-                                format!("new account {name:?} ← {who}")
-                            }
-                            Target::Existing { account_name, .. } => {
-                                format!("{account_name} ← {who}")
-                            }
-                        })
-                    },
-                )
-                .gap()
-                .request(format!("POST /v2/accounts  ×{n}"))
-                .request(format!("POST /v2/accounts/{{id}}/account-memberships  ×{n}")),
-            ConfirmAction::Approvals(items),
-        );
+            .collect()
     }
 
-    fn confirm_existing(&mut self, account: &Account, members: Vec<String>, sh: &mut Shared) {
-        let items: Vec<ApproveItem> = members
-            .iter()
-            .map(|id| ApproveItem {
-                member_id: id.clone(),
-                target: Target::Existing {
-                    account_id: account.id.clone(),
-                    account_name: account.name.clone(),
-                },
-            })
-            .collect();
-        let n = items.len();
-        sh.ask(
-            members
-                .iter()
-                .fold(
-                    Dialog::confirm(format!(
-                        "Approve {n} member{} into {}",
-                        plural(n),
-                        account.name
-                    ))
-                    .verb("approve")
-                    .consequence(format!(
-                        "Makes {} of the existing account {} ({}).",
-                        if n == 1 {
-                            "the member a member".to_owned()
-                        } else {
-                            format!("the {n} members members")
-                        },
-                        account.name,
-                        account.id
-                    )),
-                    |d, id| {
-                        d.item(
-                            self.member(id)
-                                .map_or(id.clone(), |m| format!("{} <{}>", m.name, m.email)),
-                        )
-                    },
-                )
-                .gap()
-                .request(format!("POST /v2/accounts/{}/account-memberships  ×{n}", account.id)),
-            ConfirmAction::Approvals(items),
-        );
+    /// Confirms the approve dialog (`y`, `Enter`, `Ctrl-S`).
+    pub(super) fn confirm_approve(&mut self, sh: &mut Shared) {
+        let View::Approve(d) = &mut self.view else { return };
+        if d.ids.len() == 1 && d.form.value(ACCOUNT_NAME).trim().is_empty() {
+            d.form.invalid(ACCOUNT_NAME, "required: the account needs a name");
+            return;
+        }
+        let d = d.clone();
+        let items = self.approve_items(&d);
+        self.start_run(items, sh);
+    }
+
+    /// Keeps the legal name equal to the account name until it is edited.
+    pub(super) fn approve_changed(d: &mut ApproveDialog, ev: FormEvent) {
+        match ev {
+            FormEvent::Changed(ACCOUNT_NAME) if d.legal_follows => {
+                let name = d.form.value(ACCOUNT_NAME).to_owned();
+                d.form.set(LEGAL_NAME, name);
+            }
+            FormEvent::Changed(LEGAL_NAME) => {
+                d.legal_follows = false;
+                d.form.set_note(LEGAL_NAME, None);
+            }
+            _ => {}
+        }
     }
 
     /// Runs a confirmed approval (called by the app after `y`).
@@ -393,7 +452,7 @@ impl Approvals {
         self.start_run(items, sh);
     }
 
-    fn open_picker(&mut self, members: Vec<String>, sh: &mut Shared) {
+    pub(super) fn open_picker(&mut self, members: Vec<String>, sh: &mut Shared) {
         if members.is_empty() {
             return;
         }
@@ -405,30 +464,33 @@ impl Approvals {
                 Call::Approvals(ApCall::LoadAccounts),
             );
         }
-        self.view = View::Picker(Picker { members, filter: TextField::new("Search"), selected: 0 });
+        let form = Form::new()
+            .search(SEARCH, "Search", "name, legal name or id")
+            .submit_label("choose")
+            .enter_submits()
+            .without_hint();
+        let mut list = List::new();
+        list.sync(self.accounts.as_deref().unwrap_or_default());
+        self.view = View::Picker(PickerDialog {
+            members,
+            form,
+            list,
+            chosen: None,
+            scroll: Scroll::default(),
+        });
     }
 
-    pub fn picker_matches<'a>(&'a self, p: &Picker) -> Vec<&'a Account> {
-        let needle = p.filter.value().trim().to_lowercase();
-        self.accounts
-            .iter()
-            .flatten()
-            .filter(|a| {
-                needle.is_empty()
-                    || a.name.to_lowercase().contains(&needle)
-                    || a.legal_name.as_deref().unwrap_or("").to_lowercase().contains(&needle)
-                    || a.id.starts_with(&needle)
-            })
-            .collect()
+    /// The accounts the picker shows (its list's rows).
+    pub fn picker_accounts(&self) -> &[Account] {
+        self.accounts.as_deref().unwrap_or_default()
     }
 
-    fn retry_failed(&mut self, sh: &mut Shared) {
-        let Some(run) = &self.bulk else { return };
-        if run.op.is_some() {
-            return;
-        }
-        let items: Vec<ApproveItem> = run
-            .items
+    /// `f`: the failed approvals of the last run, each into the account it
+    /// was going to (reusing one created before the failure). Cancelled
+    /// members are not included: marking them approves them again.
+    pub fn retry_items(&self) -> Vec<ApproveItem> {
+        let Some(run) = &self.bulk else { return Vec::new() };
+        run.items
             .iter()
             .filter_map(|item| {
                 let row = self.rows.iter().find(|r| r.member.id == item.member_id)?;
@@ -440,18 +502,45 @@ impl Approvals {
                             account_name: name.clone(),
                         },
                     }),
-                    RowStatus::Failed { account: None, .. } | RowStatus::Cancelled => {
-                        Some(item.clone())
-                    }
+                    RowStatus::Failed { account: None, .. } => Some(item.clone()),
                     _ => None,
                 }
             })
-            .collect();
-        if items.is_empty() {
-            sh.toast("nothing to retry");
+            .collect()
+    }
+
+    pub(super) fn ask_retry(&mut self, sh: &mut Shared) {
+        if self.bulk.as_ref().is_some_and(|b| b.op.is_some()) {
             return;
         }
-        self.start_run(items, sh);
+        let items = self.retry_items();
+        if items.is_empty() {
+            sh.toast("nothing to retry: no approval of the last run failed");
+            return;
+        }
+        self.view = View::Retry(RetryDialog { items, scroll: Scroll::default() });
+    }
+
+    /// Starts one reject call per member (confirmed with `y`).
+    pub(super) fn start_reject(&mut self, ids: Vec<String>, sh: &mut Shared) {
+        let mut run = RejectRun::default();
+        for id in ids {
+            let Some(i) = self.row_index(&id) else { continue };
+            let (name, email) =
+                (self.rows[i].member.name.clone(), self.rows[i].member.email.clone());
+            let call = Call::Approvals(ApCall::Reject { member_id: id.clone(), name });
+            if let Some(op) = sh.call(PanelId::Approvals, format!("rejecting {email}"), call) {
+                self.rows[i].status = RowStatus::Working;
+                run.ops.insert(op, id);
+                run.total += 1;
+            }
+        }
+        self.view = View::List;
+        if run.total > 0 {
+            self.list.clear_marks();
+            self.reject = Some(run);
+            self.recount();
+        }
     }
 
     fn on_progress_inner(&mut self, op: OpId, p: ApProgress) {
@@ -462,10 +551,12 @@ impl Approvals {
                 }
             }
             ApProgress::Checked { pending, with_membership, failed } => {
-                let keep = self.selected_id();
                 let Some(s) = self.scan.as_mut().filter(|s| s.op == Some(op)) else { return };
                 s.checked += pending.len() + with_membership.len() + failed;
                 s.failed += failed;
+                for m in &pending {
+                    s.found.insert(m.id.clone());
+                }
                 for id in with_membership {
                     self.seen.insert(id);
                 }
@@ -480,7 +571,6 @@ impl Approvals {
                 // Newest first, like the scan.
                 self.rows.sort_by(|a, b| b.member.meta.created_at.cmp(&a.member.meta.created_at));
                 self.refilter();
-                self.reselect(keep);
             }
             ApProgress::Row { member_id, outcome } => {
                 if let Some(run) = self.bulk.as_mut().filter(|b| b.op == Some(op)) {
@@ -504,11 +594,58 @@ impl Approvals {
             }
         }
     }
+
+    /// A full rescan succeeded: the list becomes what it found (members
+    /// being approved or rejected now stay until their call ends).
+    fn replace_with_scan(&mut self, found: &HashSet<String>) {
+        self.rows.retain(|r| found.contains(&r.member.id) || r.status == RowStatus::Working);
+        self.seen.retain(|id| found.contains(id) || !self.rows.iter().any(|r| &r.member.id == id));
+        self.refilter();
+    }
+
+    fn reject_done(&mut self, op: OpId, result: &Result<Reply, ApiError>, sh: &mut Shared) -> bool {
+        let Some(run) = &mut self.reject else { return false };
+        let Some(id) = run.ops.remove(&op) else { return false };
+        match result {
+            Ok(_) => {
+                run.rejected += 1;
+                self.rows.retain(|r| r.member.id != id);
+                self.seen.remove(&id);
+            }
+            Err(e) => {
+                run.failed += 1;
+                if let Some(r) = self.rows.iter_mut().find(|r| r.member.id == id) {
+                    r.status = RowStatus::Failed {
+                        reason: format!("reject failed: {}", e.summary()),
+                        account: None,
+                    };
+                }
+            }
+        }
+        let finished = run.ops.is_empty();
+        let (ok, failed) = (run.rejected, run.failed);
+        self.refilter();
+        if finished {
+            if failed > 0 {
+                sh.toast_error(format!(
+                    "{ok} rejected, {failed} failed (Enter on a row shows why)"
+                ));
+            } else {
+                sh.toast(format!("{ok} rejected"));
+            }
+        }
+        true
+    }
 }
 
 impl Panel for Approvals {
     fn editing(&self) -> bool {
-        self.filtering || matches!(self.view, View::NewAccount(_) | View::Picker(_))
+        match &self.view {
+            View::List => self.list.is_filtering(),
+            View::Approve(d) => d.form.is_typing(),
+            View::Picker(p) => p.form.is_typing(),
+            _ => false,
+        }
     }
 
     fn on_cancelled(&mut self, op: OpId, _sh: &mut Shared) {
@@ -535,12 +672,19 @@ impl Panel for Approvals {
 
     fn on_paste(&mut self, text: &str) {
         match &mut self.view {
-            View::NewAccount(f) if f.row == 0 => f.name.paste(text),
-            View::NewAccount(f) if f.row == 1 => f.legal_name.paste(text),
-            View::Picker(p) => p.filter.paste(text),
-            View::List if self.filtering => {
-                self.filter.paste(text);
-                self.refilter();
+            View::Approve(d) => {
+                let ev = d.form.paste(text);
+                Self::approve_changed(d, ev);
+            }
+            View::Picker(p) if p.chosen.is_none() => {
+                let ev = p.form.paste(text);
+                let q = p.form.value(SEARCH).to_owned();
+                if ev != FormEvent::Ignored {
+                    p.list.set_filter(&q, self.accounts.as_deref().unwrap_or_default());
+                }
+            }
+            View::List => {
+                self.list.paste(text, &self.rows);
             }
             _ => {}
         }
@@ -549,8 +693,9 @@ impl Panel for Approvals {
     fn on_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
         match &self.view {
             View::List => self.list_key(key, sh),
-            View::NewAccount(_) => self.form_key(key, sh),
+            View::Approve(_) => self.approve_key(key, sh),
             View::Picker(_) => self.picker_key(key, sh),
+            View::Reject(_) | View::Retry(_) => self.confirm_key(key, sh),
             View::Details(..) => match key.code {
                 KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => {
                     self.view = View::List;
@@ -572,47 +717,55 @@ impl Panel for Approvals {
             s.op = None;
             match &result {
                 Ok(_) => {
+                    if s.full {
+                        self.replace_with_scan(&s.found);
+                    }
                     let pending = self.pending_count();
                     sh.toast(format!("{pending} pending (checked {})", s.checked));
                 }
-                Err(e) => sh.api_error("pending scan", e),
+                Err(e) => {
+                    let kept = if s.full && !self.rows.is_empty() {
+                        " — the list shown is from before the rescan"
+                    } else {
+                        ""
+                    };
+                    sh.error =
+                        Some(format!("pending scan: {}{kept} (r or R retries)", e.summary()));
+                }
             }
             self.last_scan = Some(s);
             return;
         }
+        if self.reject_done(op, &result, sh) {
+            return;
+        }
         if self.bulk.as_ref().is_some_and(|b| b.op == Some(op)) {
-            let (approved, failed, cancelled) = match &mut self.bulk {
-                Some(run) => {
-                    run.op = None;
-                    (run.ok, run.failed, run.cancelled)
-                }
-                None => (0, 0, false),
-            };
-            // Members the stopped run never started are cancelled (retry with f).
-            let run_ids: HashSet<&str> = self
+            // Members the stopped run never started are cancelled (mark them to approve again).
+            let run_ids: HashSet<String> = self
                 .bulk
                 .iter()
-                .flat_map(|b| b.items.iter().map(|i| i.member_id.as_str()))
+                .flat_map(|b| b.items.iter().map(|i| i.member_id.clone()))
                 .collect();
+            let mut skipped = 0;
             for r in &mut self.rows {
-                if r.status == RowStatus::Working && run_ids.contains(r.member.id.as_str()) {
+                if r.status == RowStatus::Working && run_ids.contains(&r.member.id) {
                     r.status = RowStatus::Cancelled;
+                    skipped += 1;
                 }
             }
-            self.recount();
-            if cancelled {
-                sh.toast(format!("run stopped: {approved} approved, {failed} failed"));
-                return;
-            }
+            let Some(run) = &mut self.bulk else { return };
+            run.op = None;
+            run.skipped = skipped;
+            let (approved, failed, cancelled) = (run.ok, run.failed, run.skipped);
+            self.refilter();
             if let Err(e) = &result {
                 sh.api_error("approval", e);
             }
+            let summary = run_summary(approved, failed, cancelled);
             if failed > 0 {
-                sh.toast_error(format!(
-                    "{approved} approved, {failed} failed: f retries the failed"
-                ));
+                sh.toast_error(format!("{summary}: f retries the failed"));
             } else {
-                sh.toast(format!("{approved} approved"));
+                sh.toast(summary);
             }
             return;
         }
@@ -620,7 +773,12 @@ impl Panel for Approvals {
             self.accounts_op = None;
         }
         match result {
-            Ok(Reply::Approvals(ApReply::Accounts(a))) => self.accounts = Some(a),
+            Ok(Reply::Approvals(ApReply::Accounts(a))) => {
+                if let View::Picker(p) = &mut self.view {
+                    p.list.sync(&a);
+                }
+                self.accounts = Some(a);
+            }
             Ok(Reply::Approvals(ApReply::Details(d))) => {
                 // Only the details asked for last (not an earlier member's).
                 if let View::Details(want, _) = &self.view
@@ -628,13 +786,6 @@ impl Panel for Approvals {
                 {
                     self.view = View::Details(Some(op), Some(d));
                 }
-            }
-            Ok(Reply::Approvals(ApReply::Rejected { member_id })) => {
-                self.rows.retain(|r| r.member.id != member_id);
-                self.marked.remove(&member_id);
-                self.seen.remove(&member_id);
-                self.refilter();
-                sh.toast("member rejected");
             }
             Ok(_) => {}
             Err(e) => {
@@ -655,7 +806,12 @@ impl Panel for Approvals {
     }
 }
 
+/// "3 approved · 1 failed · 2 cancelled".
+pub fn run_summary(approved: usize, failed: usize, cancelled: usize) -> String {
+    format!("{approved} approved · {failed} failed · {cancelled} cancelled")
+}
+
 /// "s" unless there is exactly one.
-fn plural(n: usize) -> &'static str {
+pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }

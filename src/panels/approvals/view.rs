@@ -5,49 +5,88 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph};
 
-use super::{Approvals, RowStatus, View};
+use super::{Approvals, RowStatus, View, plural, run_summary};
+use crate::api::Account;
 use crate::ui::Shared;
+use crate::widgets::list::{Column, Fit, Row as ListRow, Table};
 use crate::widgets::wrap::wrap_lines;
-use crate::widgets::{centered, ellipsize};
+use crate::widgets::{Dialog, Theme, centered};
+
+/// The queue's columns: name and e-mail shrink first (the e-mail keeps its
+/// domain), the sign-up time is dropped on narrow screens.
+const COLUMNS: [Column; 4] = [
+    Column::new("name", 10, 28, Fit::Text, 0),
+    Column::new("email", 14, 34, Fit::Email, 0),
+    Column::new("signed up", 16, 16, Fit::Whole, 2),
+    Column::new("status / member id", 12, u16::MAX, Fit::Text, 0),
+];
+
+/// Most members a dialog lists one by one (the count is always whole).
+const LISTED: usize = 200;
+
+pub fn status_text(row: &super::Row) -> String {
+    match &row.status {
+        RowStatus::Pending => row.member.id.clone(),
+        RowStatus::Working => "working…".to_owned(),
+        RowStatus::Approved { account_name } => format!("approved → {account_name}"),
+        RowStatus::AlreadyMember => "already a member".to_owned(),
+        RowStatus::Failed { reason, .. } => format!("failed: {reason}"),
+        RowStatus::Cancelled => "cancelled — mark it to approve again".to_owned(),
+    }
+}
 
 pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
     let t = &sh.theme;
-    let bulk_h = if p.bulk.is_some() { 2 } else { 0 };
+    let gauge_h = if p.bulk.is_some() || p.reject.is_some() { 2 } else { 0 };
     let [top, gauge, list] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(bulk_h), Constraint::Min(1)])
+        Layout::vertical([Constraint::Length(1), Constraint::Length(gauge_h), Constraint::Min(1)])
             .areas(area);
 
     // Summary / scan progress / filter line.
     let mut spans = vec![Span::styled(format!("{} pending", p.pending_count()), t.title())];
     if let Some(s) = &p.scan {
         let total = s.total.map_or("?".to_owned(), |t| t.to_string());
-        spans
-            .push(Span::styled(format!("  scanning: checked {} / {}", s.checked, total), t.warn()));
+        let what =
+            if s.full { "rescanning (the list stays until it succeeds)" } else { "scanning" };
+        spans.push(Span::styled(format!("  {what}: checked {} / {}", s.checked, total), t.warn()));
     } else if let Some(s) = &p.last_scan {
         spans.push(Span::styled(format!("  last scan checked {}", s.checked), t.dim()));
         if s.failed > 0 {
-            spans.push(Span::styled(format!(" ({} checks failed)", s.failed), t.error()));
+            spans.push(Span::styled(
+                format!(" ({} checks failed — r retries)", s.failed),
+                t.error(),
+            ));
         }
     }
-    if !p.marked.is_empty() {
-        spans.push(Span::styled(format!("  {} marked", p.marked.len()), t.accent()));
+    if p.list.mark_count() > 0 {
+        let range = if p.list.in_range() { " (v ends the range)" } else { "" };
+        spans.push(Span::styled(format!("  {} marked{range}", p.list.mark_count()), t.accent()));
     }
-    if p.filtering || !p.filter.value().is_empty() {
+    let mut cursor = None;
+    if p.list.is_filtering() || !p.list.filter_text().is_empty() {
         spans.push(Span::raw("  /"));
+        let x: usize = spans.iter().map(|s| s.width()).sum::<usize>()
+            + Span::raw(p.list.filter_text()).width();
+        cursor = Some(x as u16);
         spans.push(Span::styled(
-            p.filter.value().to_owned(),
-            if p.filtering { t.selected() } else { t.key() },
+            p.list.filter_text().to_owned(),
+            if p.list.is_filtering() { t.selected() } else { t.key() },
         ));
     }
     if sh.read_only {
         spans.push(Span::styled("  read-only: no approvals", t.dim()));
     }
     f.render_widget(Line::from(spans), top);
+    if p.list.is_filtering()
+        && let Some(x) = cursor
+        && x < top.width
+    {
+        f.set_cursor_position((top.x + x, top.y));
+    }
 
     if let Some(run) = &p.bulk {
         let total = run.items.len().max(1);
         let ratio = (run.done as f64 / total as f64).clamp(0.0, 1.0);
-        let (ok, failed) = (run.ok, run.failed);
         let state = if run.op.is_some() && run.cancelled {
             "stopping"
         } else if run.op.is_some() {
@@ -57,138 +96,117 @@ pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
         } else {
             "finished"
         };
-        let label = format!("{}/{} {state} · {ok} ok · {failed} failed", run.done, run.items.len());
+        let label = format!(
+            "{}/{} {state} · {}",
+            run.done,
+            run.items.len(),
+            run_summary(run.ok, run.failed, run.skipped)
+        );
         f.render_widget(
             Gauge::default().ratio(ratio).label(label).gauge_style(t.ok()),
+            Rect { height: 1, ..gauge },
+        );
+    } else if let Some(run) = &p.reject {
+        let done = run.rejected + run.failed;
+        let ratio = (done as f64 / run.total.max(1) as f64).clamp(0.0, 1.0);
+        let state = if run.ops.is_empty() { "finished" } else { "rejecting" };
+        let label = format!(
+            "{done}/{} {state} · {} rejected · {} failed",
+            run.total, run.rejected, run.failed
+        );
+        f.render_widget(
+            Gauge::default().ratio(ratio).label(label).gauge_style(t.warn()),
             Rect { height: 1, ..gauge },
         );
     }
 
     // The queue: header + only the visible rows.
-    let height = list.height.saturating_sub(1) as usize;
-    let mut lines = Vec::with_capacity(height + 1);
-    let w = list.width as usize;
-    let name_w = (w.saturating_sub(60)).clamp(10, 28);
-    let email_w = (w.saturating_sub(name_w + 40)).clamp(12, 34);
-    lines.push(Line::styled(
-        format!(
-            "   {:<name_w$} {:<email_w$} {:<16} {}",
-            "name", "email", "signed up", "status / member id"
-        ),
-        t.dim(),
-    ));
-    if p.visible.is_empty() {
-        let msg = if p.scan.is_some() {
-            "looking for members without an account…"
-        } else if p.rows.is_empty() && p.last_scan.is_some() {
-            "no pending members: everyone belongs to an account"
-        } else if p.rows.is_empty() {
-            "press r to scan for pending members"
-        } else {
-            "no member matches the filter"
-        };
-        lines.push(Line::styled(format!("   {msg}"), t.dim()));
-    }
-    let start = if p.selected >= height { p.selected + 1 - height } else { 0 };
-    for (vi, ri) in p.visible.iter().enumerate().skip(start).take(height) {
-        let Some(row) = p.rows.get(*ri) else { continue };
-        let m = &row.member;
-        let sel = vi == p.selected && matches!(p.view, View::List) && !p.filtering;
-        let mark = if p.marked.contains(&m.id) { "●" } else { " " };
-        let when = m
-            .meta
-            .created_at
-            .as_deref()
-            .map(|s| s.get(..16).unwrap_or(s).replace('T', " "))
-            .unwrap_or_default();
-        let (status, style) = match &row.status {
-            RowStatus::Pending => (m.id.clone(), t.base()),
-            RowStatus::Working => ("approving…".to_owned(), t.warn()),
-            RowStatus::Approved { account_name } => (format!("approved → {account_name}"), t.ok()),
-            RowStatus::AlreadyMember => ("already a member".to_owned(), t.ok()),
-            RowStatus::Failed { reason, .. } => (format!("failed: {reason}"), t.error()),
-            RowStatus::Cancelled => ("cancelled".to_owned(), t.dim()),
-        };
-        let text = format!(
-            "{}{mark} {:<name_w$} {:<email_w$} {:<16} {}",
-            if sel { "▸" } else { " " },
-            ellipsize(&m.name, name_w),
-            ellipsize(&m.email, email_w),
-            when,
-            status
-        );
-        let text = ellipsize(&text, w);
-        lines.push(Line::styled(text, if sel { t.selected() } else { style }));
-    }
-    f.render_widget(Paragraph::new(lines), list);
+    let empty = if p.scan.is_some() {
+        "looking for members without an account…"
+    } else if p.rows.is_empty() && p.last_scan.is_some() {
+        "no pending members: everyone belongs to an account"
+    } else if p.rows.is_empty() {
+        "press r to scan for pending members"
+    } else {
+        "no member matches the filter (Esc clears it)"
+    };
+    p.list.render(
+        f,
+        list,
+        &p.rows,
+        &Table { columns: &COLUMNS, empty },
+        |row| {
+            let m = &row.member;
+            let when = m
+                .meta
+                .created_at
+                .as_deref()
+                .map(|s| s.get(..16).unwrap_or(s).replace('T', " "))
+                .unwrap_or_default();
+            let style = match &row.status {
+                RowStatus::Pending => t.base(),
+                RowStatus::Working => t.warn(),
+                RowStatus::Approved { .. } | RowStatus::AlreadyMember => t.ok(),
+                RowStatus::Failed { .. } => t.error(),
+                RowStatus::Cancelled => t.dim(),
+            };
+            ListRow { cells: vec![m.name.clone(), m.email.clone(), when, status_text(row)], style }
+        },
+        t,
+    );
 
     match &p.view {
         View::List => {}
-        View::NewAccount(form) => {
-            let rect = centered(area, 70, 8);
-            f.render_widget(Clear, rect);
-            let who = p
-                .rows
-                .iter()
-                .find(|r| r.member.id == form.member_id)
-                .map_or(form.member_id.clone(), |r| {
-                    format!("{} <{}>", r.member.name, r.member.email)
-                });
-            let block = Block::default()
-                .borders(Borders::ALL)
-                .title(format!(" Approve {} into a new account ", ellipsize(&who, 40)))
-                .border_style(t.focused_border());
-            let inner = block.inner(rect);
-            f.render_widget(block, rect);
-            let rows = Layout::vertical([Constraint::Length(1); 4]).split(inner);
-            form.name.render(f, rows[0], 14, form.row == 0, t);
-            form.legal_name.render(f, rows[1], 14, form.row == 1, t);
-            f.render_widget(
-                Line::styled("  [ Approve ]", if form.row == 2 { t.selected() } else { t.key() }),
-                rows[3],
-            );
+        View::Approve(d) => {
+            let mut dialog = approve_dialog(p, d, t, area.width);
+            dialog.scroll = d.scroll.pos;
+            let layout = dialog.render(f, area, t);
+            d.scroll.max.set(layout.max_scroll);
+            if let Some((_, r)) = layout.slots.first() {
+                d.form.render(f, *r, t);
+            }
         }
         View::Picker(pk) => {
-            let rect = centered(area, 72, area.height.saturating_sub(2).max(6));
-            f.render_widget(Clear, rect);
-            let n = pk.members.len();
-            let block = Block::default()
-                .borders(Borders::ALL)
-                .title(format!(
-                    " Existing account for {n} member{} ",
-                    if n == 1 { "" } else { "s" }
-                ))
-                .border_style(t.focused_border());
-            let inner = block.inner(rect);
-            f.render_widget(block, rect);
-            let [search, rest] =
-                Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
-            pk.filter.render(f, search, 8, true, t);
-            let mut lines = Vec::new();
-            match &p.accounts {
-                None => lines.push(Line::styled("loading accounts…", t.dim())),
-                Some(_) => {
-                    let found = p.picker_matches(pk);
-                    if found.is_empty() {
-                        lines.push(Line::styled("no account matches", t.dim()));
-                    }
-                    let h = rest.height as usize;
-                    let start = if pk.selected >= h { pk.selected + 1 - h } else { 0 };
-                    for (i, a) in found.iter().enumerate().skip(start).take(h) {
-                        let sel = i == pk.selected;
-                        lines.push(Line::styled(
-                            format!(
-                                "{} {:<32} {}",
-                                if sel { "▸" } else { " " },
-                                ellipsize(&a.name, 32),
-                                a.id
-                            ),
-                            if sel { t.selected() } else { t.base() },
-                        ));
-                    }
+            let dialog = picker_dialog(p, pk, t, area.width);
+            let layout = dialog.render(f, area, t);
+            pk.scroll.max.set(layout.max_scroll);
+            if pk.chosen.is_none()
+                && let Some((_, r)) = layout.slots.first()
+            {
+                let fh = pk.form.height(r.width, t).min(r.height);
+                let [fr, lr] =
+                    Layout::vertical([Constraint::Length(fh), Constraint::Min(1)]).areas(*r);
+                pk.form.render(f, fr, t);
+                if p.accounts.is_none() {
+                    f.render_widget(Line::styled("  loading accounts…", t.dim()), lr);
+                } else {
+                    pk.list.render(
+                        f,
+                        lr,
+                        p.picker_accounts(),
+                        &Table { columns: &PICKER_COLUMNS, empty: "no account matches the search" },
+                        |a: &Account| ListRow {
+                            cells: vec![
+                                a.name.clone(),
+                                a.legal_name.clone().unwrap_or_default(),
+                                a.id.clone(),
+                            ],
+                            style: t.base(),
+                        },
+                        t,
+                    );
                 }
             }
-            f.render_widget(Paragraph::new(lines), rest);
+        }
+        View::Reject(d) => {
+            let mut dialog = reject_dialog(p, &d.ids);
+            dialog.scroll = d.scroll.pos;
+            d.scroll.max.set(dialog.render(f, area, t).max_scroll);
+        }
+        View::Retry(d) => {
+            let mut dialog = retry_dialog(p, &d.items);
+            dialog.scroll = d.scroll.pos;
+            d.scroll.max.set(dialog.render(f, area, t).max_scroll);
         }
         View::Details(_, d) => {
             let rect = centered(area, 90, area.height);
@@ -201,6 +219,10 @@ pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
             match d {
                 None => lines.push(Line::styled("loading…", t.dim())),
                 Some(d) => {
+                    if let Some(row) = p.rows.iter().find(|r| r.member.id == d.member_id) {
+                        lines.push(Line::styled("status in this console", t.title()));
+                        lines.push(Line::from(format!("  {}", status_text(row))));
+                    }
                     lines.push(Line::styled("user-authentication-info", t.title()));
                     lines.push(Line::from(format!("  id     {}", d.member_id)));
                     if let Some(i) = &d.info {
@@ -257,4 +279,130 @@ pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
             f.render_widget(Paragraph::new(wrap_lines(lines, width)).block(block), rect);
         }
     }
+}
+
+const PICKER_COLUMNS: [Column; 3] = [
+    Column::new("account", 12, 36, Fit::Text, 0),
+    Column::new("legal name", 12, 30, Fit::Text, 2),
+    Column::new("id", 36, 36, Fit::Whole, 1),
+];
+
+fn listed<'a>(d: Dialog, ids: impl Iterator<Item = &'a String>, n: usize, p: &Approvals) -> Dialog {
+    let mut d = ids.take(LISTED).fold(d, |d, id| d.item(p.who(id)));
+    if n > LISTED {
+        d = d.note(format!("… and {} more", n - LISTED));
+    }
+    d
+}
+
+fn keys_of(k: Vec<(&'static str, &'static str)>) -> Vec<(String, String)> {
+    k.into_iter().map(|(a, b)| (a.to_owned(), b.to_owned())).collect()
+}
+
+/// The approve dialog: the form (one member) or the list (several), the calls, the keys.
+pub fn approve_dialog(p: &Approvals, d: &super::ApproveDialog, t: &Theme, width: u16) -> Dialog {
+    let n = d.ids.len();
+    let keys = keys_of(p.dialog_keys().unwrap_or_default());
+    if let [id] = d.ids.as_slice() {
+        let name = d.form.value(super::ACCOUNT_NAME).trim();
+        let who = p.who(id);
+        let dialog = Dialog::confirm(format!("Approve {who} into a new account"))
+            .verb("approve")
+            .consequence(format!("Creates the account {name:?} and makes {who} its member."));
+        let inner = dialog.width_for(width).saturating_sub(4);
+        return dialog
+            .slot(1, d.form.height(inner, t))
+            .gap()
+            .request("POST /v2/accounts")
+            .request(format!("POST /v2/accounts/{{new account id}}/account-memberships ({id})"))
+            .keys(keys);
+    }
+    let dialog = Dialog::confirm(format!("Approve {n} member{} into new accounts", plural(n)))
+        .verb("approve")
+        .consequence(format!(
+            "Creates {n} account{} and makes each member the member of its own (named after it).",
+            plural(n)
+        ));
+    listed(dialog, d.ids.iter(), n, p)
+        .gap()
+        .request(format!("POST /v2/accounts  ×{n}"))
+        .request(format!("POST /v2/accounts/{{id}}/account-memberships  ×{n}"))
+        .keys(keys)
+}
+
+pub fn picker_dialog(p: &Approvals, pk: &super::PickerDialog, t: &Theme, width: u16) -> Dialog {
+    let n = pk.members.len();
+    let keys = keys_of(p.dialog_keys().unwrap_or_default());
+    if let Some(a) = &pk.chosen {
+        let dialog = Dialog::confirm(format!("Approve {n} member{} into {}", plural(n), a.name))
+            .verb("approve")
+            .consequence(format!(
+                "Makes {} of the existing account {} ({}).",
+                if n == 1 {
+                    "the member a member".to_owned()
+                } else {
+                    format!("the {n} members members")
+                },
+                a.name,
+                a.id
+            ));
+        let mut dialog = listed(dialog, pk.members.iter(), n, p)
+            .gap()
+            .request(format!("POST /v2/accounts/{}/account-memberships  ×{n}", a.id))
+            .keys(keys);
+        dialog.scroll = pk.scroll.pos;
+        return dialog;
+    }
+    let dialog =
+        Dialog::confirm(format!("Approve {n} member{} into an existing account", plural(n)))
+            .consequence(format!(
+                "Choose the account {} will join (search by name, legal name or id).",
+                if n == 1 { p.who(&pk.members[0]) } else { format!("the {n} members") }
+            ));
+    let inner = dialog.width_for(width).saturating_sub(4);
+    let rows = (p.picker_accounts().len().clamp(1, 8) + 1) as u16;
+    dialog.slot(1, pk.form.height(inner, t) + rows).keys(keys)
+}
+
+pub fn reject_dialog(p: &Approvals, ids: &[String]) -> Dialog {
+    let n = ids.len();
+    let title = if let [id] = ids {
+        format!("Reject {}", p.who(id))
+    } else {
+        format!("Reject {n} members")
+    };
+    let dialog = Dialog::destructive(title, "reject").consequence(if n == 1 {
+        "Deletes the member, its credentials and memberships — cannot be undone.".to_owned()
+    } else {
+        format!("Deletes these {n} members, their credentials and memberships — cannot be undone.")
+    });
+    let dialog =
+        listed(dialog, ids.iter(), n, p).gap().keys(keys_of(p.dialog_keys().unwrap_or_default()));
+    if let [id] = ids {
+        dialog.request(format!(
+            "DELETE /v2/authentication-realms/{{realm}}/user-authentication-info/{id}"
+        ))
+    } else {
+        dialog.request(format!(
+            "DELETE /v2/authentication-realms/{{realm}}/user-authentication-info/{{id}}  ×{n}"
+        ))
+    }
+}
+
+pub fn retry_dialog(p: &Approvals, items: &[super::ApproveItem]) -> Dialog {
+    let n = items.len();
+    let dialog = Dialog::confirm(format!("Retry {n} failed approval{}", plural(n)))
+        .verb("retry")
+        .consequence(format!(
+            "Approves again the {n} member{} whose approval failed; an account created before the \
+             failure is reused. Cancelled members are not included (mark them and press a).",
+            plural(n)
+        ));
+    let ids: Vec<String> = items.iter().map(|i| i.member_id.clone()).collect();
+    listed(dialog, ids.iter(), n, p)
+        .gap()
+        .keys(keys_of(p.dialog_keys().unwrap_or_default()))
+        .request(format!(
+            "POST /v2/accounts (where none was created yet), POST …/account-memberships  ×{n}"
+        ))
 }

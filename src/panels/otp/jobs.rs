@@ -108,6 +108,9 @@ pub async fn perform(
             )
             .await
             .map(|p| OtpReply::Logs(p.data)),
+        OtpCall::FindMembers { query } => {
+            find_members(client, &query).await.map(|m| OtpReply::Members(query, m))
+        }
         OtpCall::Request { profile_id, username, purpose } => {
             let realm = client.realm_id().await?;
             let r = client.request_otp(&realm, &profile_id, &username, purpose).await;
@@ -174,4 +177,42 @@ async fn reset(
         })
         .await
         .map(OtpReply::Reset)
+}
+
+/// Members matching a picker query: an exact e-mail first (`eq`, then
+/// `ilike`: `find_member_by_email`), then e-mails containing the text
+/// (`ilike(email,'*q*')`, or `like(email,*q*)` on stores whose parser only
+/// knows `like`). A filter the store refuses (400) finds nothing rather than
+/// failing the picker.
+pub async fn find_members(
+    client: &Client,
+    query: &str,
+) -> Result<Vec<crate::api::AccountMember>, ApiError> {
+    let q = query.trim().to_lowercase();
+    let mut out = Vec::new();
+    if q.contains('@')
+        && let Some(m) = client.find_member_by_email(&q).await?
+    {
+        out.push(m);
+    }
+    let clean: String = q.chars().filter(|c| !matches!(c, '\'' | '*' | ',' | '(' | ')')).collect();
+    if clean.is_empty() {
+        return Ok(out);
+    }
+    for filter in [format!("ilike(email,'*{clean}*')"), format!("like(email,*{clean}*)")] {
+        let p = ListParams { filter: Some(filter), limit: Some(20), ..Default::default() };
+        match client.list_account_members(&p).await {
+            Ok(page) => {
+                for m in page.data {
+                    if !out.iter().any(|o: &crate::api::AccountMember| o.id == m.id) {
+                        out.push(m);
+                    }
+                }
+                return Ok(out);
+            }
+            Err(ApiError::Http { status: 400, .. }) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
 }

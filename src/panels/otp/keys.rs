@@ -1,92 +1,56 @@
 //! OTP panel keys: the event list, the follow-up forms, and the keys shown in the footer and help.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::*;
 use crate::ui::{Bind, Keymap};
+use crate::widgets::form::{Event as FormEvent, Form};
+use crate::widgets::list::Event as ListEvent;
 
 impl Otp {
+    /// Keys of a follow-up form (modal): the form's own keys; `Esc` stops
+    /// typing, then closes it.
     pub(super) fn form_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        if key.code == KeyCode::Esc {
+        let View::Form(of) = &mut self.view else { return false };
+        if !of.form.is_typing() && key.code == KeyCode::Esc {
             self.view = View::List;
             return true;
         }
-        if matches!(key.code, KeyCode::Tab | KeyCode::BackTab) {
-            return false;
-        }
-        let submit = (key.code == KeyCode::Char('s') && ctrl)
-            || match &self.view {
-                View::Form(Form::Request { row, .. }) => key.code == KeyCode::Enter && *row == 1,
-                View::Form(Form::Exchange { row, .. }) => key.code == KeyCode::Enter && *row == 1,
-                View::Form(Form::Reset { .. }) => key.code == KeyCode::Enter,
-                _ => false,
-            };
-        if submit {
-            self.submit_form(sh);
+        // `/` searches in the request form, like in a list.
+        if !of.form.is_typing() && key.code == KeyCode::Char('/') && of.kind == FormKind::Request {
+            of.form.focus_key(MEMBER);
+            of.form.start_typing();
             return true;
         }
-        let View::Form(form) = &mut self.view else { return false };
-        match form {
-            Form::Request { username, reset, row } => match key.code {
-                KeyCode::Up => *row = 0,
-                KeyCode::Down | KeyCode::Enter => *row = 1,
-                KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if *row == 1 => {
-                    *reset = !*reset
-                }
-                _ if *row == 0 => {
-                    username.handle_key(key);
-                }
-                _ => {}
-            },
-            Form::Exchange { username, code, row } => match key.code {
-                KeyCode::Up => *row = 0,
-                KeyCode::Down | KeyCode::Enter => *row = 1,
-                _ => {
-                    if *row == 0 {
-                        username.handle_key(key);
-                    } else {
-                        code.handle_key(key);
-                    }
-                }
-            },
-            Form::Reset { password, .. } => {
-                if key.code == KeyCode::Char('r') && ctrl {
-                    password.revealed = !password.revealed;
-                } else {
-                    password.handle_key(key);
-                }
-            }
+        match of.form.handle_key(key) {
+            FormEvent::Submit => self.submit_form(sh),
+            FormEvent::Changed(MEMBER) => self.member_changed(sh),
+            _ => {}
         }
+        // Modal: no key reaches the app while the form is open.
         true
     }
 
+    fn exchange_form(username: &str, code: &str) -> Form {
+        let mut form = Form::new()
+            .text(USERNAME, "Username", "the member's username")
+            .secret(CODE, "Code", "the one-time password")
+            .submit_label("exchange")
+            .enter_submits()
+            .without_hint();
+        form.prefill(USERNAME, username.to_owned());
+        form.set(CODE, code.to_owned());
+        form.focus_key(CODE);
+        form
+    }
+
     pub(super) fn list_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
-        if self.filtering {
-            match crate::panels::filter_key(&mut self.filter, &mut self.filtering, key) {
-                crate::panels::FilterKey::Pass => return false,
-                crate::panels::FilterKey::Handled => {}
-                crate::panels::FilterKey::Changed => self.refilter(),
-            }
-            return true;
-        }
-        if let Some(d) = row_delta(key.code) {
-            self.selected = step(self.selected, d, self.visible.len());
-            // Auto-scroll pauses when the user moves; it resumes at the bottom.
-            self.follow = self.selected + 1 >= self.visible.len();
-            return true;
+        match self.list.handle_key(key, &self.events) {
+            ListEvent::Ignored => {}
+            _ => return true,
         }
         let write = !sh.read_only;
         match key.code {
-            KeyCode::End | KeyCode::Char('G') => {
-                self.selected = self.visible.len().saturating_sub(1);
-                self.follow = true;
-            }
-            KeyCode::Home | KeyCode::Char('g') => {
-                self.selected = 0;
-                self.follow = false;
-            }
-            KeyCode::Char('/') => self.filtering = true,
             KeyCode::Enter => {
                 if let Some(e) = self.selected_event() {
                     self.view = View::Details(e.id.clone());
@@ -120,21 +84,17 @@ impl Otp {
                 sh.call(PanelId::Otp, "loading integrations", Call::LoadIntegrations);
             }
             KeyCode::Char('i') if write => self.setup_integration(sh),
-            KeyCode::Char('o') if write => {
-                let mut username = TextField::new("Username");
-                if let Some(e) = self.selected_event() {
-                    username.set(e.payload.username.clone());
-                }
-                self.view = View::Form(Form::Request { username, reset: false, row: 0 });
-            }
+            KeyCode::Char('o') if write => self.open_request(sh),
             KeyCode::Char('x') => {
-                let mut username = TextField::new("Username");
-                let mut code = TextField::new("Code").masked();
-                if let Some(e) = self.selected_event() {
-                    username.set(e.payload.username.clone());
-                    code.set(e.payload.code.expose().to_owned());
-                }
-                self.view = View::Form(Form::Exchange { username, code, row: 1 });
+                let (u, c) = self
+                    .selected_event()
+                    .map(|e| (e.payload.username.clone(), e.payload.code.expose().to_owned()))
+                    .unwrap_or_default();
+                self.view = View::Form(OtpForm {
+                    kind: FormKind::Exchange,
+                    form: Self::exchange_form(&u, &c),
+                    profiles: Vec::new(),
+                });
             }
             KeyCode::Char('p') if write => {
                 let Some(e) = self.selected_event() else { return true };
@@ -143,9 +103,15 @@ impl Otp {
                 } else if !self.am_tokens.contains_key(&e.id) {
                     sh.toast_error("exchange this code first (x)");
                 } else {
-                    let mut password = TextField::new("New password").masked();
-                    password.placeholder = "at least 8 characters";
-                    self.view = View::Form(Form::Reset { event_id: e.id.clone(), password });
+                    let form = Form::new()
+                        .secret(PASSWORD, "New password", "at least 8 characters")
+                        .submit_label("save")
+                        .without_hint();
+                    self.view = View::Form(OtpForm {
+                        kind: FormKind::Reset { event_id: e.id.clone() },
+                        form,
+                        profiles: Vec::new(),
+                    });
                 }
             }
             KeyCode::Char('i' | 'o' | 'p') => sh.toast_error("read-only mode: disabled"),
@@ -166,30 +132,21 @@ impl Otp {
                     Bind::moves("Esc/Enter", "back"),
                 ]);
             }
-            View::Form(Form::Reset { .. }) => {
-                return Keymap::from_pairs([
-                    ("Enter", "save"),
-                    ("Ctrl-R", "reveal"),
-                    ("Esc", "cancel"),
-                ]);
+            View::Form(of) => {
+                let mut k = of.form.keys();
+                if !of.form.is_typing() {
+                    k.push(("Esc", "cancel"));
+                }
+                return crate::panels::modal_keymap(k);
             }
-            View::Form(_) => {
-                return Keymap::from_pairs([
-                    ("↑↓", "field"),
-                    ("Enter", "next/send"),
-                    ("Esc", "cancel"),
-                ]);
-            }
-            View::List if self.filtering => {
-                return Keymap::from_pairs([("Enter", "done"), ("Esc", "clear")]);
-            }
+            View::List if self.list.is_filtering() => return Keymap::from_pairs(self.list.keys()),
             View::List => {}
         }
         const RO: &str = "read-only mode: disabled";
         let ro = sh.read_only;
         let mut k = vec![
             Bind::primary("o", "request OTP")
-                .help("ask the store to send a one-time password")
+                .help("ask the store for a one-time password: pick the member as you type")
                 .off_if(ro, RO),
             Bind::primary("x", "exchange").help("exchange the selected code for account tokens"),
             Bind::primary("p", "reset pw")
@@ -202,14 +159,14 @@ impl Otp {
             Bind::new("i", "integration")
                 .help("create or repair the webhook integration (asks first)")
                 .off_if(ro, RO),
-            Bind::new("/", "filter").help("filter by username, purpose or profile"),
-            Bind::new("l", "logs").help("the integration's delivery logs"),
+            Bind::new("/", "filter").help("filter by username, e-mail or purpose"),
+            Bind::new("l", "logs").help("reload the integration's delivery logs"),
             Bind::moves("↑↓/j k", "move"),
             Bind::moves("g/Home", "top").quiet(),
             Bind::moves("G/End", "newest").help("newest, and follow new events again"),
             Bind::moves("PgUp/PgDn", "page").quiet(),
         ];
-        if !self.filter.value().is_empty() {
+        if !self.list.filter_text().is_empty() {
             k.push(Bind::moves("Esc", "clear filter"));
         }
         Keymap::new(k)

@@ -13,16 +13,19 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 
-use crate::api::{AmTokens, ApiError, Integration, IntegrationLog, OtpPurpose, UsernameFormat};
+use crate::api::{
+    AmTokens, ApiError, Integration, IntegrationLog, OtpPurpose, PasswordProfile, UsernameFormat,
+};
 use crate::readiness::OTP_EVENT;
 use crate::secret::Secret;
 use crate::ui::{Call, ConfirmAction, OpId, PanelId, Reply, Shared};
 use crate::webhook::{ListenerEvent, OtpEvent};
-use crate::widgets::TextField;
+use crate::widgets::form::{Event as FormEvent, Form, Suggestion};
+use crate::widgets::list::{Item, List};
 
 pub use jobs::{OtpCall, OtpContext, OtpReply, ResetRequest};
 
-use super::{Panel, row_delta, step};
+use super::Panel;
 
 /// What the console knows about its listener.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -41,14 +44,45 @@ pub enum Status {
     Expired,
 }
 
-#[derive(Debug, Clone)]
-pub enum Form {
-    /// Request an OTP: username, purpose, profile.
-    Request { username: TextField, reset: bool, row: usize },
+/// Which follow-up a form sends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormKind {
+    /// Request an OTP: purpose, password profile (when several have OTP on), member.
+    Request,
     /// Exchange a code for tokens (prefilled from the selected event).
-    Exchange { username: TextField, code: TextField, row: usize },
+    Exchange,
     /// New password for a reset_password event already exchanged.
-    Reset { event_id: String, password: TextField },
+    Reset { event_id: String },
+}
+
+/// A follow-up form, drawn in a dialog.
+#[derive(Debug, Clone)]
+pub struct OtpForm {
+    pub kind: FormKind,
+    pub form: Form,
+    /// Ids of the profiles the request form's profile choice offers, in order.
+    pub profiles: Vec<String>,
+}
+
+/// Field keys of the follow-up forms.
+pub const PURPOSE: &str = "purpose";
+pub const PROFILE: &str = "profile";
+pub const MEMBER: &str = "member";
+pub const USERNAME: &str = "username";
+pub const CODE: &str = "code";
+pub const PASSWORD: &str = "password";
+
+/// How long after a 202 the panel waits for the event before saying so.
+pub const NO_EVENT_AFTER_SECS: i64 = 15;
+
+/// An OTP request answered 202: the event should come to the listener.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Awaiting {
+    pub username: String,
+    pub profile: String,
+    pub since: DateTime<Utc>,
+    /// Delivery logs were reloaded once the wait ran out.
+    pub logs_asked: bool,
 }
 
 // One per panel: the size difference does not matter.
@@ -57,7 +91,7 @@ pub enum Form {
 pub enum View {
     List,
     Details(String),
-    Form(Form),
+    Form(OtpForm),
 }
 
 #[derive(Debug)]
@@ -65,12 +99,9 @@ pub struct Otp {
     pub events: Vec<OtpEvent>,
     index: HashMap<String, usize>,
     per_integration: HashMap<String, usize>,
-    pub visible: Vec<usize>,
-    pub selected: usize,
-    /// Follow new events (paused when the user moves up).
-    pub follow: bool,
-    pub filter: TextField,
-    pub filtering: bool,
+    /// Cursor and filter by event id; follows new events while the cursor
+    /// is on the newest (moving up pauses it, End resumes).
+    pub list: List,
     pub revealed: HashSet<String>,
     pub used: HashSet<String>,
     /// Account management tokens from exchanges, by event id.
@@ -86,6 +117,16 @@ pub struct Otp {
     pub detail_scroll: u16,
     /// The payload view's text, formatted when it opens or changes (not per frame).
     pub detail_text: String,
+    /// The purpose of the last request (the next request form starts with it).
+    pub last_reset: bool,
+    /// The member lookup in flight for the picker: its op and query.
+    pub lookup: Option<(OpId, String)>,
+    /// Members the store returned for the last query.
+    pub found: Vec<crate::api::AccountMember>,
+    /// A request answered 202 whose event has not arrived yet.
+    pub awaiting: Option<Awaiting>,
+    /// The request in flight: its username and profile name.
+    pub requested: Option<(String, String)>,
 }
 
 impl Default for Otp {
@@ -94,11 +135,7 @@ impl Default for Otp {
             events: Vec::new(),
             index: HashMap::new(),
             per_integration: HashMap::new(),
-            visible: Vec::new(),
-            selected: 0,
-            follow: true,
-            filter: TextField::new("Filter"),
-            filtering: false,
+            list: List::following(),
             revealed: HashSet::new(),
             used: HashSet::new(),
             am_tokens: HashMap::new(),
@@ -109,12 +146,24 @@ impl Default for Otp {
             pending: None,
             detail_scroll: 0,
             detail_text: String::new(),
+            last_reset: false,
+            lookup: None,
+            found: Vec::new(),
+            awaiting: None,
+            requested: None,
         }
     }
 }
 
-fn purpose_of(e: &OtpEvent) -> &str {
-    &e.payload.purpose
+impl Item for OtpEvent {
+    fn key(&self) -> &str {
+        &self.id
+    }
+    fn matches(&self, needle: &str) -> bool {
+        self.payload.username.to_lowercase().contains(needle)
+            || self.payload.email.as_deref().unwrap_or("").to_lowercase().contains(needle)
+            || self.payload.purpose.contains(needle)
+    }
 }
 
 impl Otp {
@@ -131,7 +180,6 @@ impl Otp {
     /// Adds or updates (higher attempt) an event; keeps the list ordered by
     /// `created_at` even when deliveries arrive out of order.
     pub fn upsert(&mut self, e: OtpEvent) {
-        let keep = self.selected_id();
         match self.index.get(&e.id) {
             Some(&i) => {
                 if e.attempt >= self.events[i].attempt {
@@ -152,7 +200,7 @@ impl Otp {
                 }
             }
         }
-        self.refilter_keeping(keep);
+        self.refilter();
     }
 
     fn reindex(&mut self) {
@@ -167,7 +215,6 @@ impl Otp {
 
     /// Adds many events at once (a reload): one sort, one index, one filter.
     pub fn load(&mut self, events: Vec<OtpEvent>) {
-        let keep = self.selected_id();
         for e in events {
             match self.index.get(&e.id) {
                 Some(&i) if e.attempt >= self.events[i].attempt => self.events[i] = e,
@@ -180,7 +227,7 @@ impl Otp {
         }
         self.events.sort_by_key(|e| e.payload.created_at);
         self.reindex();
-        self.refilter_keeping(keep);
+        self.refilter();
     }
 
     /// How many events each integration delivered (kept on insert, not counted per frame).
@@ -188,23 +235,15 @@ impl Otp {
         self.per_integration.get(id).copied().unwrap_or(0)
     }
 
+    /// Refilters after the events changed: the cursor stays on its event
+    /// (or follows the newest while it was on the last row).
     pub fn refilter(&mut self) {
-        let needle = self.filter.value().trim().to_lowercase();
-        self.visible = self
-            .events
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| {
-                needle.is_empty()
-                    || e.payload.username.to_lowercase().contains(&needle)
-                    || e.payload.email.as_deref().unwrap_or("").to_lowercase().contains(&needle)
-                    || purpose_of(e).contains(&needle)
-            })
-            .map(|(i, _)| i)
-            .collect();
-        if self.follow || self.selected >= self.visible.len() {
-            self.selected = self.visible.len().saturating_sub(1);
-        }
+        self.list.sync(&self.events);
+    }
+
+    /// The cursor is on the newest event: new ones are followed.
+    pub fn following(&self) -> bool {
+        self.list.cursor() + 1 >= self.list.len()
     }
 
     /// Formats the payload view (pretty JSON, code masked unless revealed).
@@ -219,24 +258,8 @@ impl Otp {
         }
     }
 
-    fn selected_id(&self) -> Option<String> {
-        self.selected_event().map(|e| e.id.clone())
-    }
-
-    /// Refilters; unless following new events, the cursor stays on the same
-    /// event even when an older one arrives late and shifts the rows.
-    fn refilter_keeping(&mut self, keep: Option<String>) {
-        self.refilter();
-        if !self.follow
-            && let Some(id) = keep
-            && let Some(pos) = self.visible.iter().position(|i| self.events[*i].id == id)
-        {
-            self.selected = pos;
-        }
-    }
-
     pub fn selected_event(&self) -> Option<&OtpEvent> {
-        self.visible.get(self.selected).and_then(|i| self.events.get(*i))
+        self.list.cursor_index().and_then(|i| self.events.get(i))
     }
 
     /// The integration delivering to this console's listener, if any.
@@ -245,9 +268,16 @@ impl Otp {
         sh.data.integrations.as_ref()?.iter().find(|i| i.configuration.url.as_deref() == Some(url))
     }
 
-    pub fn on_listener(&mut self, ev: ListenerEvent) {
+    pub fn on_listener(&mut self, ev: ListenerEvent, sh: &mut Shared) {
         match ev {
-            ListenerEvent::Received(e) => self.upsert(e),
+            ListenerEvent::Received(e) => {
+                if self.awaiting.as_ref().is_some_and(|a| a.username == e.payload.username) {
+                    self.awaiting = None;
+                }
+                self.upsert(e);
+                // The delivery line follows each event.
+                self.reload_logs(sh);
+            }
             ListenerEvent::Rejected { status, reason } => {
                 self.listener.rejected += 1;
                 self.listener.last_rejection = Some(format!("{status}: {reason}"));
@@ -313,31 +343,193 @@ impl Otp {
         }
     }
 
+    pub(super) fn reload_logs(&mut self, sh: &mut Shared) {
+        if let Some(id) = self.integration(sh).map(|i| i.id.clone()) {
+            sh.call(
+                PanelId::Otp,
+                "loading delivery logs",
+                Call::Otp(OtpCall::LoadLogs { integration_id: id }),
+            );
+        }
+    }
+
+    /// The profiles with OTP on, e-mail usernames first.
+    pub fn otp_profiles(sh: &Shared) -> Vec<&PasswordProfile> {
+        let mut ps: Vec<&PasswordProfile> = sh
+            .data
+            .profiles
+            .iter()
+            .flatten()
+            .filter(|p| p.enable_one_time_password_token)
+            .collect();
+        ps.sort_by_key(|p| p.username_format != UsernameFormat::Email);
+        ps
+    }
+
+    /// `o`: the request form: purpose (remembered), profile (a choice when
+    /// several have OTP on), member (searches as you type; the selected
+    /// event's username pre-filled and selected, so typing replaces it).
+    pub(super) fn open_request(&mut self, sh: &mut Shared) {
+        let profiles = Self::otp_profiles(sh);
+        if profiles.is_empty() {
+            sh.toast_error("no password profile with OTP on: fix it on Settings (o)");
+            return;
+        }
+        let mut form = Form::new().choice(
+            PURPOSE,
+            "Purpose",
+            vec![
+                "passwordless log-in (passwordless_authentication)".into(),
+                "password reset (reset_password)".into(),
+            ],
+        );
+        let ids: Vec<String> = profiles.iter().map(|p| p.id.clone()).collect();
+        let labels: Vec<String> = profiles
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} ({})",
+                    crate::widgets::ellipsize(&p.name, 40),
+                    crate::panels::username_format_str(p.username_format)
+                )
+            })
+            .collect();
+        form = if labels.len() > 1 {
+            form.choice(PROFILE, "Profile", labels)
+        } else {
+            form.read_only(PROFILE, "Profile", labels.concat())
+        };
+        form = form
+            .search(MEMBER, "Member", "type a name or e-mail: known and store members")
+            .submit_label("request")
+            .without_hint();
+        form.choose(PURPOSE, usize::from(self.last_reset));
+        if let Some(e) = self.selected_event() {
+            form.prefill(MEMBER, e.payload.username.clone());
+            if let Some(i) = ids.iter().position(|id| *id == e.payload.password_profile_id) {
+                form.choose(PROFILE, i);
+            }
+        }
+        form.focus_key(MEMBER);
+        self.found.clear();
+        self.view = View::Form(OtpForm { kind: FormKind::Request, form, profiles: ids });
+        self.refresh_suggestions();
+    }
+
+    /// Suggestions for the member field: members the console knows (from
+    /// events, newest first), then the store's answers to the last lookup.
+    pub fn member_suggestions(&self, query: &str) -> Vec<Suggestion> {
+        let q = query.trim().to_lowercase();
+        let mut out: Vec<Suggestion> = Vec::new();
+        let push = |label: String, value: String, out: &mut Vec<Suggestion>| {
+            if !out.iter().any(|s| s.value == value) {
+                out.push(Suggestion { label, value });
+            }
+        };
+        let looks_complete =
+            q.contains('@') && q.rsplit('@').next().is_some_and(|d| d.contains('.'));
+        if looks_complete {
+            push(format!("{q}  (as typed)"), q.clone(), &mut out);
+        }
+        for e in self.events.iter().rev() {
+            let u = e.payload.username.to_lowercase();
+            let email = e.payload.email.as_deref().unwrap_or("").to_lowercase();
+            if q.is_empty() || u.contains(&q) || email.contains(&q) {
+                let label = match e.payload.email.as_deref() {
+                    Some(m) if !m.eq_ignore_ascii_case(&u) => {
+                        format!("{u}  <{m}> · seen in an event")
+                    }
+                    _ => format!("{u}  · seen in an event"),
+                };
+                push(label, u, &mut out);
+            }
+            if out.len() >= 20 {
+                return out;
+            }
+        }
+        for m in &self.found {
+            let email = m.email.to_lowercase();
+            if q.is_empty() || email.contains(&q) || m.name.to_lowercase().contains(&q) {
+                push(format!("{}  <{}> · store member", m.name, m.email), email, &mut out);
+            }
+        }
+        out.truncate(20);
+        out
+    }
+
+    fn refresh_suggestions(&mut self) {
+        let View::Form(of) = &self.view else { return };
+        if of.kind != FormKind::Request {
+            return;
+        }
+        let q = of.form.value(MEMBER).to_owned();
+        let list = self.member_suggestions(&q);
+        if let View::Form(of) = &mut self.view {
+            of.form.set_suggestions(MEMBER, list);
+        }
+    }
+
+    /// The member field changed: new suggestions, and a store lookup for
+    /// three characters or more (the previous lookup is cancelled).
+    pub(super) fn member_changed(&mut self, sh: &mut Shared) {
+        self.refresh_suggestions();
+        let View::Form(of) = &self.view else { return };
+        let q = of.form.value(MEMBER).trim().to_lowercase();
+        if let Some((op, _)) = self.lookup.take() {
+            sh.cancel(op);
+        }
+        if q.chars().count() >= 3
+            && let Some(op) = sh.call(
+                PanelId::Otp,
+                format!("looking up members matching {q}"),
+                Call::Otp(OtpCall::FindMembers { query: q.clone() }),
+            )
+        {
+            self.lookup = Some((op, q));
+        }
+    }
+
     fn submit_form(&mut self, sh: &mut Shared) {
         if self.pending.is_some() {
             // The form stays open with what was typed.
             sh.toast_error("a follow-up is already running: wait for it");
             return;
         }
-        let View::Form(form) = &mut self.view else { return };
-        match form {
-            Form::Request { username, reset, .. } => {
-                let u = username.value().trim().to_lowercase();
+        let View::Form(of) = &mut self.view else { return };
+        match of.kind.clone() {
+            FormKind::Request => {
+                let u = of.form.value(MEMBER).trim().to_lowercase();
                 if u.is_empty() {
-                    username.error = Some("required".into());
+                    of.form.invalid(MEMBER, "required: type a name or e-mail and pick a member");
                     return;
                 }
-                let Some(profile_id) = Self::otp_profile(sh) else {
+                let i = of.form.choice_index(PROFILE).unwrap_or(0);
+                let Some(profile_id) = of.profiles.get(i).cloned() else {
                     sh.toast_error("no password profile with OTP on: fix it on Settings (o)");
                     return;
                 };
-                let purpose = if *reset {
+                let reset = of.form.choice_index(PURPOSE) == Some(1);
+                self.last_reset = reset;
+                let purpose = if reset {
                     OtpPurpose::ResetPassword
                 } else {
                     OtpPurpose::PasswordlessAuthentication
                 };
+                let profile_name = sh
+                    .data
+                    .profiles
+                    .iter()
+                    .flatten()
+                    .find(|p| p.id == profile_id)
+                    .map_or(profile_id.clone(), |p| p.name.clone());
+                self.requested = Some((u.clone(), profile_name));
                 self.view = View::List;
-                self.follow = true;
+                // Follow: the event of this request will be the newest.
+                let last = self.events.len().saturating_sub(1);
+                if let Some(e) = self.events.get(last).map(|e| e.id.clone()) {
+                    self.list.select_key(&e, &self.events);
+                }
+                self.awaiting = None;
                 self.start(
                     sh,
                     format!("requesting an OTP for {u}"),
@@ -345,15 +537,15 @@ impl Otp {
                     None,
                 );
             }
-            Form::Exchange { username, code, .. } => {
-                let u = username.value().trim().to_lowercase();
-                let c = code.value().trim().to_owned();
+            FormKind::Exchange => {
+                let u = of.form.value(USERNAME).trim().to_lowercase();
+                let c = of.form.value(CODE).trim().to_owned();
                 if u.is_empty() || c.is_empty() {
-                    if u.is_empty() {
-                        username.error = Some("required".into());
-                    }
                     if c.is_empty() {
-                        code.error = Some("required".into());
+                        of.form.invalid(CODE, "required");
+                    }
+                    if u.is_empty() {
+                        of.form.invalid(USERNAME, "required");
                     }
                     return;
                 }
@@ -381,13 +573,12 @@ impl Otp {
                     event,
                 );
             }
-            Form::Reset { event_id, password } => {
-                if password.value().chars().count() < 8 {
-                    password.error = Some("at least 8 characters".into());
+            FormKind::Reset { event_id } => {
+                if of.form.value(PASSWORD).chars().count() < 8 {
+                    of.form.invalid(PASSWORD, "at least 8 characters");
                     return;
                 }
-                let event_id = event_id.clone();
-                let new_password = Secret::new(password.value().to_owned());
+                let new_password = Secret::new(of.form.value(PASSWORD).to_owned());
                 let Some(e) = self.events.iter().find(|e| e.id == event_id).cloned() else {
                     return;
                 };
@@ -414,6 +605,91 @@ impl Otp {
         }
     }
 
+    /// After a 202, no event for the member within 15 s: what to tell the user.
+    pub fn no_event_notice(&self, sh: &Shared) -> Option<Vec<String>> {
+        let a = self.awaiting.as_ref()?;
+        if (sh.now - a.since).num_seconds() < NO_EVENT_AFTER_SECS {
+            return None;
+        }
+        let mut out = vec![
+            format!(
+                "No event for {} {NO_EVENT_AFTER_SECS} s after the 202. It may be that:",
+                a.username
+            ),
+            format!(
+                "  · the username is unknown in the profile {} (the API answers 202 either way);",
+                a.profile
+            ),
+        ];
+        match self.integration(sh) {
+            None => out.push("  · no integration points at this listener (i sets one up);".into()),
+            Some(i) if !i.enabled || !i.observes.iter().any(|o| o == OTP_EVENT) => {
+                out.push(format!(
+                    "  · the integration {} is disabled or does not observe OTP events (i);",
+                    i.id
+                ))
+            }
+            Some(_) => {
+                let last_ok = self
+                    .logs
+                    .iter()
+                    .flatten()
+                    .max_by(|a, b| a.meta.created_at.cmp(&b.meta.created_at))
+                    .map(|l| l.succeeded);
+                out.push(match last_ok {
+                    Some(true) => "  · the integration works (its last delivery succeeded), so \
+                                   the username is the likely cause;"
+                        .into(),
+                    Some(false) => "  · deliveries are failing (see the last one below);".into(),
+                    None => "  · the integration is enabled but nothing was delivered yet;".into(),
+                });
+            }
+        }
+        out.push(match self.last_delivery() {
+            Some(line) => format!("  last delivery: {line}"),
+            None => "  no delivery logged for the integration (l reloads)".into(),
+        });
+        Some(out)
+    }
+
+    /// "200 · 12:01:03 · attempt 1" for the newest delivery log.
+    pub fn last_delivery(&self) -> Option<String> {
+        let logs = self.logs.as_ref()?;
+        let log = logs.iter().max_by(|a, b| a.meta.created_at.cmp(&b.meta.created_at))?;
+        let code = log.status_code.map_or("no answer".to_owned(), |c| c.to_string());
+        let when = log
+            .meta
+            .created_at
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc).format("%H:%M:%S").to_string())
+            .unwrap_or_else(|| "time unknown".into());
+        let mut s = format!("{code} · {when}");
+        if let Some(n) = log.attempt {
+            s.push_str(&format!(" · attempt {n}"));
+        }
+        if !log.succeeded
+            && let Some(d) = log.error_detail.as_deref().filter(|d| !d.trim().is_empty())
+        {
+            s.push_str(&format!(" · {d}"));
+        }
+        Some(s)
+    }
+
+    /// Called on each timer tick: once the wait for an event runs out, the
+    /// delivery logs are reloaded so the notice shows the newest one.
+    pub fn on_tick(&mut self, sh: &mut Shared) {
+        let due = self.awaiting.as_ref().is_some_and(|a| {
+            !a.logs_asked && (sh.now - a.since).num_seconds() >= NO_EVENT_AFTER_SECS
+        });
+        if due {
+            if let Some(a) = &mut self.awaiting {
+                a.logs_asked = true;
+            }
+            self.reload_logs(sh);
+        }
+    }
+
     fn done_tokens(&mut self, t: &AmTokens, what: &str) {
         self.result.push(match &t.account_member_id {
             Some(m) => format!("{what}: member {m}"),
@@ -435,7 +711,10 @@ impl Otp {
 
 impl Panel for Otp {
     fn editing(&self) -> bool {
-        self.filtering || matches!(self.view, View::Form(_))
+        match &self.view {
+            View::Form(of) => of.form.is_typing(),
+            _ => self.list.is_filtering(),
+        }
     }
 
     fn on_enter(&mut self, sh: &mut Shared) {
@@ -452,13 +731,14 @@ impl Panel for Otp {
 
     fn on_paste(&mut self, text: &str) {
         match &mut self.view {
-            View::Form(Form::Request { username, row: 0, .. }) => username.paste(text),
-            View::Form(Form::Exchange { username, row: 0, .. }) => username.paste(text),
-            View::Form(Form::Exchange { code, .. }) => code.paste(text),
-            View::Form(Form::Reset { password, .. }) => password.paste(text),
-            View::List if self.filtering => {
-                self.filter.paste(text);
-                self.refilter();
+            View::Form(of) => {
+                let member = of.form.paste(text) == FormEvent::Changed(MEMBER);
+                if member {
+                    self.refresh_suggestions();
+                }
+            }
+            View::List => {
+                self.list.paste(text, &self.events);
             }
             _ => {}
         }
@@ -505,7 +785,27 @@ impl Panel for Otp {
                 sh.toast(format!("integration {} points at the listener", i.id));
             }
             Ok(Reply::Otp(OtpReply::Logs(l))) => self.logs = Some(l),
+            Ok(Reply::Otp(OtpReply::Members(query, members))) => {
+                if self.lookup.as_ref().is_some_and(|(o, _)| *o == op) {
+                    self.lookup = None;
+                    // Only the answer to what the field holds now.
+                    let now = match &self.view {
+                        View::Form(of) => of.form.value(MEMBER).trim().to_lowercase(),
+                        _ => String::new(),
+                    };
+                    if now == query {
+                        self.found = members;
+                    }
+                    self.refresh_suggestions();
+                }
+            }
             Ok(Reply::Otp(OtpReply::Requested(outcome))) => {
+                if let (crate::api::OtpRequestOutcome::Accepted, Some((username, profile))) =
+                    (&outcome, self.requested.take())
+                {
+                    self.awaiting =
+                        Some(Awaiting { username, profile, since: sh.now, logs_asked: false });
+                }
                 self.result = vec![match outcome {
                     crate::api::OtpRequestOutcome::Accepted => {
                         "OTP requested (202): the event goes to the webhook".to_owned()
@@ -553,6 +853,10 @@ impl Panel for Otp {
     }
 
     fn needs_tick(&self, sh: &Shared) -> bool {
+        // Waiting for the event of a 202: tick until the notice is due.
+        if self.awaiting.as_ref().is_some_and(|a| !a.logs_asked) {
+            return true;
+        }
         // A countdown is visible while an unexpired, unused event is listed
         // (events are ordered by creation, so the newest are at the end).
         self.events

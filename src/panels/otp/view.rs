@@ -5,10 +5,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::{Form, Otp, Status, View};
+use super::{FormKind, Otp, OtpForm, Status, View};
 use crate::ui::Shared;
+use crate::widgets::list::fit_email;
 use crate::widgets::wrap::wrap_lines;
-use crate::widgets::{centered, ellipsize};
+use crate::widgets::{Dialog, centered, ellipsize};
 
 fn countdown(secs: i64) -> String {
     if secs <= 0 { "0:00".to_owned() } else { format!("{}:{:02}", secs / 60, secs % 60) }
@@ -30,7 +31,9 @@ pub fn pretty_payload(raw: &serde_json::Value, reveal: bool) -> String {
 
 pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
     let t = &sh.theme;
-    let result_h = if p.result.is_empty() { 0 } else { (p.result.len() as u16 + 1).min(6) };
+    let notice = p.no_event_notice(sh);
+    let result_lines = p.result.len() + notice.as_ref().map_or(0, Vec::len);
+    let result_h = if result_lines == 0 { 0 } else { (result_lines as u16 + 2).min(9) };
     let [status, list, result] =
         Layout::vertical([Constraint::Length(3), Constraint::Min(3), Constraint::Length(result_h)])
             .areas(area);
@@ -93,22 +96,25 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
         }
     }
     lines.push(Line::from(l2));
-    let mut l3 = vec![Span::styled("deliveries  ", t.dim())];
-    match &p.logs {
-        None => l3.push(Span::styled("–", t.dim())),
-        Some(logs) if logs.is_empty() => l3.push(Span::styled("no delivery logged yet", t.dim())),
-        Some(logs) => {
-            for log in logs.iter().take(8) {
-                let code = log.status_code.map_or("err".to_owned(), |c| c.to_string());
+    let mut l3 = vec![];
+    match (&p.logs, p.last_delivery()) {
+        (None, _) => l3.push(Span::styled("deliveries: not loaded (l loads them)", t.dim())),
+        (Some(_), None) => l3.push(Span::styled("no delivery logged yet (l reloads)", t.dim())),
+        (Some(logs), Some(line)) => {
+            let ok = logs
+                .iter()
+                .max_by(|a, b| a.meta.created_at.cmp(&b.meta.created_at))
+                .is_some_and(|l| l.succeeded);
+            l3.push(Span::styled(
+                format!("last delivery {line}"),
+                if ok { t.ok() } else { t.error() },
+            ));
+            let failed = logs.iter().filter(|l| !l.succeeded).count();
+            if failed > 0 {
                 l3.push(Span::styled(
-                    format!("{code} "),
-                    if log.succeeded { t.ok() } else { t.error() },
+                    format!("   {failed} of the last {} failed", logs.len()),
+                    t.error(),
                 ));
-            }
-            if let Some(d) =
-                logs.iter().filter_map(|l| l.error_detail.as_deref()).find(|d| !d.trim().is_empty())
-            {
-                l3.push(Span::styled(format!(" last error: {}", ellipsize(d, 50)), t.error()));
             }
         }
     }
@@ -118,7 +124,8 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
     // Events: header and only the visible rows.
     let h = list.height.saturating_sub(1) as usize;
     let w = list.width as usize;
-    let user_w = w.saturating_sub(70).clamp(12, 36);
+    // Fixed columns take 52; the username (e-mail, domain kept) gets the rest.
+    let user_w = w.saturating_sub(53).clamp(12, 40);
     let mut rows = vec![Line::styled(
         format!(
             "  {:<8} {:<12} {:<user_w$} {:<8} {:>5} {:>3} {}",
@@ -126,7 +133,7 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
         ),
         t.dim(),
     )];
-    if p.visible.is_empty() {
+    if p.list.is_empty() {
         rows.push(Line::styled(
             if p.events.is_empty() {
                 "  waiting for events… (o requests an OTP for a member)"
@@ -136,10 +143,9 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
             t.dim(),
         ));
     }
-    let start = if p.selected >= h { p.selected + 1 - h } else { 0 };
-    for (vi, ei) in p.visible.iter().enumerate().skip(start).take(h) {
-        let Some(e) = p.events.get(*ei) else { continue };
-        let sel = vi == p.selected && matches!(p.view, View::List) && !p.filtering;
+    for vi in p.list.window(h) {
+        let Some(e) = p.list.visible().get(vi).and_then(|i| p.events.get(*i)) else { continue };
+        let sel = vi == p.list.cursor() && matches!(p.view, View::List) && !p.list.is_filtering();
         let status = p.status(e, sh.now);
         let left = (e.expires_at() - sh.now).num_seconds();
         let code = if p.revealed.contains(&e.id) {
@@ -162,7 +168,7 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
             if sel { "▸" } else { " " },
             e.payload.created_at.format("%H:%M:%S"),
             ellipsize(purpose, 12),
-            ellipsize(&e.payload.username, user_w),
+            fit_email(&e.payload.username, user_w),
             ellipsize(&code, 8),
             if status == Status::New { countdown(left) } else { "–".into() },
             e.attempt,
@@ -171,17 +177,20 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
         rows.push(Line::styled(ellipsize(&text, w), if sel { t.selected() } else { style }));
     }
     let mut title = " Events ".to_owned();
-    if !p.follow {
+    if !p.following() {
         title = " Events (auto-scroll paused: End resumes) ".into();
     }
-    if p.filtering || !p.filter.value().is_empty() {
-        title = format!("{title}/{} ", p.filter.value());
+    if p.list.is_filtering() || !p.list.filter_text().is_empty() {
+        title = format!("{title}/{} ", p.list.filter_text());
     }
     let block = Block::default().borders(Borders::TOP).title(title);
     f.render_widget(Paragraph::new(rows).block(block), list);
 
-    if !p.result.is_empty() {
-        let lines: Vec<Line> = p.result.iter().map(|l| Line::from(l.clone())).collect();
+    if result_lines > 0 {
+        let mut lines: Vec<Line> = p.result.iter().map(|l| Line::from(l.clone())).collect();
+        for (i, l) in notice.iter().flatten().enumerate() {
+            lines.push(Line::styled(l.clone(), if i == 0 { t.warn() } else { t.base() }));
+        }
         let block = Block::default().borders(Borders::TOP).title(" Result ");
         let width = block.inner(result).width as usize;
         f.render_widget(Paragraph::new(wrap_lines(lines, width)).block(block), result);
@@ -201,54 +210,49 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
                 rect,
             );
         }
-        View::Form(form) => {
-            let rect = centered(area, 70, 7);
-            f.render_widget(Clear, rect);
-            let (title, fields): (&str, Vec<Line>) = match form {
-                Form::Request { reset, row, .. } => (
-                    " Request a one-time password ",
-                    vec![Line::from(vec![
-                        Span::styled(
-                            format!("{}{:<10}", if *row == 1 { "▸ " } else { "  " }, "Purpose"),
-                            if *row == 1 { t.key() } else { t.base() },
-                        ),
-                        Span::styled(
-                            format!(
-                                "‹ {} ›",
-                                if *reset {
-                                    "reset_password"
-                                } else {
-                                    "passwordless_authentication"
-                                }
-                            ),
-                            if *row == 1 { t.selected() } else { t.base() },
-                        ),
-                    ])],
-                ),
-                Form::Exchange { .. } => (" Exchange a code (passwordless) ", vec![]),
-                Form::Reset { .. } => (" New password (reset_password) ", vec![]),
-            };
-            let block = Block::default()
-                .borders(Borders::ALL)
-                .title(title)
-                .border_style(t.focused_border());
-            let inner = block.inner(rect);
-            f.render_widget(block, rect);
-            let r = Layout::vertical([Constraint::Length(1); 4]).split(inner);
-            match form {
-                Form::Request { username, row, .. } => {
-                    username.render(f, r[0], 10, *row == 0, t);
-                    f.render_widget(fields[0].clone(), r[1]);
-                }
-                Form::Exchange { username, code, row } => {
-                    username.render(f, r[0], 10, *row == 0, t);
-                    code.render(f, r[1], 10, *row == 1, t);
-                }
-                Form::Reset { password, .. } => password.render(f, r[0], 14, true, t),
+        View::Form(of) => {
+            let dialog = form_dialog(p, of, sh, area.width);
+            let layout = dialog.render(f, area, t);
+            if let Some((_, r)) = layout.slots.first() {
+                of.form.render(f, *r, t);
             }
-            f.render_widget(Line::styled("  Enter sends · Esc cancels", t.dim()), r[3]);
         }
     }
+}
+
+/// The dialog around a follow-up form: what it does first, the form, the call, the keys.
+pub fn form_dialog(_p: &Otp, of: &OtpForm, sh: &Shared, width: u16) -> Dialog {
+    let t = &sh.theme;
+    let (title, consequence, request) = match &of.kind {
+        FormKind::Request => (
+            "Request a one-time password",
+            "Asks Commerce to issue a one-time password for the member: the store sends it \
+             to its webhook (this console's listener), not to the screen here.",
+            "POST /v2/authentication-realms/{realm}/password-profiles/{profile}\
+             /one-time-password-token-request",
+        ),
+        FormKind::Exchange => (
+            "Exchange a code (passwordless)",
+            "Logs the member in with the code (single use): the code is spent.",
+            "POST /v2/account-members/tokens (authentication_mechanism: passwordless)",
+        ),
+        FormKind::Reset { .. } => (
+            "New password (reset_password)",
+            "Sets the member's new password with the account management token of the exchanged \
+             code, then logs in with it to check.",
+            "PUT /v2/authentication-realms/{realm}/user-authentication-info/{user}\
+             /user-authentication-password-profile-info/{info}",
+        ),
+    };
+    let mut keys: Vec<(String, String)> =
+        of.form.keys().into_iter().map(|(a, b)| (a.to_owned(), b.to_owned())).collect();
+    if !of.form.is_typing() {
+        keys.push(("Esc".into(), "cancel".into()));
+    }
+    let d = Dialog::confirm(title).consequence(consequence);
+    let inner = d.width_for(width).saturating_sub(4);
+    let h = of.form.height(inner, t);
+    d.slot(1, h).gap().request(request).keys(keys)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Settings panel keys: key handling and the keys shown in the footer and help.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::*;
 use crate::ui::{Bind, Keymap};
@@ -52,50 +52,34 @@ impl Settings {
         }
     }
 
+    /// Keys of the profile form (modal): the form's own; `Esc` stops typing,
+    /// then cancels.
     pub(super) fn form_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
         let Some(form) = &mut self.form else { return false };
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc => {
-                self.form = None;
-                return true;
-            }
-            KeyCode::Up => form.row = form.row.saturating_sub(1),
-            KeyCode::Down => form.row = (form.row + 1).min(3),
-            KeyCode::Char('s') if ctrl => return self.submit_form(sh),
-            KeyCode::Enter if form.row == 3 => return self.submit_form(sh),
-            KeyCode::Enter if form.row == 0 => form.row = 1,
-            KeyCode::Enter | KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right
-                if form.row == 1 =>
-            {
-                form.email_format = !form.email_format
-            }
-            KeyCode::Enter | KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right
-                if form.row == 2 =>
-            {
-                form.otp = !form.otp
-            }
-            KeyCode::Tab | KeyCode::BackTab => return false,
-            _ if form.row == 0 => {
-                form.name.handle_key(key);
-                form.error = None;
-            }
-            KeyCode::Char('k') => form.row = form.row.saturating_sub(1),
-            KeyCode::Char('j') => form.row = (form.row + 1).min(3),
-            _ => {}
+        if !form.form.is_typing() && key.code == KeyCode::Esc {
+            self.form = None;
+            return true;
+        }
+        if form.form.handle_key(key) == FormEvent::Submit {
+            self.submit_form(sh);
         }
         true
     }
 
+    /// The profile form's key row.
+    pub fn form_keys(&self) -> Option<crate::ui::Keys> {
+        let form = self.form.as_ref()?;
+        let mut k = form.form.keys();
+        if !form.form.is_typing() {
+            k.push(("Esc", "cancel"));
+        }
+        Some(k)
+    }
+
     /// The keymap table: what reaches `key`, the footer and help.
     pub fn keymap(&self, sh: &Shared) -> Keymap {
-        if self.form.is_some() {
-            return Keymap::from_pairs([
-                ("↑↓", "field"),
-                ("Space", "toggle"),
-                ("Ctrl-S", "save"),
-                ("Esc", "cancel"),
-            ]);
+        if let Some(k) = self.form_keys() {
+            return crate::panels::modal_keymap(k);
         }
         const RO: &str = "read-only mode: settings cannot be changed";
         let ro = sh.read_only;

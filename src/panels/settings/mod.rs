@@ -14,42 +14,55 @@ use crate::api::{
 };
 use crate::readiness::ItemId;
 use crate::ui::{Call, ConfirmAction, OpId, PanelId, Reply, Shared};
-use crate::widgets::{Dialog, TextField};
+use crate::widgets::Dialog;
+use crate::widgets::form::{Event as FormEvent, Form};
 
 const PUT_SETTINGS: &str = "PUT /v2/settings/account-authentication";
 const PROFILES_PATH: &str = "/v2/authentication-realms/{realm}/password-profiles";
 const SETTING_ROWS: usize = 3;
 
-/// The create/edit form of a password profile.
+/// The create/edit form of a password profile (a modal form in a dialog).
 #[derive(Debug, Clone)]
 pub struct ProfileForm {
     /// `None` creates, `Some(id)` edits.
     pub id: Option<String>,
-    pub name: TextField,
-    pub email_format: bool,
-    pub otp: bool,
-    /// 0 name, 1 username format, 2 OTP, 3 save.
-    pub row: usize,
+    /// Name, username format, OTP.
+    pub form: Form,
     pub pending: Option<OpId>,
-    pub error: Option<String>,
 }
+
+/// Field keys of the profile form.
+pub const P_NAME: &str = "name";
+pub const P_FORMAT: &str = "format";
+pub const P_OTP: &str = "otp";
 
 impl ProfileForm {
     fn new() -> Self {
-        let mut name = TextField::new("Name");
-        name.set("Email");
-        Self { id: None, name, email_format: true, otp: true, row: 0, pending: None, error: None }
+        Self::with(None, "Email", true, true)
+    }
+
+    fn with(id: Option<String>, name: &str, email: bool, otp: bool) -> Self {
+        let mut form = Form::new()
+            .text(P_NAME, "Name", "e.g. Email")
+            .choice(P_FORMAT, "username_format", vec!["email".into(), "any".into()])
+            .choice(P_OTP, "OTP tokens", vec!["on".into(), "off".into()])
+            .submit_label("save")
+            .without_hint();
+        form.prefill(P_NAME, name.to_owned());
+        form.choose(P_FORMAT, usize::from(!email));
+        form.choose(P_OTP, usize::from(!otp));
+        Self { id, form, pending: None }
     }
 
     fn input(&self) -> PasswordProfileInput {
         PasswordProfileInput {
-            name: self.name.value().trim().to_owned(),
-            username_format: if self.email_format {
+            name: self.form.value(P_NAME).trim().to_owned(),
+            username_format: if self.form.choice_index(P_FORMAT) == Some(0) {
                 UsernameFormat::Email
             } else {
                 UsernameFormat::Any
             },
-            enable_one_time_password_token: self.otp,
+            enable_one_time_password_token: self.form.choice_index(P_OTP) == Some(0),
         }
     }
 }
@@ -63,7 +76,7 @@ pub struct Settings {
 
 impl Settings {
     pub fn is_editing(&self) -> bool {
-        self.form.as_ref().is_some_and(|f| f.row == 0)
+        self.form.as_ref().is_some_and(|f| f.form.is_typing())
     }
 
     fn profile_count(sh: &Shared) -> usize {
@@ -71,10 +84,8 @@ impl Settings {
     }
 
     pub fn paste(&mut self, text: &str) {
-        if let Some(form) = &mut self.form
-            && form.row == 0
-        {
-            form.name.paste(text);
+        if let Some(form) = &mut self.form {
+            form.form.paste(text);
         }
     }
 
@@ -127,17 +138,12 @@ impl Settings {
 
     fn edit_profile(&mut self, sh: &mut Shared) {
         if let Some(p) = self.selected_profile(sh) {
-            let mut name = TextField::new("Name");
-            name.set(p.name.clone());
-            self.form = Some(ProfileForm {
-                id: Some(p.id.clone()),
-                name,
-                email_format: p.username_format == UsernameFormat::Email,
-                otp: p.enable_one_time_password_token,
-                row: 0,
-                pending: None,
-                error: None,
-            });
+            self.form = Some(ProfileForm::with(
+                Some(p.id.clone()),
+                &p.name,
+                p.username_format == UsernameFormat::Email,
+                p.enable_one_time_password_token,
+            ));
         }
     }
 
@@ -308,11 +314,11 @@ impl Settings {
     fn submit_form(&mut self, sh: &mut Shared) -> bool {
         let Some(form) = &mut self.form else { return false };
         if form.pending.is_some() {
+            sh.toast_error("wait for the save in flight");
             return true;
         }
-        if form.name.value().trim().is_empty() {
-            form.name.error = Some("required".into());
-            form.row = 0;
+        if form.form.value(P_NAME).trim().is_empty() {
+            form.form.invalid(P_NAME, "required");
             return true;
         }
         let input = form.input();
@@ -322,7 +328,7 @@ impl Settings {
             }
             None => (format!("creating profile {}", input.name), Call::CreateProfile(input)),
         };
-        form.error = None;
+        form.form.error = None;
         form.pending = sh.call(PanelId::Settings, label, call);
         true
     }
@@ -353,9 +359,9 @@ impl Settings {
                     if let Some(form) = &mut self.form {
                         form.pending = None;
                         if e.first_source().is_some_and(|s| s.ends_with("name")) {
-                            form.name.error = Some(e.summary());
+                            form.form.server_error(P_NAME, e.summary());
                         } else {
-                            form.error = Some(e.summary());
+                            form.form.error = Some(e.summary());
                         }
                     }
                 } else if e.status() == Some(403) && sh.data.integrations.is_none() {

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::*;
 use crate::widgets::ellipsize;
@@ -136,47 +136,33 @@ impl Settings {
 
     pub(super) fn view_form(&self, f: &mut Frame, area: Rect, form: &ProfileForm, sh: &Shared) {
         let t = &sh.theme;
-        let rect = crate::widgets::centered(area, 64, 10);
-        f.render_widget(ratatui::widgets::Clear, rect);
-        let title =
-            if form.id.is_some() { " Edit password profile " } else { " New password profile " };
-        let block =
-            Block::default().borders(Borders::ALL).title(title).border_style(t.focused_border());
-        let inner = block.inner(rect);
-        f.render_widget(block, rect);
-        let rows = Layout::vertical([Constraint::Length(1); 6]).split(inner);
-        form.name.render(f, rows[0], 18, form.row == 0, t);
-        let toggle = |label: &str, value: &str, sel: bool| {
-            Line::from(vec![
-                Span::styled(
-                    format!("{}{label:<18}", if sel { "▸ " } else { "  " }),
-                    if sel { t.key() } else { t.base() },
-                ),
-                Span::styled(format!("‹ {value} ›"), if sel { t.selected() } else { t.base() }),
-            ])
-        };
-        f.render_widget(
-            toggle(
-                "username_format",
-                if form.email_format { "email" } else { "any" },
-                form.row == 1,
+        let (title, consequence, request) = match &form.id {
+            Some(id) => (
+                "Edit password profile",
+                "Changes the profile for every member who logs in with it.",
+                format!("PUT {PROFILES_PATH}/{id}"),
             ),
-            rows[1],
+            None => (
+                "New password profile",
+                "Creates a password profile: members can then sign up and log in with it.",
+                format!("POST {PROFILES_PATH}"),
+            ),
+        };
+        let mut d = Dialog::confirm(title).consequence(consequence);
+        let inner = d.width_for(area.width).saturating_sub(4);
+        d = d.slot(1, form.form.height(inner, t)).gap().request(request).keys(
+            self.form_keys()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(a, b)| (a.to_owned(), b.to_owned()))
+                .collect(),
         );
-        f.render_widget(
-            toggle("OTP tokens", if form.otp { "on" } else { "off" }, form.row == 2),
-            rows[2],
-        );
-        let save = if form.pending.is_some() { "saving…" } else { "[ Save ]" };
-        f.render_widget(
-            Line::styled(format!("  {save}"), if form.row == 3 { t.selected() } else { t.key() }),
-            rows[3],
-        );
-        if let Some(e) = &form.error {
-            f.render_widget(
-                Paragraph::new(Line::styled(format!("✗ {e}"), t.error())).wrap(Wrap { trim: true }),
-                Rect { height: 2, ..rows[4] },
-            );
+        if form.pending.is_some() {
+            d = d.note("saving…");
+        }
+        let layout = d.render(f, area, t);
+        if let Some((_, r)) = layout.slots.first() {
+            form.form.render(f, *r, t);
         }
     }
 }

@@ -3,25 +3,13 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::ui::{Bind, Keymap};
 
 impl Signup {
     pub fn key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
-        self.ensure_profile(sh);
+        self.sync_profiles(sh);
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
-            KeyCode::Char('r') if ctrl => {
-                let pw = match self.mode {
-                    Mode::SignUp => &mut self.fields[S_PASSWORD],
-                    Mode::LogIn => &mut self.login[1],
-                };
-                pw.revealed = !pw.revealed;
-                self.reveal_tokens = pw.revealed;
-                return true;
-            }
-            KeyCode::Char('s') if ctrl => {
-                self.submit(sh);
-                return true;
-            }
             KeyCode::Char('l') if ctrl => {
                 if self.pending.is_some() {
                     sh.toast_error("wait for the call in flight");
@@ -38,103 +26,54 @@ impl Signup {
                 self.resend(sh);
                 return true;
             }
-            KeyCode::Tab | KeyCode::BackTab => return false,
             _ => {}
         }
-        if self.editing && !self.text_row() {
-            match key.code {
-                KeyCode::Esc => self.editing = false,
-                KeyCode::Up => self.row = self.row.saturating_sub(1),
-                KeyCode::Down => self.row = (self.row + 1).min(self.rows() - 1),
-                KeyCode::Enter if self.row == self.submit_row() => self.submit(sh),
-                KeyCode::Enter => self.row += 1,
-                KeyCode::Left if self.row == self.profile_row() => self.cycle_profile(sh, -1),
-                KeyCode::Right | KeyCode::Char(' ') if self.row == self.profile_row() => {
-                    self.cycle_profile(sh, 1)
-                }
-                _ => {}
-            }
-            return true;
-        }
-        if self.editing && self.text_row() {
-            match key.code {
-                KeyCode::Esc => self.editing = false,
-                KeyCode::Up => self.row = self.row.saturating_sub(1),
-                KeyCode::Down | KeyCode::Enter => self.row = (self.row + 1).min(self.rows() - 1),
-                _ => {
-                    let (mode, row) = (self.mode, self.row);
-                    let changed = self.field_mut().is_some_and(|f| f.handle_key(key));
-                    if changed && mode == Mode::SignUp {
-                        if row == S_USERNAME {
-                            self.username_touched = !self.fields[S_USERNAME].value().is_empty();
-                        }
-                        if row == S_EMAIL {
-                            self.mirror_username();
-                        }
-                    }
-                    if changed {
-                        self.error = None;
-                    }
-                }
-            }
-            return true;
-        }
-        match key.code {
-            KeyCode::Up | KeyCode::Char('k') => {
-                self.row = self.row.saturating_sub(1);
-                true
-            }
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.row = (self.row + 1).min(self.rows() - 1);
-                true
-            }
-            KeyCode::Left | KeyCode::Char('h') if self.row == self.profile_row() => {
-                self.cycle_profile(sh, -1);
-                true
-            }
-            KeyCode::Right | KeyCode::Char(' ') if self.row == self.profile_row() => {
-                self.cycle_profile(sh, 1);
-                true
-            }
-            KeyCode::Enter if self.row == self.submit_row() => {
+        let ev = self.current_mut().handle_key(key);
+        match ev {
+            FormEvent::Submit => {
                 self.submit(sh);
-                true
+                return true;
             }
-            KeyCode::Enter if self.row == self.profile_row() => {
-                self.row += 1;
-                true
+            FormEvent::Changed(PROFILE) => {
+                let i = self.current().choice_index(PROFILE);
+                self.profile_id =
+                    i.and_then(|i| sh.data.profiles.as_ref()?.get(i)).map(|p| p.id.clone());
+                self.sync_profiles(sh);
+                return true;
             }
-            KeyCode::Enter | KeyCode::Char('i') if self.text_row() => {
-                self.editing = true;
-                true
+            FormEvent::Changed(_) => {
+                self.after_change(ev);
+                return true;
             }
+            FormEvent::Handled => {
+                if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('r') {
+                    self.reveal_tokens = self.current().revealed();
+                }
+                return true;
+            }
+            FormEvent::Ignored => {}
+        }
+        // Command mode: the panel's own keys.
+        match key.code {
             KeyCode::Char('l') => {
-                self.switch_mode(sh);
+                if self.pending.is_some() {
+                    sh.toast_error("wait for the call in flight");
+                } else {
+                    self.switch_mode(sh);
+                }
                 true
             }
             KeyCode::Char('c') if self.pending.is_none() => {
                 // Clears the fields of the form shown; results stay.
-                match self.mode {
-                    Mode::SignUp => {
-                        for f in &mut self.fields {
-                            f.set("");
-                            f.error = None;
-                        }
-                        self.username_touched = false;
-                    }
-                    Mode::LogIn => {
-                        for f in &mut self.login {
-                            f.set("");
-                            f.error = None;
-                        }
-                    }
+                self.current_mut().clear();
+                if self.mode == Mode::SignUp {
+                    self.username_touched = false;
                 }
-                self.row = 0;
-                self.editing = true;
+                self.sync_profiles(sh);
                 true
             }
-            KeyCode::Esc if self.error.is_some() => {
-                self.error = None;
+            KeyCode::Esc if self.current().error.is_some() => {
+                self.current_mut().error = None;
                 true
             }
             _ => false,
@@ -186,24 +125,43 @@ impl Signup {
             Mode::SignUp => Mode::LogIn,
             Mode::LogIn => Mode::SignUp,
         };
-        self.row = 0;
-        self.editing = true;
-        self.error = None;
-        self.ensure_profile(sh);
+        // Arriving on the other form: command mode, like arriving on a panel.
+        self.current_mut().stop_typing();
+        self.sync_profiles(sh);
     }
 
-    pub fn key_help(&self) -> Keys {
-        let mut k = if self.is_editing() {
-            vec![("Ctrl-S", "submit"), ("↑↓", "field"), ("Esc", "stop typing")]
-        } else {
-            vec![("Ctrl-S", "submit"), ("↑↓", "move"), ("Enter", "edit"), ("←→", "profile")]
-        };
-        k.push(("Ctrl-R", "reveal"));
-        k.push(("Ctrl-B", "Beyond Identity"));
+    /// The keymap table: the form's keys, the panel's, and (quiet) the
+    /// other keys the form takes in command mode.
+    pub fn keymap(&self) -> Keymap {
+        let mut k = Keymap::from_pairs(self.current().keys());
+        if !self.is_editing() {
+            k.push(Bind::new("c", "clear").help("empty the form (results stay)"));
+        }
+        k.push(
+            Bind::new("Ctrl-B", "Beyond Identity")
+                .help("also create a passwordless Beyond Identity user (or retry a failed one)"),
+        );
         k.push(match self.mode {
-            Mode::SignUp => ("Ctrl-L", "try log-in"),
-            Mode::LogIn => ("Ctrl-L", "sign up"),
+            Mode::SignUp => Bind::new("Ctrl-L", "try log-in").help("switch to the log-in check"),
+            Mode::LogIn => Bind::new("Ctrl-L", "sign up").help("back to the sign-up form"),
         });
+        k.push(
+            Bind::new("Ctrl-E", "re-send")
+                .help("re-send the Beyond Identity enrolment email")
+                .quiet(),
+        );
+        for (keys, help) in [
+            ("i", "type in the focused field"),
+            ("Shift-Tab", "previous field"),
+            ("↑↓/j k", "previous / next field"),
+            ("←→/Space", "change the profile (on its row)"),
+            ("l", "switch between sign-up and log-in check"),
+        ] {
+            k.push(Bind::moves(keys, "form").help(help).quiet());
+        }
+        if self.current().error.is_some() {
+            k.push(Bind::moves("Esc", "dismiss").help("dismiss the form's error"));
+        }
         k
     }
 }

@@ -10,8 +10,9 @@ use ratatui::layout::Rect;
 
 use crate::api::{AmTokens, ApiError, BiUser, BiUserInput, PasswordProfile, UsernameFormat};
 use crate::secret::Secret;
-use crate::ui::{Call, Keys, LoginRequest, OpId, PanelId, Reply, Shared, SignupRequest};
-use crate::widgets::TextField;
+use crate::ui::{Call, LoginRequest, OpId, PanelId, Reply, Shared, SignupRequest};
+use crate::widgets::ellipsize;
+use crate::widgets::form::{Event as FormEvent, Form};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
@@ -20,17 +21,12 @@ pub enum Mode {
     LogIn,
 }
 
-/// Sign-up rows: name, email, username, password, profile, submit.
-pub const S_NAME: usize = 0;
-pub const S_EMAIL: usize = 1;
-pub const S_USERNAME: usize = 2;
-pub const S_PASSWORD: usize = 3;
-const S_PROFILE: usize = 4;
-const S_SUBMIT: usize = 5;
-/// Log-in rows: username, password, profile, submit.
-const L_PASSWORD: usize = 1;
-const L_PROFILE: usize = 2;
-const L_SUBMIT: usize = 3;
+/// Field keys of the sign-up form.
+pub const NAME: &str = "name";
+pub const EMAIL: &str = "email";
+pub const USERNAME: &str = "username";
+pub const PASSWORD: &str = "password";
+pub const PROFILE: &str = "profile";
 
 /// A submitted form, kept while its call runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,18 +74,16 @@ pub enum LoginResult {
 #[derive(Debug)]
 pub struct Signup {
     pub mode: Mode,
-    pub fields: [TextField; 4],
+    /// Name, email, username, password, profile.
+    pub form: Form,
     pub username_touched: bool,
-    pub login: [TextField; 2],
-    /// Chosen password profile id (the picker).
+    /// Username, password, profile.
+    pub login: Form,
+    /// Chosen password profile id (the profile choice of both forms).
     pub profile_id: Option<String>,
-    pub row: usize,
-    /// Typing goes to the focused field.
-    pub editing: bool,
     /// The call in flight and what was submitted (results are built from it,
     /// not from whatever the form holds when the answer arrives).
     pub pending: Option<Submitted>,
-    pub error: Option<String>,
     pub result: Option<SignupResult>,
     pub login_result: Option<LoginResult>,
     pub reveal_tokens: bool,
@@ -97,23 +91,33 @@ pub struct Signup {
     pub bi_on: bool,
 }
 
+fn signup_form() -> Form {
+    Form::new()
+        .text(NAME, "Name", "Ron Swanson")
+        .text(EMAIL, "Email", "ron@swanson.com")
+        .text(USERNAME, "Username", "defaults to the email")
+        .secret(PASSWORD, "Password", "at least 8 characters")
+        .choice(PROFILE, "Profile", Vec::new())
+        .submit_label("sign up")
+}
+
+fn login_form() -> Form {
+    Form::new()
+        .text(USERNAME, "Username", "ron@swanson.com")
+        .secret(PASSWORD, "Password", "the member's password")
+        .choice(PROFILE, "Profile", Vec::new())
+        .submit_label("log in")
+}
+
 impl Default for Signup {
     fn default() -> Self {
         Self {
             mode: Mode::SignUp,
-            fields: [
-                TextField::new("Name").placeholder("Ron Swanson"),
-                TextField::new("Email").placeholder("ron@swanson.com"),
-                TextField::new("Username").placeholder("defaults to the email"),
-                TextField::new("Password").masked().placeholder("at least 8 characters"),
-            ],
+            form: signup_form(),
             username_touched: false,
-            login: [TextField::new("Username"), TextField::new("Password").masked()],
+            login: login_form(),
             profile_id: None,
-            row: 0,
-            editing: true,
             pending: None,
-            error: None,
             result: None,
             login_result: None,
             reveal_tokens: false,
@@ -134,45 +138,61 @@ pub fn email_shape_ok(s: &str) -> bool {
 }
 
 impl Signup {
-    /// The form has the focus: printable keys belong to it (Esc gives them back
-    /// to the app's commands), on every row, so `q` cannot quit mid-form.
+    /// Printable keys are text for a field: only while typing (explicit,
+    /// shown by the cursor and the hint; `Esc` stops it).
     pub fn is_editing(&self) -> bool {
-        self.editing
+        self.current().is_typing()
     }
 
-    fn rows(&self) -> usize {
+    /// The form shown (sign-up or log-in check).
+    pub fn current(&self) -> &Form {
         match self.mode {
-            Mode::SignUp => 6,
-            Mode::LogIn => 4,
+            Mode::SignUp => &self.form,
+            Mode::LogIn => &self.login,
         }
     }
 
-    fn text_row(&self) -> bool {
+    pub fn current_mut(&mut self) -> &mut Form {
         match self.mode {
-            Mode::SignUp => self.row <= S_PASSWORD,
-            Mode::LogIn => self.row <= L_PASSWORD,
+            Mode::SignUp => &mut self.form,
+            Mode::LogIn => &mut self.login,
         }
     }
 
-    fn profile_row(&self) -> usize {
-        match self.mode {
-            Mode::SignUp => S_PROFILE,
-            Mode::LogIn => L_PROFILE,
+    /// The profile choice offered, from the store's profiles.
+    pub(super) fn profile_options(sh: &Shared) -> Vec<String> {
+        sh.data
+            .profiles
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} ({}{})",
+                    ellipsize(&p.name, 40),
+                    crate::panels::username_format_str(p.username_format),
+                    if p.enable_one_time_password_token { ", OTP" } else { "" }
+                )
+            })
+            .collect()
+    }
+
+    /// Puts the store's profiles into both forms' choices, the chosen one selected.
+    pub(super) fn sync_profiles(&mut self, sh: &Shared) {
+        self.ensure_profile(sh);
+        let options = Self::profile_options(sh);
+        let index = self.profile_index(sh);
+        for form in [&mut self.form, &mut self.login] {
+            form.set_options(PROFILE, options.clone());
+            if let Some(i) = index {
+                form.choose(PROFILE, i);
+            }
         }
     }
 
-    fn submit_row(&self) -> usize {
-        match self.mode {
-            Mode::SignUp => S_SUBMIT,
-            Mode::LogIn => L_SUBMIT,
-        }
-    }
-
-    fn field_mut(&mut self) -> Option<&mut TextField> {
-        match self.mode {
-            Mode::SignUp => self.fields.get_mut(self.row),
-            Mode::LogIn => self.login.get_mut(self.row),
-        }
+    fn profile_index(&self, sh: &Shared) -> Option<usize> {
+        let id = self.profile_id.as_ref()?;
+        sh.data.profiles.as_ref()?.iter().position(|p| &p.id == id)
     }
 
     fn ensure_profile(&mut self, sh: &Shared) {
@@ -193,42 +213,29 @@ impl Signup {
         sh.data.profiles.as_ref()?.iter().find(|p| &p.id == id)
     }
 
-    fn cycle_profile(&mut self, sh: &Shared, delta: isize) {
-        let profiles = sh.data.profiles.as_deref().unwrap_or_default();
-        if profiles.is_empty() {
-            return;
-        }
-        let cur = self
-            .profile_id
-            .as_ref()
-            .and_then(|id| profiles.iter().position(|p| &p.id == id))
-            .unwrap_or(0) as isize;
-        let n = profiles.len() as isize;
-        let next = ((cur + delta) % n + n) % n;
-        self.profile_id = Some(profiles[next as usize].id.clone());
+    pub fn paste(&mut self, text: &str) {
+        let ev = self.current_mut().paste(text);
+        self.after_change(ev);
     }
 
-    pub fn paste(&mut self, text: &str) {
-        if !self.text_row() {
+    /// Follows up a changed field: the username mirrors the e-mail until edited.
+    pub(super) fn after_change(&mut self, ev: FormEvent) {
+        if self.mode != Mode::SignUp {
             return;
         }
-        let mirror = self.mode == Mode::SignUp && self.row == S_EMAIL;
-        if let Some(f) = self.field_mut() {
-            f.paste(text);
+        match ev {
+            FormEvent::Changed(USERNAME) => {
+                self.username_touched = !self.form.value(USERNAME).is_empty();
+            }
+            FormEvent::Changed(EMAIL) => self.mirror_username(),
+            _ => {}
         }
-        if self.mode == Mode::SignUp && self.row == S_USERNAME {
-            self.username_touched = true;
-        }
-        if mirror {
-            self.mirror_username();
-        }
-        self.editing = true;
     }
 
     fn mirror_username(&mut self) {
         if !self.username_touched {
-            let email = self.fields[S_EMAIL].value().trim().to_lowercase();
-            self.fields[S_USERNAME].set(email);
+            let email = self.form.value(EMAIL).trim().to_lowercase();
+            self.form.set(USERNAME, email);
         }
     }
 
@@ -239,54 +246,58 @@ impl Signup {
     /// Validates and sends; on any error the form keeps its contents.
     pub fn submit(&mut self, sh: &mut Shared) {
         if self.pending.is_some() {
+            sh.toast_error("wait for the call in flight");
             return;
         }
-        self.ensure_profile(sh);
+        self.sync_profiles(sh);
         match self.mode {
             Mode::SignUp => self.submit_signup(sh),
             Mode::LogIn => self.submit_login(sh),
         }
     }
 
-    fn submit_signup(&mut self, sh: &mut Shared) {
-        for f in &mut self.fields {
-            f.error = None;
+    /// Marks every bad field; the first one gets the focus (typing, to fix it).
+    fn flag(form: &mut Form, errors: Vec<(&'static str, &'static str)>) -> bool {
+        for (k, msg) in errors.iter().rev() {
+            form.invalid(k, *msg);
         }
-        let name = self.fields[S_NAME].value().trim().to_owned();
-        let email = self.fields[S_EMAIL].value().trim().to_owned();
-        let mut username = self.fields[S_USERNAME].value().trim().to_owned();
+        !errors.is_empty()
+    }
+
+    fn submit_signup(&mut self, sh: &mut Shared) {
+        self.form.clear_errors();
+        let name = self.form.value(NAME).trim().to_owned();
+        let email = self.form.value(EMAIL).trim().to_owned();
+        let mut username = self.form.value(USERNAME).trim().to_owned();
         if username.is_empty() {
             username = email.to_lowercase();
         }
-        let password = self.fields[S_PASSWORD].value().to_owned();
+        let password = self.form.value(PASSWORD).to_owned();
+        let mut errors = Vec::new();
         if name.is_empty() {
-            self.fields[S_NAME].error = Some("required".into());
+            errors.push((NAME, "required"));
         }
         if email.is_empty() {
-            self.fields[S_EMAIL].error = Some("required".into());
+            errors.push((EMAIL, "required"));
         } else if !email_shape_ok(&email) {
-            self.fields[S_EMAIL].error = Some("not an e-mail address".into());
-        }
-        if password.chars().count() < 8 {
-            self.fields[S_PASSWORD].error = Some("at least 8 characters".into());
+            errors.push((EMAIL, "not an e-mail address"));
         }
         let email_profile =
             self.profile(sh).is_some_and(|p| p.username_format == UsernameFormat::Email);
         if email_profile && !email_shape_ok(&username) {
-            self.fields[S_USERNAME].error = Some("this profile needs an e-mail as username".into());
+            errors.push((USERNAME, "this profile needs an e-mail as username"));
         }
-        let first_bad = self.fields.iter().position(|f| f.error.is_some());
-        if let Some(row) = first_bad {
-            self.row = row;
-            self.editing = true;
+        if password.chars().count() < 8 {
+            errors.push((PASSWORD, "at least 8 characters"));
+        }
+        if Self::flag(&mut self.form, errors) {
             return;
         }
         let Some(profile_id) = self.profile_id.clone() else {
-            self.error =
+            self.form.error =
                 Some("no password profile: create one on the Settings panel (1, then n)".into());
             return;
         };
-        self.error = None;
         let req = SignupRequest {
             profile_id,
             name: name.clone(),
@@ -295,7 +306,7 @@ impl Signup {
             password: Secret::new(password.clone()),
         };
         let username = req.username.clone();
-        let snapshot = self.fields.iter().map(|f| f.value().to_owned()).collect();
+        let snapshot = self.snapshot();
         self.pending = sh
             .call(PanelId::Signup, format!("signing up {username}"), Call::SelfSignup(req))
             .map(|op| Submitted {
@@ -309,34 +320,34 @@ impl Signup {
             });
     }
 
+    /// The sign-up form's values (to tell whether the user changed it since).
+    fn snapshot(&self) -> Vec<String> {
+        [NAME, EMAIL, USERNAME, PASSWORD].iter().map(|k| self.form.value(k).to_owned()).collect()
+    }
+
     fn submit_login(&mut self, sh: &mut Shared) {
-        for f in &mut self.login {
-            f.error = None;
-        }
-        let username = self.login[0].value().trim().to_owned();
-        let password = self.login[1].value().to_owned();
+        self.login.clear_errors();
+        let username = self.login.value(USERNAME).trim().to_owned();
+        let password = self.login.value(PASSWORD).to_owned();
+        let mut errors = Vec::new();
         if username.is_empty() {
-            self.login[0].error = Some("required".into());
+            errors.push((USERNAME, "required"));
         }
         if password.is_empty() {
-            self.login[1].error = Some("required".into());
+            errors.push((PASSWORD, "required"));
         }
-        if let Some(row) = self.login.iter().position(|f| f.error.is_some()) {
-            self.row = row;
-            self.editing = true;
+        if Self::flag(&mut self.login, errors) {
             return;
         }
         let Some(profile_id) = self.profile_id.clone() else {
-            self.error = Some("no password profile: create one on the Settings panel".into());
+            self.login.error = Some("no password profile: create one on the Settings panel".into());
             return;
         };
-        self.error = None;
         let req = LoginRequest {
             profile_id,
             username: username.clone(),
             password: Secret::new(password.clone()),
         };
-        let snapshot = self.login.iter().map(|f| f.value().to_owned()).collect();
         self.pending = sh
             .call(PanelId::Signup, format!("logging in {username}"), Call::Login(req))
             .map(|op| Submitted {
@@ -346,7 +357,7 @@ impl Signup {
                 email: String::new(),
                 username,
                 password: Secret::new(password),
-                snapshot,
+                snapshot: Vec::new(),
             });
     }
 
@@ -465,43 +476,36 @@ impl Signup {
         });
         // Prefill the log-in check; clear the form for the next member unless
         // the user already started typing it.
-        self.login[0].set(username);
-        self.login[1].set(sub.password.expose().to_owned());
-        let unchanged =
-            self.fields.iter().map(|f| f.value()).eq(sub.snapshot.iter().map(String::as_str));
-        if unchanged {
-            for f in &mut self.fields {
-                f.set("");
-                f.error = None;
-            }
+        self.login.prefill(USERNAME, username);
+        self.login.set(PASSWORD, sub.password.expose().to_owned());
+        self.reveal_tokens = false;
+        if self.snapshot() == sub.snapshot {
+            // A new, empty form: command mode, secrets hidden again.
+            self.form.clear();
             self.username_touched = false;
-            self.row = 0;
         }
     }
 
-    /// Maps a server error to the field it names (`source`), else one line.
+    /// Maps a server error to the field it names (`source`), else the form's
+    /// own error line; shown whole, the form kept, and no switch to typing.
     fn map_error(&mut self, e: &ApiError) {
         let source = e.first_source().unwrap_or_default().to_lowercase();
-        let row = if source.ends_with("username") {
-            Some(S_USERNAME)
+        let field = if source.ends_with("username") {
+            Some(USERNAME)
         } else if source.ends_with("password") {
-            Some(S_PASSWORD)
+            Some(PASSWORD)
         } else if source.ends_with("email") {
-            Some(S_EMAIL)
+            Some(EMAIL)
         } else if source.ends_with("name") {
-            Some(S_NAME)
+            Some(NAME)
         } else if e.status() == Some(409) {
-            Some(S_USERNAME)
+            Some(USERNAME)
         } else {
             None
         };
-        match row {
-            Some(r) => {
-                self.fields[r].error = Some(e.summary());
-                self.row = r;
-                self.editing = true;
-            }
-            None => self.error = Some(e.summary()),
+        match field {
+            Some(k) => self.form.server_error(k, e.summary()),
+            None => self.form.error = Some(e.summary()),
         }
     }
 }
@@ -525,13 +529,16 @@ impl super::Panel for Signup {
         self.paste(text)
     }
     fn on_enter(&mut self, sh: &mut Shared) {
-        self.ensure_profile(sh);
+        // Arriving never starts typing: the next key is a command.
+        self.form.stop_typing();
+        self.login.stop_typing();
+        self.sync_profiles(sh);
     }
     fn on_done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
         self.done(op, result, sh)
     }
-    fn keys(&self, _sh: &Shared) -> Keys {
-        self.key_help()
+    fn keymap(&self, _sh: &Shared) -> crate::ui::Keymap {
+        Signup::keymap(self)
     }
     fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {
         self.draw(f, area, sh)

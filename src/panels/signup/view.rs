@@ -6,20 +6,41 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::*;
-use crate::widgets::ellipsize;
+use crate::widgets::form::Kind;
 
 impl Signup {
     pub fn draw(&self, f: &mut Frame, area: Rect, sh: &Shared) {
         let t = &sh.theme;
         let wide = area.width >= 100;
+        // The profile choice follows the store's profiles even before a key
+        // refreshes the form (a small copy; five fields).
+        let options = Self::profile_options(sh);
+        let synced;
+        let form =
+            if self.current().field(PROFILE).is_some_and(
+                |fl| matches!(&fl.kind, Kind::Choice { options: o, .. } if *o == options),
+            ) {
+                self.current()
+            } else {
+                let mut c = self.current().clone();
+                c.set_options(PROFILE, options);
+                if let Some(i) = self.profile_index(sh) {
+                    c.choose(PROFILE, i);
+                }
+                synced = c;
+                &synced
+            };
+        let form_w = if wide { area.width * 55 / 100 } else { area.width };
+        let extra = 1 + u16::from(self.mode == Mode::SignUp && Self::bi_available(sh));
+        let form_h = (form.height(form_w.saturating_sub(2), t) + extra + 2).min(area.height);
         let [form_area, result_area] = if wide {
             let [l, r] =
-                Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
-                    .areas(area);
-            let [l, _] = Layout::vertical([Constraint::Length(10), Constraint::Min(0)]).areas(l);
+                Layout::horizontal([Constraint::Length(form_w), Constraint::Min(0)]).areas(area);
+            let [l, _] =
+                Layout::vertical([Constraint::Length(form_h), Constraint::Min(0)]).areas(l);
             [l, r]
         } else {
-            Layout::vertical([Constraint::Length(10), Constraint::Min(3)]).areas(area)
+            Layout::vertical([Constraint::Length(form_h), Constraint::Min(3)]).areas(area)
         };
         let title = match self.mode {
             Mode::SignUp => " Self sign-up (self_signup) ",
@@ -28,69 +49,29 @@ impl Signup {
         let block = Block::default().borders(Borders::ALL).title(Span::styled(title, t.title()));
         let inner = block.inner(form_area);
         f.render_widget(block, form_area);
-        let rows = Layout::vertical([Constraint::Length(1); 8]).split(inner);
-        let fields: &[TextField] = match self.mode {
-            Mode::SignUp => &self.fields,
-            Mode::LogIn => &self.login,
-        };
-        for (i, field) in fields.iter().enumerate() {
-            if let Some(r) = rows.get(i) {
-                field.render(f, *r, 9, self.row == i && self.editing, t);
-                if self.row == i && !self.editing {
-                    f.render_widget(Span::styled("▸", t.key()), Rect { width: 1, ..*r });
-                }
-            }
-        }
-        let prow = self.profile_row();
-        let profile = match self.profile(sh) {
-            Some(p) => format!(
-                "‹ {} ({}{}) ›",
-                ellipsize(&p.name, 24),
-                crate::panels::username_format_str(p.username_format),
-                if p.enable_one_time_password_token { ", OTP" } else { "" }
+        let [fields, status] =
+            Layout::vertical([Constraint::Min(1), Constraint::Length(extra)]).areas(inner);
+        form.render(f, fields, t);
+        let mut lines = Vec::new();
+        lines.push(match &self.pending {
+            Some(_) => Line::styled(
+                format!("  {} sending…", crate::widgets::SPINNER[sh.spinner % 4]),
+                t.warn(),
             ),
-            None if sh.data.profiles.is_none() => "loading…".to_owned(),
-            None => "none: create one on Settings".to_owned(),
-        };
-        if let Some(r) = rows.get(prow) {
-            let sel = self.row == prow;
-            f.render_widget(
-                Line::from(vec![
-                    Span::styled(
-                        format!("{}{:<9}", if sel { "▸ " } else { "  " }, "Profile"),
-                        if sel { t.key() } else { t.base() },
-                    ),
-                    Span::styled(profile, if sel { t.selected() } else { t.base() }),
-                ]),
-                *r,
-            );
+            None if sh.data.profiles.as_ref().is_some_and(Vec::is_empty) => Line::styled(
+                "  no password profile: create one on the Settings panel (1)",
+                t.warn(),
+            ),
+            None if sh.data.profiles.is_none() => Line::styled("  loading profiles…", t.dim()),
+            None => Line::default(),
+        });
+        if self.mode == Mode::SignUp && Self::bi_available(sh) {
+            lines.push(Line::from(vec![
+                Span::styled(if self.bi_on { "  [x] " } else { "  [ ] " }, t.key()),
+                Span::raw("also create a passwordless Beyond Identity user (Ctrl-B)"),
+            ]));
         }
-        let srow = self.submit_row();
-        if let Some(r) = rows.get(srow) {
-            let label = match (self.mode, self.pending.is_some()) {
-                (_, true) => format!("  {} sending…", crate::widgets::SPINNER[sh.spinner % 4]),
-                (Mode::SignUp, false) => "  [ Sign up ]".to_owned(),
-                (Mode::LogIn, false) => "  [ Log in ]".to_owned(),
-            };
-            f.render_widget(
-                Line::styled(label, if self.row == srow { t.selected() } else { t.key() }),
-                *r,
-            );
-        }
-        if let (Some(e), Some(r)) = (&self.error, rows.get(srow + 1)) {
-            f.render_widget(Line::styled(format!("✗ {e}"), t.error()), *r);
-        } else if self.mode == Mode::SignUp
-            && Self::bi_available(sh)
-            && let Some(r) = rows.get(srow + 1)
-        {
-            f.render_widget(
-                Line::from(vec![
-                    Span::styled(if self.bi_on { "  [x] " } else { "  [ ] " }, t.key()),
-                    Span::raw("also create a passwordless Beyond Identity user (Ctrl-B)"),
-                ]),
-                *r,
-            );
-        }
+        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), status);
 
         // Results.
         let mut lines: Vec<Line> = Vec::new();
@@ -178,7 +159,8 @@ impl Signup {
         }
         if lines.is_empty() {
             lines.push(Line::styled(
-                "Fill in the form and submit (Ctrl-S). Ctrl-L switches to the log-in check.",
+                "Fill in the form (Enter types in a field, Esc stops typing) and submit with \
+                 Ctrl-S or Enter on the last field. Ctrl-L switches to the log-in check.",
                 t.dim(),
             ));
         }

@@ -25,6 +25,11 @@ pub enum OtpCall {
         code: Secret,
     },
     Reset(ResetRequest),
+    /// Members whose e-mail matches what was typed in the OTP member picker
+    /// (`eq(email,…)`, then `ilike`/`like` with wildcards; §2.8). A read.
+    FindMembers {
+        query: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -46,4 +51,6 @@ pub enum OtpReply {
     Exchanged(AmTokens),
     /// The password was changed and the log-in with it returned these tokens.
     Reset(AmTokens),
+    /// Members found for a picker query (the query they answer).
+    Members(String, Vec<crate::api::AccountMember>),
 }
