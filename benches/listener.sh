@@ -47,7 +47,7 @@ run() { # mode secret
   awk -v t="$ticks" -v r="$reqs" -v hz="$(getconf CLK_TCK)" \
     'BEGIN { printf "server_cpu_us_per_request=%.1f\n", t * 1e6 / hz / r }'
   grep '^{' "$out"
-  rm -f "$WORK/$mode.jsonl"
+  rm -f "$WORK/$mode".jsonl "$WORK/$mode"-*.jsonl
 }
 
 for _ in $(seq "${ROUNDS:-1}"); do
