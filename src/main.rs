@@ -61,7 +61,7 @@ fn run(cli: Cli) -> Result<i32> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let code = runtime.block_on(async move {
         match cli.command {
-            Some(Command::Sandbox(args)) => sandbox::run(args).await.map(|_| 0),
+            Some(Command::Sandbox(args)) => sandbox::run(args.into_config()).await.map(|_| 0),
             Some(Command::Listen(args)) => {
                 let settings = listen_settings(&cfg, &args)?;
                 webhook::run_listen(settings).await.map(|_| 0)

@@ -9,7 +9,7 @@ use super::{Call, ConnInfo, Effect, OpId, PanelId};
 use crate::api::{AccountAuthSettings, ApiError, Integration, PasswordProfile, TokenState};
 use crate::readiness::{Facts, Readiness};
 use crate::ui::ops::approvals::ApproveItem;
-use crate::widgets::{Confirm, Theme};
+use crate::widgets::{Dialog, Theme};
 
 /// An in-flight API call, shown with a spinner and its label.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +17,9 @@ pub struct InFlight {
     pub label: String,
     pub owner: PanelId,
     pub write: bool,
+    /// The kind of operation (`Call::kind`): a later success of the same kind
+    /// clears the error line this one left.
+    pub kind: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +41,7 @@ pub enum ConfirmAction {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingConfirm {
-    pub dialog: Confirm,
+    pub dialog: Dialog,
     pub action: ConfirmAction,
 }
 
@@ -57,6 +60,9 @@ pub struct StoreData {
     pub integrations: Option<Vec<Integration>>,
     /// Why integrations could not be read (e.g. a role without access).
     pub integrations_error: Option<String>,
+    /// Why the last load of settings / profiles failed (shown instead of "loading…").
+    pub settings_error: Option<String>,
+    pub profiles_error: Option<String>,
 }
 
 /// State shared by the panels: operations, toasts, dialogs, store data.
@@ -72,8 +78,10 @@ pub struct Shared {
     pub inflight: BTreeMap<OpId, InFlight>,
     pub effects: Vec<Effect>,
     pub toasts: VecDeque<Toast>,
-    /// A sticky error line, until dismissed with Esc.
+    /// A sticky error line, until dismissed with Esc or until the operation
+    /// that caused it (`error_kind`) later succeeds.
     pub error: Option<String>,
+    pub error_kind: Option<String>,
     pub confirm: Option<PendingConfirm>,
     pub spinner: usize,
     /// Where this console's OTP listener is reachable (the integration's URL).
@@ -98,10 +106,20 @@ impl Shared {
             effects: Vec::new(),
             toasts: VecDeque::new(),
             error: None,
+            error_kind: None,
             confirm: None,
             spinner: 0,
             listener_url: None,
             readiness: None,
+        }
+    }
+
+    /// Running on the embedded sandbox (or about to).
+    pub fn connection_is_sandbox(&self) -> bool {
+        match &self.connection {
+            Connection::Connecting { sandbox } => *sandbox,
+            Connection::Connected(c) => c.sandbox,
+            Connection::Failed(_) => false,
         }
     }
 
@@ -122,7 +140,10 @@ impl Shared {
         }
         let id = self.next_op;
         self.next_op += 1;
-        self.inflight.insert(id, InFlight { label: label.into(), owner, write: call.is_write() });
+        self.inflight.insert(
+            id,
+            InFlight { label: label.into(), owner, write: call.is_write(), kind: call.kind() },
+        );
         self.effects.push(Effect::Call(id, call));
         Some(id)
     }
@@ -145,7 +166,8 @@ impl Shared {
     fn push_toast(&mut self, text: String, error: bool) {
         let until = self.now + chrono::Duration::seconds(TOAST_SECS);
         self.toasts.push_back(Toast { text, error, until });
-        while self.toasts.len() > 3 {
+        // One at a time: the newest replaces the one showing.
+        while self.toasts.len() > 1 {
             self.toasts.pop_front();
         }
     }
@@ -155,7 +177,7 @@ impl Shared {
         self.error = Some(format!("{what}: {}", err.summary()));
     }
 
-    pub fn ask(&mut self, dialog: Confirm, action: ConfirmAction) {
+    pub fn ask(&mut self, dialog: Dialog, action: ConfirmAction) {
         self.confirm = Some(PendingConfirm { dialog, action });
     }
 

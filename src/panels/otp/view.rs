@@ -3,10 +3,11 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::{Form, Otp, Status, View};
 use crate::ui::Shared;
+use crate::widgets::wrap::wrap_lines;
 use crate::widgets::{centered, ellipsize};
 
 fn countdown(secs: i64) -> String {
@@ -71,11 +72,22 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
             let from_it = p.from_integration(&i.id);
             l2.push(Span::styled(format!("   received {from_it} from it"), t.dim()));
         }
+        // Read-only: say what is wrong, not which key would change it (none does).
+        Some(i) if sh.read_only => l2.push(Span::styled(
+            format!("✗ {} is disabled or does not observe OTP events", i.id),
+            t.warn(),
+        )),
         Some(i) => l2.push(Span::styled(
             format!("✗ {} is disabled or does not observe OTP events: press i to repair", i.id),
             t.warn(),
         )),
-        None if sh.data.integrations.is_none() => l2.push(Span::styled("loading…", t.dim())),
+        None if sh.data.integrations.is_none() => match &sh.data.integrations_error {
+            Some(e) => l2.push(Span::styled(format!("✗ {e}  (l retries)"), t.error())),
+            None => l2.push(Span::styled("loading…", t.dim())),
+        },
+        None if sh.read_only => {
+            l2.push(Span::styled("✗ none points at this listener (read-only mode)", t.warn()))
+        }
         None => {
             l2.push(Span::styled("✗ none points at this listener: press i to create it", t.warn()))
         }
@@ -171,7 +183,8 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
     if !p.result.is_empty() {
         let lines: Vec<Line> = p.result.iter().map(|l| Line::from(l.clone())).collect();
         let block = Block::default().borders(Borders::TOP).title(" Result ");
-        f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), result);
+        let width = block.inner(result).width as usize;
+        f.render_widget(Paragraph::new(wrap_lines(lines, width)).block(block), result);
     }
 
     match &p.view {

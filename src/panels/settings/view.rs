@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::*;
 use crate::widgets::ellipsize;
+use crate::widgets::wrap::wrap_lines;
 
 impl Settings {
     pub fn draw(&self, f: &mut Frame, area: Rect, sh: &Shared) {
@@ -25,7 +26,7 @@ impl Settings {
         let mut lines: Vec<Line> = Vec::new();
         lines.push(Line::styled("Account authentication settings", t.title()));
         match &sh.data.settings {
-            None => lines.push(Line::styled("  loading…", t.dim())),
+            None => lines.push(load_state(sh.data.settings_error.as_deref(), t)),
             Some(s) => {
                 let rows = [
                     ("enable_self_signup", s.enable_self_signup.to_string()),
@@ -56,7 +57,10 @@ impl Settings {
         lines.push(Line::default());
         lines.push(Line::styled("Password profiles", t.title()));
         match &sh.data.profiles {
-            None => lines.push(Line::styled("  loading…", t.dim())),
+            None => lines.push(load_state(sh.data.profiles_error.as_deref(), t)),
+            Some(ps) if ps.is_empty() && sh.read_only => {
+                lines.push(Line::styled("  none yet", t.dim()))
+            }
             Some(ps) if ps.is_empty() => {
                 lines.push(Line::styled("  none yet: press n to create one", t.dim()))
             }
@@ -87,7 +91,7 @@ impl Settings {
                 }
             }
         }
-        f.render_widget(Paragraph::new(lines), left);
+        f.render_widget(Paragraph::new(wrap_lines(lines, left.width as usize)), left);
 
         // Readiness, always visible.
         let mut r: Vec<Line> = Vec::new();
@@ -122,7 +126,8 @@ impl Settings {
             }
         }
         let block = Block::default().borders(Borders::ALL).title(" Readiness ");
-        f.render_widget(Paragraph::new(r).block(block).wrap(Wrap { trim: false }), right);
+        let width = block.inner(right).width as usize;
+        f.render_widget(Paragraph::new(wrap_lines(r, width)).block(block), right);
 
         if let Some(form) = &self.form {
             self.view_form(f, area, form, sh);
@@ -173,5 +178,17 @@ impl Settings {
                 Rect { height: 2, ..rows[4] },
             );
         }
+    }
+}
+
+/// "loading…" while a load runs; its error and the retry key once it failed.
+fn load_state(error: Option<&str>, t: &crate::widgets::Theme) -> Line<'static> {
+    match error {
+        None => Line::styled("  loading…", t.dim()),
+        Some(e) => Line::from(vec![
+            Span::styled(format!("  ✗ {e}  "), t.error()),
+            Span::styled("r", t.key()),
+            Span::raw(" retries"),
+        ]),
     }
 }
