@@ -28,6 +28,8 @@ export BODY_FILE=$PWD/tests/fixtures/otp_event_seed004.json
 
 run() { # mode secret
   local mode=$1 secret=$2 out=$WORK/$1.out
+  # A stale "ready" line of the previous round must not be read as this one's.
+  rm -f "$out"
   "$BIN" "$mode" 127.0.0.1:0 "$WORK/$mode.jsonl" $secret >"$out" 2>"$WORK/$mode.err" &
   local pid=$!
   for _ in $(seq 100); do grep -q '^ready' "$out" 2>/dev/null && break; sleep 0.1; done
