@@ -8,7 +8,7 @@ use crate::api::{
     PasswordProfile, PasswordProfileInput,
 };
 use crate::secret::Secret;
-use crate::ui::ops::{approvals, otp};
+use crate::ui::ops::{approvals, members, otp};
 
 /// Terminal input as the app sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +100,8 @@ pub enum Call {
     Login(LoginRequest),
     Approvals(approvals::ApCall),
     Otp(otp::OtpCall),
+    /// The support desk (Members panel).
+    Members(members::MemCall),
     /// Create a passwordless user in Beyond Identity.
     BiCreate(crate::api::BiUserInput),
     /// Re-send the enrolment email of a Beyond Identity user.
@@ -131,7 +133,7 @@ impl Call {
                     ApCall::Scan { .. } | ApCall::Details { .. } | ApCall::LoadAccounts
                 )
                 | Call::Otp(otp::OtpCall::LoadLogs { .. })
-        )
+        ) && !matches!(self, Call::Members(c) if !c.is_write())
     }
 }
 
@@ -162,5 +164,6 @@ pub enum Reply {
     Tokens(AmTokens),
     Approvals(approvals::ApReply),
     Otp(otp::OtpReply),
+    Members(members::MemReply),
     BiUser(crate::api::BiUser),
 }
