@@ -37,7 +37,8 @@ run() { # mode secret
   addr=$(sed -n 's/^ready //p' "$out")
   [ -n "$addr" ] || { cat "$WORK/$mode.err" >&2; exit 1; }
   SECRET=$secret wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency \
-    -s benches/listener.lua "http://$addr/webhooks/otp" >"$WORK/$mode.wrk"
+    -s benches/listener.lua "http://$addr/webhooks/otp" >"$WORK/$mode.wrk" ||
+    { kill -INT "$pid"; wait "$pid" || true; echo "wrk failed against $mode" >&2; exit 1; }
   local ticks
   ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   kill -INT "$pid"
