@@ -69,7 +69,13 @@ async fn stop_signal() {
 }
 
 fn report(mode: &str, persisted: u64, forwarded: u64, file: &std::path::Path) {
-    let lines = std::fs::read(file).map(|b| b.iter().filter(|&&c| c == b'\n').count()).unwrap_or(0);
+    // Every segment of the log (it rotates at 16 MiB).
+    let lines: usize = onboard::webhook::segments::list(file)
+        .iter()
+        .map(|s| {
+            std::fs::read(&s.path).map(|b| b.iter().filter(|&&c| c == b'\n').count()).unwrap_or(0)
+        })
+        .sum();
     let (listed, warnings) = load_events(file);
     println!(
         "{{\"mode\":\"{mode}\",\"persisted\":{persisted},\"forwarded\":{forwarded},\

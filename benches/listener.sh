@@ -28,6 +28,8 @@ export BODY_FILE=$PWD/tests/fixtures/otp_event_seed004.json
 
 run() { # mode secret
   local mode=$1 secret=$2 out=$WORK/$1.out
+  # A stale "ready" line of the previous round must not be read as this one's.
+  rm -f "$out"
   "$BIN" "$mode" 127.0.0.1:0 "$WORK/$mode.jsonl" $secret >"$out" 2>"$WORK/$mode.err" &
   local pid=$!
   for _ in $(seq 100); do grep -q '^ready' "$out" 2>/dev/null && break; sleep 0.1; done
@@ -35,7 +37,8 @@ run() { # mode secret
   addr=$(sed -n 's/^ready //p' "$out")
   [ -n "$addr" ] || { cat "$WORK/$mode.err" >&2; exit 1; }
   SECRET=$secret wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency \
-    -s benches/listener.lua "http://$addr/webhooks/otp" >"$WORK/$mode.wrk"
+    -s benches/listener.lua "http://$addr/webhooks/otp" >"$WORK/$mode.wrk" ||
+    { kill -INT "$pid"; wait "$pid" || true; echo "wrk failed against $mode" >&2; exit 1; }
   local ticks
   ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   kill -INT "$pid"
@@ -47,7 +50,7 @@ run() { # mode secret
   awk -v t="$ticks" -v r="$reqs" -v hz="$(getconf CLK_TCK)" \
     'BEGIN { printf "server_cpu_us_per_request=%.1f\n", t * 1e6 / hz / r }'
   grep '^{' "$out"
-  rm -f "$WORK/$mode.jsonl"
+  rm -f "$WORK/$mode".jsonl "$WORK/$mode"-*.jsonl
 }
 
 for _ in $(seq "${ROUNDS:-1}"); do

@@ -6,7 +6,7 @@
 use onboard::api::ApiError;
 use onboard::api::decode;
 use onboard::webhook::{
-    Envelope, OtpEvent, OtpPayload, load_recent, redact_code, strip_secret_echo,
+    Envelope, OtpEvent, OtpPayload, load_recent, redact_code, secret_echo_span, strip_secret_echo,
 };
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -115,6 +115,45 @@ proptest! {
             prop_assert!(ev.expires_at() > ev.payload.created_at);
             let shown = format!("{ev:?}");
             prop_assert!(!shown.contains("lprvj4"));
+        }
+    }
+
+    /// Cutting the echo's byte span out of a body gives exactly the body with
+    /// the member removed, in compact and pretty layouts.
+    #[test]
+    fn the_echo_span_matches_the_stripped_value(
+        mut v in json_value(),
+        conf in json_value(),
+        secret in ".{0,16}",
+        pretty in any::<bool>(),
+    ) {
+        if !v.is_object() {
+            v = json!({"x": v});
+        }
+        let mut conf = if conf.is_object() { conf } else { json!({"url": conf}) };
+        conf["secret_key"] = Value::from(secret.clone());
+        v["configuration"] = conf;
+        let text = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) }
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let span = secret_echo_span(text.as_bytes());
+        prop_assert!(span.is_some(), "{}", text);
+        let r = span.unwrap_or(0..0);
+        let mut cut = text.as_bytes()[..r.start].to_vec();
+        cut.extend_from_slice(&text.as_bytes()[r.end..]);
+        let back: Value = serde_json::from_slice(&cut).map_err(|e| TestCaseError::fail(format!("{e}: {}", String::from_utf8_lossy(&cut))))?;
+        let mut want = v;
+        prop_assert!(strip_secret_echo(&mut want));
+        // Compare parsed with parsed (floats do not round-trip exactly).
+        let want: Value = serde_json::from_str(&want.to_string())
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(back, want);
+    }
+
+    #[test]
+    fn the_echo_span_never_panics_on_any_json(v in json_value()) {
+        let text = v.to_string();
+        if let Some(r) = secret_echo_span(text.as_bytes()) {
+            prop_assert!(r.start <= r.end && r.end <= text.len());
         }
     }
 

@@ -167,13 +167,15 @@ impl Registry {
         self.lock().len()
     }
 
-    fn add(&self) -> (u64, Arc<Slot>) {
+    /// Registers a connection; its `close` token is a child of `stop`, so one
+    /// wait covers both eviction and shutdown.
+    fn add(&self, stop: &CancellationToken) -> (u64, Arc<Slot>) {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let slot = Arc::new(Slot {
             in_flight: AtomicU32::new(0),
             last_active: AtomicU64::new(self.clock.now_ms()),
             served: AtomicU64::new(0),
-            close: CancellationToken::new(),
+            close: stop.child_token(),
         });
         self.lock().insert(id, slot.clone());
         (id, slot)
@@ -190,7 +192,7 @@ impl Registry {
         let victim = conns
             .iter()
             .filter(|(_, s)| s.in_flight.load(Ordering::Relaxed) == 0)
-            // Ties (same millisecond) go to the oldest connection.
+            // Equal times (same millisecond): the older connection first.
             .min_by_key(|(id, s)| (s.last_active.load(Ordering::Relaxed), **id))
             .map(|(id, _)| *id);
         match victim.and_then(|id| conns.remove(&id)) {
@@ -377,7 +379,7 @@ pub(crate) async fn serve(
             }
         }
         let _ = tcp.set_nodelay(true);
-        let (id, slot) = registry.add();
+        let (id, slot) = registry.add(&stop);
         let clock = registry.clock;
         let io = TokioIo::new(Tracked { tcp, slot: slot.clone(), clock });
         let (shared, registry, http, stop) =
@@ -399,11 +401,16 @@ pub(crate) async fn serve(
             let conn = http.serve_connection(io, svc);
             tokio::pin!(conn);
             let result = tokio::select! {
+                biased;
                 r = conn.as_mut() => Some(r),
-                _ = close.cancelled() => None,
-                _ = stop.cancelled() => {
-                    conn.as_mut().graceful_shutdown();
-                    Some(conn.as_mut().await)
+                _ = close.cancelled() => {
+                    if stop.is_cancelled() {
+                        // Shutdown: let the request in flight finish.
+                        conn.as_mut().graceful_shutdown();
+                        Some(conn.as_mut().await)
+                    } else {
+                        None // evicted or idle: close at once
+                    }
                 }
             };
             if let Some(Err(e)) = result {
@@ -440,9 +447,10 @@ mod tests {
     #[test]
     fn evicts_the_idlest_without_a_request_in_flight() {
         let r = Registry::new();
-        let (_a, a) = r.add();
-        let (_b, b) = r.add();
-        let (_c, c) = r.add();
+        let stop = CancellationToken::new();
+        let (_a, a) = r.add(&stop);
+        let (_b, b) = r.add(&stop);
+        let (_c, c) = r.add(&stop);
         a.last_active.store(10, Ordering::Relaxed);
         b.last_active.store(5, Ordering::Relaxed);
         c.last_active.store(1, Ordering::Relaxed);
@@ -458,8 +466,9 @@ mod tests {
     #[test]
     fn reap_closes_quiet_connections_and_counts_the_unserved() {
         let r = Registry::new();
-        let (_a, a) = r.add();
-        let (_b, b) = r.add();
+        let stop = CancellationToken::new();
+        let (_a, a) = r.add(&stop);
+        let (_b, b) = r.add(&stop);
         a.served.store(3, Ordering::Relaxed);
         // Both quiet since "0 ms"; with a zero idle time both go, one never served.
         assert_eq!(r.reap(Duration::ZERO), 1);

@@ -139,6 +139,143 @@ pub fn strip_secret_echo(v: &mut Value) -> bool {
         .is_some_and(|c| c.remove("secret_key").is_some())
 }
 
+/// The byte range to cut from a body so that it no longer holds the member
+/// `configuration.secret_key` (the member and one adjacent comma), or `None`
+/// when there is no such member. `body` must be valid JSON (it has been
+/// parsed): the scan only tracks strings, nesting and the keys on the way, so
+/// the listener can store the body as received minus the echo without
+/// serializing it again.
+pub fn secret_echo_span(body: &[u8]) -> Option<std::ops::Range<usize>> {
+    let mut i = skip_ws(body, 0);
+    if body.get(i) != Some(&b'{') {
+        return None;
+    }
+    // Walk the top-level members to the `configuration` object.
+    i += 1;
+    loop {
+        i = skip_ws(body, i);
+        match body.get(i)? {
+            b'}' => return None,
+            b',' => i += 1,
+            b'"' => {
+                let (key_end, is_conf) = key_is(body, i, b"configuration")?;
+                i = skip_ws(body, key_end);
+                if body.get(i) != Some(&b':') {
+                    return None;
+                }
+                i = skip_ws(body, i + 1);
+                if is_conf && body.get(i) == Some(&b'{') {
+                    return member_span(body, i, b"secret_key");
+                }
+                i = skip_value(body, i)?;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// In the object starting at `open`, the span of member `name` with one
+/// adjacent comma (the following one, else the preceding one).
+fn member_span(body: &[u8], open: usize, name: &[u8]) -> Option<std::ops::Range<usize>> {
+    let mut i = open + 1;
+    let mut prev_comma: Option<usize> = None;
+    loop {
+        i = skip_ws(body, i);
+        match body.get(i)? {
+            b'}' => return None,
+            b',' => {
+                prev_comma = Some(i);
+                i += 1;
+            }
+            b'"' => {
+                let start = i;
+                let (key_end, hit) = key_is(body, i, name)?;
+                i = skip_ws(body, key_end);
+                if body.get(i) != Some(&b':') {
+                    return None;
+                }
+                i = skip_value(body, skip_ws(body, i + 1))?;
+                if hit {
+                    let after = skip_ws(body, i);
+                    return Some(match body.get(after) {
+                        Some(b',') => start..after + 1,
+                        _ => prev_comma.unwrap_or(start)..i,
+                    });
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
+/// The end of the string starting at `i` (just past its closing quote).
+fn skip_string(b: &[u8], mut i: usize) -> Option<usize> {
+    i += 1;
+    loop {
+        match b.get(i)? {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+}
+
+/// The string key at `i`: its end and whether it is exactly `name` (an
+/// escaped spelling of the name counts too).
+fn key_is(b: &[u8], i: usize, name: &[u8]) -> Option<(usize, bool)> {
+    let end = skip_string(b, i)?;
+    let raw = &b[i + 1..end - 1];
+    let hit = raw == name
+        || (raw.contains(&b'\\')
+            && serde_json::from_slice::<String>(&b[i..end]).is_ok_and(|k| k.as_bytes() == name));
+    Some((end, hit))
+}
+
+/// The end of the value starting at `i`.
+fn skip_value(b: &[u8], i: usize) -> Option<usize> {
+    match b.get(i)? {
+        b'"' => skip_string(b, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            loop {
+                match b.get(j)? {
+                    b'"' => {
+                        j = skip_string(b, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+        }
+        _ => {
+            let mut j = i;
+            while !matches!(
+                b.get(j),
+                None | Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+            ) {
+                j += 1;
+            }
+            Some(j)
+        }
+    }
+}
+
 /// What an expired OTP code is replaced with in the event log.
 pub const REDACTED_CODE: &str = "";
 
@@ -233,6 +370,51 @@ mod tests {
         assert!(!redact_code(&mut raw));
         // A redacted event still parses (the console shows it as expired).
         assert!(OtpEvent::from_raw(raw, Utc::now()).is_ok());
+    }
+
+    #[test]
+    fn the_echo_span_cuts_exactly_the_member() {
+        let cases = [
+            (
+                r#"{"configuration":{"url":"u","secret_key":"s"},"id":"a"}"#,
+                Some(r#"{"configuration":{"url":"u"},"id":"a"}"#),
+            ),
+            (
+                r#"{"configuration":{"secret_key":"s","url":"u"}}"#,
+                Some(r#"{"configuration":{"url":"u"}}"#),
+            ),
+            (r#"{"configuration":{"secret_key":"s"}}"#, Some(r#"{"configuration":{}}"#)),
+            (
+                r#" { "a" : {"configuration":{"secret_key":"x"}} , "configuration" : { "url" : "u" , "secret_key" : "s\"}" } } "#,
+                Some(
+                    r#" { "a" : {"configuration":{"secret_key":"x"}} , "configuration" : { "url" : "u"  } } "#,
+                ),
+            ),
+            (r#"{"configuration":{"secret\u005fkey":"s"}}"#, Some(r#"{"configuration":{}}"#)),
+            (r#"{"payload":{"secret_key":"s"}}"#, None),
+            (r#"{"configuration":"secret_key"}"#, None),
+            (r#"[{"configuration":{"secret_key":"s"}}]"#, None),
+        ];
+        for (input, want) in cases {
+            let got = secret_echo_span(input.as_bytes()).map(|r| {
+                let mut out = input.as_bytes()[..r.start].to_vec();
+                out.extend_from_slice(&input.as_bytes()[r.end..]);
+                String::from_utf8(out).unwrap()
+            });
+            assert_eq!(got.as_deref(), want, "{input}");
+            if let Some(w) = want {
+                let mut v: Value = serde_json::from_str(input).unwrap();
+                strip_secret_echo(&mut v);
+                assert_eq!(serde_json::from_str::<Value>(w).unwrap(), v, "{input}");
+            }
+        }
+        let seed = SEED.as_bytes();
+        let r = secret_echo_span(seed).unwrap();
+        let mut cut = seed[..r.start].to_vec();
+        cut.extend_from_slice(&seed[r.end..]);
+        let mut v: Value = serde_json::from_str(SEED).unwrap();
+        strip_secret_echo(&mut v);
+        assert_eq!(serde_json::from_slice::<Value>(&cut).unwrap(), v);
     }
 
     const SEED_URL: &str = "https://webhook.site/24b00ff8-90ae-439f-a400-30c53d5ba964";

@@ -151,12 +151,14 @@ pub(crate) enum Line {
     Raw(Vec<u8>),
     /// A delivery: the writer formats it (see [`make_line`]) straight into its
     /// buffer, which spares the handler an allocation and a copy.
+    /// The event id is the request's tag; `cut` is a byte range of `body`
+    /// left out (the secret echo).
     Event {
         received_at: DateTime<Utc>,
         attempt: u32,
-        id: String,
-        triggered_by: String,
+        triggered_by: std::borrow::Cow<'static, str>,
         body: Bytes,
+        cut: Option<std::ops::Range<usize>>,
     },
     /// Not a line: close the active segment if it is old enough (maintenance).
     Rotate,
@@ -479,9 +481,23 @@ fn writer_loop(
         for r in &batch {
             match &r.line {
                 Some(Line::Raw(l)) => buf.extend_from_slice(l),
-                Some(Line::Event { received_at, attempt, id, triggered_by, body }) => {
+                Some(Line::Event { received_at, attempt, triggered_by, body, cut }) => {
                     first_at.get_or_insert(*received_at);
-                    write_line(&mut buf, *received_at, *attempt, id, triggered_by, body)
+                    let id = r.tag.as_ref().map(|t| t.0.as_str()).unwrap_or_default();
+                    let parts: [&[u8]; 2] = match cut {
+                        Some(c) if c.start <= c.end && c.end <= body.len() => {
+                            [&body[..c.start], &body[c.end..]]
+                        }
+                        _ => [body, &[]],
+                    };
+                    segments::write_line_parts(
+                        &mut buf,
+                        *received_at,
+                        *attempt,
+                        id,
+                        triggered_by,
+                        &parts,
+                    )
                 }
                 Some(Line::Rotate) => {
                     // Forced by `rotate_now` (tagged), by age from maintenance.

@@ -150,6 +150,18 @@ pub fn write_line(
     triggered_by: &str,
     body: &[u8],
 ) {
+    write_line_parts(v, received_at, attempt, id, triggered_by, &[body]);
+}
+
+/// [`write_line`] for a body given in pieces (a body with a range cut out).
+pub fn write_line_parts(
+    v: &mut Vec<u8>,
+    received_at: DateTime<Utc>,
+    attempt: u32,
+    id: &str,
+    triggered_by: &str,
+    body: &[&[u8]],
+) {
     let (d, t) = (received_at.date_naive(), received_at.time());
     // Same text as `to_rfc3339_opts(Micros, true)`, without the temporary strings.
     let _ = write!(
@@ -167,7 +179,15 @@ pub fn write_line(
     v.extend_from_slice(b",\"triggered_by\":");
     json_string(v, triggered_by);
     v.extend_from_slice(b",\"event\":");
-    v.extend(body.iter().map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b }));
+    for part in body {
+        let start = v.len();
+        v.extend_from_slice(part);
+        for b in &mut v[start..] {
+            if *b == b'\n' || *b == b'\r' {
+                *b = b' ';
+            }
+        }
+    }
     v.extend_from_slice(b"}\n");
 }
 

@@ -1,6 +1,7 @@
 //! The HTTP side: routing, the secret check, reading the body within its
 //! limits, parsing, stripping the secret echo, deduplication.
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -14,7 +15,9 @@ use subtle::ConstantTimeEq;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::conn::Limits;
-use super::event::{Envelope, OTP_EVENT, OtpEvent, OtpPayload, strip_secret_echo};
+use super::event::{
+    Envelope, OTP_EVENT, OtpEvent, OtpPayload, secret_echo_span, strip_secret_echo,
+};
 use super::journal::{JournalSender, Line, Seen, SeenMap, WriteReq};
 use super::{ListenerEvent, ListenerStats, Refusals, WEBHOOK_PATH};
 use crate::secret::Secret;
@@ -298,6 +301,7 @@ async fn receive(s: &Shared, req: Request<Incoming>) -> Resp {
             return s.reject(Cause::Timeout, StatusCode::REQUEST_TIMEOUT, reason);
         }
     };
+    let mut bytes = bytes;
     let mut raw: Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
         Err(e) => {
@@ -321,15 +325,27 @@ async fn receive(s: &Shared, req: Request<Incoming>) -> Resp {
         None
     };
     // Commerce echoes the integration's secret in every body: never keep it.
-    let bytes = if strip_secret_echo(&mut raw) {
-        match serde_json::to_vec(&raw) {
-            Ok(v) => Bytes::from(v),
-            Err(e) => {
-                return error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e}"));
+    // The stored body is the one received minus that member (cut by the
+    // writer, no second serialization); the forwarded event loses it too.
+    let cut = if strip_secret_echo(&mut raw) {
+        match secret_echo_span(&bytes) {
+            Some(r) => Some(r),
+            None => {
+                // Not found by the scan (cannot happen for valid JSON): store
+                // the stripped value serialized instead, never the secret.
+                match serde_json::to_vec(&raw) {
+                    Ok(v) => {
+                        bytes = Bytes::from(v);
+                        None
+                    }
+                    Err(e) => {
+                        return error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e}"));
+                    }
+                }
             }
         }
     } else {
-        bytes
+        None
     };
     let received_at = Utc::now();
 
@@ -383,13 +399,14 @@ async fn receive(s: &Shared, req: Request<Incoming>) -> Resp {
             error_response(StatusCode::SERVICE_UNAVAILABLE, "the event is not saved yet; retry")
         }
         Decision::Fresh => {
-            let line = Line::Event {
-                received_at,
-                attempt: env.attempt,
-                id: env.id.clone(),
-                triggered_by: env.triggered_by.clone(),
-                body: bytes,
+            let triggered_by: Cow<'static, str> = if payload.is_some() {
+                Cow::Borrowed(OTP_EVENT)
+            } else {
+                Cow::Owned(env.triggered_by.clone())
             };
+            // The id is written from the request's tag.
+            let line =
+                Line::Event { received_at, attempt: env.attempt, triggered_by, body: bytes, cut };
             let tag = Some((env.id.clone(), env.attempt));
             let event = payload.map(|payload| {
                 ListenerEvent::Received(OtpEvent {
