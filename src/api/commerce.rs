@@ -90,6 +90,11 @@ impl Client {
         &self.inner.core
     }
 
+    /// The effective request rate (lower than configured after a `429`).
+    pub fn rate(&self) -> super::RateState {
+        self.core().rate()
+    }
+
     // ------------------------------------------------------------ plumbing
 
     async fn exec(&self, req: Req) -> Result<RawResponse, ApiError> {

@@ -21,3 +21,4 @@ pub use commerce::Client;
 pub use error::{ApiError, ErrorObject};
 pub use http::{ClientConfig, ClientEvent, Observer, RequestRecord, TokenState};
 pub use models::*;
+pub use ratelimit::RateState;

@@ -142,6 +142,8 @@ pub struct Shared {
     /// Where this console's OTP listener is reachable (the integration's URL).
     pub listener_url: Option<String>,
     readiness: Option<Readiness>,
+    /// The client's effective rate while a `429` has slowed it down.
+    pub rate: Option<crate::api::RateState>,
 }
 
 pub const REQUEST_LOG_MAX: usize = 2000;
@@ -165,6 +167,7 @@ impl Shared {
             spinner: 0,
             listener_url: None,
             readiness: None,
+            rate: None,
         }
     }
 
@@ -403,6 +406,12 @@ impl App {
                 all.extend(self.audit.drain(..));
                 self.audit = all;
                 false
+            }
+            Msg::Client(ClientEvent::Rate(r)) => {
+                let r = r.slowed().then_some(r);
+                let changed = self.sh.rate != r;
+                self.sh.rate = r;
+                changed
             }
             Msg::Client(ClientEvent::Token(t)) => {
                 let changed = self.sh.token.as_ref() != Some(&t);

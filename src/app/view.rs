@@ -130,13 +130,24 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
         f.render_widget(line, area);
         return;
     }
+    let mut text = String::new();
     if let Some(flight) = app.sh.inflight.values().next() {
         let more = app.sh.inflight.len() - 1;
-        let mut text = format!(" {} {}", SPINNER[app.sh.spinner % SPINNER.len()], flight.label);
+        text = format!(" {} {}", SPINNER[app.sh.spinner % SPINNER.len()], flight.label);
         if more > 0 {
             text.push_str(&format!(" (+{more})"));
         }
-        f.render_widget(Line::styled(text, t.warn()), area);
+    }
+    if let Some(r) = &app.sh.rate {
+        // The store answered 429: the client slowed down and is growing back.
+        text.push_str(&format!(
+            "  · store rate limit: {:.0} of {:.0} req/s",
+            r.effective.floor(),
+            r.configured
+        ));
+    }
+    if !text.is_empty() {
+        f.render_widget(Line::styled(ellipsize(&text, area.width as usize), t.warn()), area);
     }
 }
 
