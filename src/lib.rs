@@ -16,6 +16,7 @@ pub mod panels;
 pub mod readiness;
 pub mod sandbox;
 pub mod secret;
+pub mod store;
 pub mod tui;
 pub mod webhook;
 pub mod widgets;
