@@ -403,10 +403,14 @@ mod approvals {
             Progress::Approvals(ApProgress::Checked {
                 pending: pending.iter().map(|i| member(*i)).collect(),
                 with_membership: with.iter().map(|i| format!("m-{i}")).collect(),
+                gone: vec![],
                 failed: 0,
             }),
         ));
-        app.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Scanned { listed: 0, checked: 0 }))));
+        app.update(Msg::Done(
+            op,
+            Ok(Reply::Approvals(ApReply::Scanned { listed: 0, checked: 0, complete: true })),
+        ));
         app
     }
 
@@ -425,7 +429,11 @@ mod approvals {
         app.update(key(KeyCode::Char('r')));
         let (_, call) = calls(&mut app).remove(0);
         match call {
-            Call::Approvals(ApCall::Scan { seen, .. }) => assert_eq!(seen.len(), 3),
+            Call::Approvals(ApCall::Scan { known, full, .. }) => {
+                assert!(!full && known.complete);
+                assert_eq!(known.approved.len(), 2);
+                assert_eq!(known.pending.len(), 1, "pending members are verified again");
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -435,7 +443,10 @@ mod approvals {
         let mut app = scanned(&[1], &[2, 3]);
         app.update(key(KeyCode::Char('R')));
         match calls(&mut app).remove(0).1 {
-            Call::Approvals(ApCall::Scan { seen, .. }) => assert!(seen.is_empty()),
+            Call::Approvals(ApCall::Scan { known, full, .. }) => {
+                assert!(full && !known.complete);
+                assert!(known.approved.is_empty());
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -602,7 +613,7 @@ mod approvals {
         assert!(matches!(sent.first(), Some((_, Call::Approvals(ApCall::Scan { .. })))));
         assert!(!app.update(Msg::Done(
             op,
-            Ok(Reply::Approvals(ApReply::Scanned { listed: 0, checked: 0 }))
+            Ok(Reply::Approvals(ApReply::Scanned { listed: 0, checked: 0, complete: true }))
         )));
     }
 

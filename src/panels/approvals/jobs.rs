@@ -6,6 +6,9 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use futures::StreamExt;
+
+use super::plan::Plan;
+use super::scan::Known;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -21,11 +24,11 @@ pub const PAGE: u32 = 100;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApCall {
-    /// Find members without a membership. `seen` holds the ids whose status is
-    /// already known (cache): they are not checked again, and listing stops at
-    /// the first page made only of them (the list is newest first).
+    /// Find members without a membership (see [`super::scan`]): verify what
+    /// the cache knows, or (`full`, or an incomplete cache) a planned scan.
     Scan {
-        seen: Arc<HashSet<String>>,
+        known: Arc<Known>,
+        full: bool,
         concurrency: usize,
     },
     Approve {
@@ -74,12 +77,16 @@ pub enum RowOutcome {
 
 #[derive(Debug, Clone)]
 pub enum ApProgress {
-    /// Total number of members in the store (from the first page).
+    /// How a full scan goes, what it costs and how long it takes.
+    Plan(Plan),
+    /// Number of members this scan checks.
     Total(u64),
     /// A batch of checked members.
     Checked {
         pending: Vec<AccountMember>,
         with_membership: Vec<String>,
+        /// Members that no longer exist (a check answered 404).
+        gone: Vec<String>,
         failed: usize,
     },
     Row {
@@ -90,9 +97,16 @@ pub enum ApProgress {
 
 #[derive(Debug, Clone)]
 pub enum ApReply {
-    Scanned { listed: usize, checked: usize },
+    /// `complete`: every member was listed or known, and no check failed.
+    Scanned {
+        listed: usize,
+        checked: usize,
+        complete: bool,
+    },
     Approved,
-    Rejected { member_id: String },
+    Rejected {
+        member_id: String,
+    },
     Details(Box<MemberDetails>),
     Accounts(Vec<Account>),
 }
@@ -119,7 +133,9 @@ pub async fn perform(
     stop: &CancellationToken,
 ) -> Result<ApReply, ApiError> {
     match call {
-        ApCall::Scan { seen, concurrency } => scan(client, &seen, concurrency, progress).await,
+        ApCall::Scan { known, full, concurrency } => {
+            super::scan::scan(client, &known, full, concurrency, progress).await
+        }
         ApCall::Approve { items, concurrency } => {
             approve(client, items, concurrency, progress, audit, stop).await
         }
@@ -199,88 +215,6 @@ impl Cursor {
         self.offset = 0;
         true
     }
-}
-
-async fn scan(
-    client: &Client,
-    seen: &HashSet<String>,
-    concurrency: usize,
-    progress: ProgressFn,
-) -> Result<ApReply, ApiError> {
-    let mut cursor = Cursor::default();
-    let mut listed = 0usize;
-    let mut checked = 0usize;
-    let mut told_total = false;
-    loop {
-        if !cursor.prepare() {
-            tracing::warn!("pending scan stopped: cannot page past the offset limit");
-            break;
-        }
-        let page = client
-            .list_account_members(&ListParams {
-                limit: Some(PAGE),
-                offset: Some(cursor.offset),
-                sort: Some("-created_at".into()),
-                filter: cursor.filter(),
-            })
-            .await?;
-        if !told_total && let Some(t) = page.total_results {
-            progress(Progress::Approvals(ApProgress::Total(t)));
-            told_total = true;
-        }
-        let n = page.data.len();
-        let more = n > 0
-            && (page.has_next
-                || page.total_results.is_some_and(|t| ((cursor.offset + n as u32) as u64) < t));
-        let page_members = cursor.advance(page.data);
-        listed += page_members.len();
-        let all_known =
-            !page_members.is_empty() && page_members.iter().all(|m| seen.contains(&m.id));
-        let fresh: Vec<AccountMember> =
-            page_members.into_iter().filter(|m| !seen.contains(&m.id)).collect();
-        let mut results = futures::stream::iter(fresh)
-            .map(|m| async move {
-                let r = client
-                    .member_memberships(&m.id, &ListParams { limit: Some(1), ..Default::default() })
-                    .await;
-                (m, r)
-            })
-            .buffer_unordered(concurrency.max(1));
-        let (mut pending, mut with, mut failed) = (Vec::new(), Vec::new(), 0);
-        while let Some((m, r)) = results.next().await {
-            checked += 1;
-            match r {
-                Ok(p)
-                    if p.total_results.unwrap_or(p.data.len() as u64) == 0 && p.data.is_empty() =>
-                {
-                    pending.push(m)
-                }
-                Ok(_) => with.push(m.id),
-                Err(e) => {
-                    tracing::warn!("membership check of {}: {}", m.id, e.summary());
-                    failed += 1;
-                }
-            }
-            if pending.len() + with.len() + failed >= 25 {
-                progress(Progress::Approvals(ApProgress::Checked {
-                    pending: std::mem::take(&mut pending),
-                    with_membership: std::mem::take(&mut with),
-                    failed: std::mem::take(&mut failed),
-                }));
-            }
-        }
-        if !(pending.is_empty() && with.is_empty() && failed == 0) {
-            progress(Progress::Approvals(ApProgress::Checked {
-                pending,
-                with_membership: with,
-                failed,
-            }));
-        }
-        if !more || all_known {
-            break;
-        }
-    }
-    Ok(ApReply::Scanned { listed, checked })
 }
 
 async fn approve(

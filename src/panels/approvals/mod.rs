@@ -11,6 +11,8 @@
 //! for changes made elsewhere (a membership deleted in Commerce Manager).
 
 pub mod jobs;
+pub mod plan;
+pub mod scan;
 mod view;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -68,6 +70,8 @@ pub struct ScanState {
     pub checked: usize,
     pub failed: usize,
     pub full: bool,
+    /// The plan of a full scan, and its line ("402 calls via accounts, about 20 s").
+    pub plan: Option<(plan::Plan, String)>,
 }
 
 /// The new-account form of a single approval.
@@ -120,6 +124,8 @@ pub struct Approvals {
     pub filtering: bool,
     /// Members whose status is known: the scan cache.
     pub seen: HashSet<String>,
+    /// A scan listed every member (a refresh then only verifies).
+    pub complete: bool,
     pub scan: Option<ScanState>,
     pub last_scan: Option<ScanState>,
     pub accounts: Option<Vec<Account>>,
@@ -142,6 +148,7 @@ impl Default for Approvals {
             filter: TextField::new("Filter"),
             filtering: false,
             seen: HashSet::new(),
+            complete: false,
             scan: None,
             last_scan: None,
             accounts: None,
@@ -228,8 +235,17 @@ impl Approvals {
             self.rows.retain(|r| r.status == RowStatus::Working);
         }
         self.refilter();
+        let pending: Vec<AccountMember> =
+            self.rows.iter().filter(|r| r.status.is_open()).map(|r| r.member.clone()).collect();
+        let open: HashSet<&str> = pending.iter().map(|m| m.id.as_str()).collect();
+        let known = scan::Known {
+            approved: self.seen.iter().filter(|id| !open.contains(id.as_str())).cloned().collect(),
+            pending,
+            complete: self.complete && !full,
+        };
         let call = Call::Approvals(ApCall::Scan {
-            seen: Arc::new(self.seen.clone()),
+            known: Arc::new(known),
+            full,
             concurrency: SCAN_CONCURRENCY,
         });
         let label = if full { "scanning all members" } else { "checking new members" };
@@ -649,17 +665,32 @@ impl Approvals {
 
     fn on_progress_inner(&mut self, op: OpId, p: ApProgress) {
         match p {
+            ApProgress::Plan(plan) => {
+                if let Some(s) = self.scan.as_mut().filter(|s| s.op == Some(op)) {
+                    s.plan = Some((plan, plan.describe()));
+                }
+            }
             ApProgress::Total(t) => {
                 if let Some(s) = self.scan.as_mut().filter(|s| s.op == Some(op)) {
                     s.total = Some(t);
                 }
             }
-            ApProgress::Checked { pending, with_membership, failed } => {
+            ApProgress::Checked { pending, with_membership, gone, failed } => {
                 let keep = self.selected_id();
                 let Some(s) = self.scan.as_mut().filter(|s| s.op == Some(op)) else { return };
-                s.checked += pending.len() + with_membership.len() + failed;
+                s.checked += pending.len() + with_membership.len() + gone.len() + failed;
                 s.failed += failed;
+                // Approved or deleted elsewhere: out of the queue (a row being
+                // approved here keeps its status until its run reports).
+                let out: HashSet<&str> =
+                    with_membership.iter().chain(&gone).map(String::as_str).collect();
+                self.rows.retain(|r| !out.contains(r.member.id.as_str()) || !r.status.is_open());
+                for id in &gone {
+                    self.seen.remove(id);
+                    self.marked.remove(id);
+                }
                 for id in with_membership {
+                    self.marked.remove(&id);
                     self.seen.insert(id);
                 }
                 let known: HashMap<String, usize> =
@@ -764,7 +795,10 @@ impl Panel for Approvals {
             let mut s = self.scan.take().unwrap_or_default();
             s.op = None;
             match &result {
-                Ok(_) => {
+                Ok(reply) => {
+                    if let Reply::Approvals(ApReply::Scanned { complete, .. }) = reply {
+                        self.complete = *complete;
+                    }
                     let pending = self.pending_count();
                     sh.toast(format!("{pending} pending (checked {})", s.checked));
                 }

@@ -22,6 +22,9 @@ pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
         let total = s.total.map_or("?".to_owned(), |t| t.to_string());
         spans
             .push(Span::styled(format!("  scanning: checked {} / {}", s.checked, total), t.warn()));
+        if let Some((_, plan)) = &s.plan {
+            spans.push(Span::styled(format!("  · {plan}"), t.dim()));
+        }
     } else if let Some(s) = &p.last_scan {
         spans.push(Span::styled(format!("  last scan checked {}", s.checked), t.dim()));
         if s.failed > 0 {
