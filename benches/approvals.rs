@@ -20,7 +20,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use onboard::api::{AccountMember, Client, ClientConfig, ClientEvent, Observer, TokenRequest};
-use onboard::app::Progress;
 use onboard::panels::approvals::jobs::{ProgressFn, perform};
 use onboard::panels::approvals::scan::Known;
 use onboard::panels::approvals::{
@@ -29,6 +28,7 @@ use onboard::panels::approvals::{
 };
 use onboard::sandbox::{SandboxConfig, SandboxHandle, spawn};
 use onboard::secret::Secret;
+use onboard::ui::Progress;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 

@@ -9,9 +9,10 @@ use onboard::api::{
     AccountAuthSettings, AccountMember, ClientEvent, PasswordProfile, RequestRecord, ResourceMeta,
     UsernameFormat,
 };
-use onboard::app::msg::ConnInfo;
-use onboard::app::{App, Msg, PanelId, Progress, view};
+use onboard::app::{App, view};
 use onboard::panels::approvals::ApProgress;
+use onboard::ui::ConnInfo;
+use onboard::ui::{Msg, PanelId, Progress};
 use onboard::webhook::OtpEvent;
 use onboard::widgets::Theme;
 use ratatui::Terminal;
@@ -50,7 +51,7 @@ fn app_with(rows: usize) -> App {
     }
     app.sh.inflight.insert(
         1,
-        onboard::app::InFlight { label: "scan".into(), owner: PanelId::Approvals, write: false },
+        onboard::ui::InFlight { label: "scan".into(), owner: PanelId::Approvals, write: false },
     );
     let pending: Vec<AccountMember> = (0..rows)
         .map(|i| AccountMember {
@@ -86,7 +87,7 @@ fn app_with(rows: usize) -> App {
         .collect();
     app.update(Msg::EventsLoaded(events, vec![]));
     // Request log full.
-    for i in 0..onboard::app::REQUEST_LOG_MAX {
+    for i in 0..onboard::ui::REQUEST_LOG_MAX {
         app.update(Msg::Client(ClientEvent::Request(RequestRecord {
             at: now,
             method: "GET".into(),
@@ -119,8 +120,8 @@ fn main() {
                 return;
             }
         };
-        app.update(Msg::Input(onboard::tui::Input::Resize(200, 60)));
-        for panel in PanelId::ALL {
+        app.update(Msg::Input(onboard::ui::Input::Resize(200, 60)));
+        for &panel in PanelId::ALL {
             app.focus = panel;
             let mut times = Vec::with_capacity(frames);
             for _ in 0..frames {

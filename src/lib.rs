@@ -18,5 +18,6 @@ pub mod sandbox;
 pub mod secret;
 pub mod store;
 pub mod tui;
+pub mod ui;
 pub mod webhook;
 pub mod widgets;

@@ -107,14 +107,7 @@ fn install_panic_hook() {
     }));
 }
 
-/// Terminal input as the app sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
-    Key(ratatui::crossterm::event::KeyEvent),
-    Paste(String),
-    Resize(u16, u16),
-    Mouse(ratatui::crossterm::event::MouseEvent),
-}
+pub use crate::ui::Input;
 
 /// Reads terminal events and forwards them; key releases are dropped
 /// (Windows sends them), repeats are kept. Ends when the receiver is gone.

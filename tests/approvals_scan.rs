@@ -9,13 +9,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use onboard::api::*;
-use onboard::app::Progress;
 use onboard::panels::approvals::jobs::{ProgressFn, perform};
 use onboard::panels::approvals::plan::{Plan, Strategy};
 use onboard::panels::approvals::scan::Known;
 use onboard::panels::approvals::{ApCall, ApProgress, ApReply};
 use onboard::sandbox::{self, SandboxConfig, SandboxHandle};
 use onboard::secret::Secret;
+use onboard::ui::Progress;
 
 fn config(sb: &SandboxHandle) -> ClientConfig {
     let mut c =

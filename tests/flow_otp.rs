@@ -6,9 +6,10 @@ mod flows_common;
 
 use flows_common::{Console, eventually, toasted};
 use onboard::api::{ListParams, OtpPurpose, TokenRequest};
-use onboard::app::{App, Msg};
+use onboard::app::App;
 use onboard::readiness::{ItemId, OTP_EVENT};
 use onboard::secret::Secret;
+use onboard::ui::Msg;
 use ratatui::crossterm::event::KeyCode;
 
 const NAME: &str = "Olive Tanaka";

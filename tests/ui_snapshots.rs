@@ -6,8 +6,9 @@ use onboard::api::{
     AccountAuthSettings, AmTokens, ApiError, ClientEvent, ErrorObject, PasswordProfile,
     RequestRecord, SelfManagement, UsernameFormat,
 };
-use onboard::app::msg::ConnInfo;
-use onboard::app::{App, Call, Effect, Msg, Reply, view};
+use onboard::app::{App, view};
+use onboard::ui::ConnInfo;
+use onboard::ui::{Call, Effect, Msg, Reply};
 use onboard::widgets::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -99,7 +100,7 @@ fn loaded(read_only: bool) -> App {
 }
 
 fn render(app: &mut App, w: u16, h: u16) -> String {
-    app.update(Msg::Input(onboard::tui::Input::Resize(w, h)));
+    app.update(Msg::Input(onboard::ui::Input::Resize(w, h)));
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     terminal.draw(|f| view::draw(app, f)).expect("draw");
     terminal.backend().to_string()
@@ -299,8 +300,8 @@ fn terminal_too_small() {
 mod approvals {
     use super::*;
     use onboard::api::AccountMember;
-    use onboard::app::Progress;
     use onboard::panels::approvals::{ApProgress, ApReply, RowOutcome};
+    use onboard::ui::Progress;
 
     fn member(i: usize) -> AccountMember {
         serde_json::from_value(serde_json::json!({

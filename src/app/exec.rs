@@ -12,11 +12,11 @@ use tokio_util::sync::CancellationToken;
 
 use serde_json::json;
 
-use super::msg::{Call, Msg, OpId, Reply};
 use crate::api::{ApiError, BiClient, Client, TokenRequest};
 use crate::audit::{AuditLog, result_text};
 use crate::panels::approvals::jobs as approvals;
 use crate::panels::otp::jobs::{self as otp, OtpContext};
+use crate::ui::{Call, Msg, OpId, Reply};
 
 pub struct Executor {
     tx: UnboundedSender<Msg>,

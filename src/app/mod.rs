@@ -3,99 +3,22 @@
 //! terminal, the API client and timers.
 
 pub mod exec;
-pub mod msg;
+mod keys;
 pub mod run;
+pub mod stores;
 pub mod view;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 
 use chrono::{DateTime, Utc};
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-pub use msg::{Call, ConnInfo, Effect, Msg, OpId, Progress, Reply};
-
-use crate::api::{
-    AccountAuthSettings, ApiError, ClientEvent, Integration, PasswordProfile, RequestRecord,
-    TokenState,
+use crate::api::{ApiError, ClientEvent, RequestRecord};
+use crate::panels::{approvals::Approvals, otp::Otp, settings::Settings, signup::Signup};
+use crate::ui::{
+    Call, ConfirmAction, Connection, Effect, Input, Msg, OpId, Panel, PanelId, REQUEST_LOG_MAX,
+    Reply, Shared, StepStatus,
 };
-use crate::panels::{Panel, approvals::Approvals, otp::Otp, settings::Settings, signup::Signup};
-use crate::readiness::{Facts, Readiness};
-use crate::tui::Input;
 use crate::widgets::{Confirm, Theme};
-
-/// The four steps of the flow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum PanelId {
-    Settings,
-    Signup,
-    Approvals,
-    Otp,
-}
-
-impl PanelId {
-    pub const ALL: [PanelId; 4] =
-        [PanelId::Settings, PanelId::Signup, PanelId::Approvals, PanelId::Otp];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            PanelId::Settings => "Settings",
-            PanelId::Signup => "Sign up",
-            PanelId::Approvals => "Approvals",
-            PanelId::Otp => "OTP events",
-        }
-    }
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    fn next(self) -> Self {
-        Self::ALL[(self.index() + 1) % 4]
-    }
-
-    fn prev(self) -> Self {
-        Self::ALL[(self.index() + 3) % 4]
-    }
-}
-
-/// How a step looks in the stepper.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StepStatus {
-    NotVisited,
-    Ready,
-    Attention,
-}
-
-/// An in-flight API call, shown with a spinner and its label.
-#[derive(Debug, Clone, PartialEq)]
-pub struct InFlight {
-    pub label: String,
-    pub owner: PanelId,
-    pub write: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Toast {
-    pub text: String,
-    pub error: bool,
-    pub until: DateTime<Utc>,
-}
-
-/// What a confirmed dialog does.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ConfirmAction {
-    /// Run these calls on behalf of a panel.
-    Calls(PanelId, Vec<(String, Call)>),
-    /// Approve these members (the Approvals panel tracks the run).
-    Approvals(Vec<crate::panels::approvals::ApproveItem>),
-    Quit,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct PendingConfirm {
-    pub dialog: Confirm,
-    pub action: ConfirmAction,
-}
 
 /// Full-screen overlays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,158 +28,13 @@ pub enum Overlay {
     Audit,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Connection {
-    Connecting { sandbox: bool },
-    Connected(ConnInfo),
-    Failed(String),
-}
-
-/// Store data several panels read (settings, profiles, integrations).
-#[derive(Debug, Clone, Default)]
-pub struct StoreData {
-    pub settings: Option<AccountAuthSettings>,
-    pub profiles: Option<Vec<PasswordProfile>>,
-    pub integrations: Option<Vec<Integration>>,
-    /// Why integrations could not be read (e.g. a role without access).
-    pub integrations_error: Option<String>,
-}
-
-/// State shared by the panels: operations, toasts, dialogs, store data.
-#[derive(Debug)]
-pub struct Shared {
-    pub now: DateTime<Utc>,
-    pub theme: Theme,
-    pub read_only: bool,
-    pub connection: Connection,
-    pub token: Option<TokenState>,
-    pub data: StoreData,
-    next_op: OpId,
-    pub inflight: BTreeMap<OpId, InFlight>,
-    pub effects: Vec<Effect>,
-    pub toasts: VecDeque<Toast>,
-    /// A sticky error line, until dismissed with Esc.
-    pub error: Option<String>,
-    pub confirm: Option<PendingConfirm>,
-    pub spinner: usize,
-    /// Where this console's OTP listener is reachable (the integration's URL).
-    pub listener_url: Option<String>,
-    readiness: Option<Readiness>,
-    /// The client's effective rate while a `429` has slowed it down.
-    pub rate: Option<crate::api::RateState>,
-}
-
-pub const REQUEST_LOG_MAX: usize = 2000;
-const TOAST_SECS: i64 = 4;
-
-impl Shared {
-    pub fn new(now: DateTime<Utc>, theme: Theme, read_only: bool, sandbox: bool) -> Self {
-        Self {
-            now,
-            theme,
-            read_only,
-            connection: Connection::Connecting { sandbox },
-            token: None,
-            data: StoreData::default(),
-            next_op: 1,
-            inflight: BTreeMap::new(),
-            effects: Vec::new(),
-            toasts: VecDeque::new(),
-            error: None,
-            confirm: None,
-            spinner: 0,
-            listener_url: None,
-            readiness: None,
-            rate: None,
-        }
-    }
-
-    pub fn connected(&self) -> bool {
-        matches!(self.connection, Connection::Connected(_))
-    }
-
-    /// Starts an API call on behalf of `owner`; returns its id. Writes are
-    /// refused here in read-only mode (the client refuses them as well).
-    pub fn call(&mut self, owner: PanelId, label: impl Into<String>, call: Call) -> Option<OpId> {
-        if self.read_only && call.is_write() {
-            self.toast_error("read-only mode: writes are disabled");
-            return None;
-        }
-        if !self.connected() {
-            self.toast_error("not connected yet");
-            return None;
-        }
-        let id = self.next_op;
-        self.next_op += 1;
-        self.inflight.insert(id, InFlight { label: label.into(), owner, write: call.is_write() });
-        self.effects.push(Effect::Call(id, call));
-        Some(id)
-    }
-
-    /// Stops an operation: its result will be dropped and its task aborted.
-    pub fn cancel(&mut self, op: OpId) {
-        if self.inflight.remove(&op).is_some() {
-            self.effects.push(Effect::Cancel(op));
-        }
-    }
-
-    pub fn toast(&mut self, text: impl Into<String>) {
-        self.push_toast(text.into(), false);
-    }
-
-    pub fn toast_error(&mut self, text: impl Into<String>) {
-        self.push_toast(text.into(), true);
-    }
-
-    fn push_toast(&mut self, text: String, error: bool) {
-        let until = self.now + chrono::Duration::seconds(TOAST_SECS);
-        self.toasts.push_back(Toast { text, error, until });
-        while self.toasts.len() > 3 {
-            self.toasts.pop_front();
-        }
-    }
-
-    /// Shows an API error as the sticky error line.
-    pub fn api_error(&mut self, what: &str, err: &ApiError) {
-        self.error = Some(format!("{what}: {}", err.summary()));
-    }
-
-    pub fn ask(&mut self, dialog: Confirm, action: ConfirmAction) {
-        self.confirm = Some(PendingConfirm { dialog, action });
-    }
-
-    /// The facts the readiness check is computed from.
-    pub fn facts(&self) -> Facts {
-        Facts::from_store(
-            self.data.settings.as_ref(),
-            self.data.profiles.as_deref().unwrap_or_default(),
-            self.data.integrations.as_deref().unwrap_or_default(),
-            self.listener_url.clone(),
-        )
-    }
-
-    /// The readiness check, as of the last change of store data (computed
-    /// once per change, never per frame).
-    pub fn readiness(&self) -> Option<&Readiness> {
-        self.readiness.as_ref()
-    }
-
-    /// Recomputes the readiness check after store data changed.
-    pub fn refresh_readiness(&mut self) {
-        self.readiness = if self.data.settings.is_none() || self.data.profiles.is_none() {
-            None
-        } else {
-            Some(self.facts().readiness())
-        };
-    }
-}
-
 /// The whole console state. Only `update` mutates it.
 #[derive(Debug)]
 pub struct App {
     pub sh: Shared,
     pub focus: PanelId,
-    pub visited: [bool; 4],
+    /// Panels the user has opened (the stepper marks only those).
+    pub visited: BTreeSet<PanelId>,
     pub overlay: Option<Overlay>,
     pub request_log: VecDeque<RequestRecord>,
     pub audit: VecDeque<crate::audit::AuditEntry>,
@@ -271,10 +49,10 @@ pub struct App {
 
 impl App {
     pub fn new(now: DateTime<Utc>, theme: Theme, read_only: bool, sandbox: bool) -> Self {
-        let mut app = Self {
+        Self {
             sh: Shared::new(now, theme, read_only, sandbox),
             focus: PanelId::Settings,
-            visited: [false; 4],
+            visited: BTreeSet::from([PanelId::Settings]),
             overlay: None,
             request_log: VecDeque::new(),
             audit: VecDeque::new(),
@@ -285,9 +63,7 @@ impl App {
             otp: Otp::default(),
             size: (80, 24),
             quit: false,
-        };
-        app.visited[0] = true;
-        app
+        }
     }
 
     /// Whether a timer tick is needed: only while something visible animates
@@ -447,7 +223,7 @@ impl App {
                 self.sh.data.integrations = Some(i.clone());
                 self.sh.data.integrations_error = None;
             }
-            Ok(Reply::Otp(crate::panels::otp::OtpReply::Integration(i))) => {
+            Ok(Reply::Otp(crate::ui::ops::otp::OtpReply::Integration(i))) => {
                 let list = self.sh.data.integrations.get_or_insert_with(Vec::new);
                 match list.iter_mut().find(|x| x.id == i.id) {
                     Some(x) => *x = (**i).clone(),
@@ -511,7 +287,7 @@ impl App {
             p.on_cancelled(id, sh);
         }
         self.focus = panel;
-        self.visited[panel.index()] = true;
+        self.visited.insert(panel);
         self.on_enter(panel);
     }
 
@@ -520,135 +296,9 @@ impl App {
         self.panel(self.focus).editing()
     }
 
-    fn on_paste(&mut self, text: &str) {
-        if self.sh.confirm.is_some() || self.overlay.is_some() {
-            return;
-        }
-        let (panel, _) = self.split(self.focus);
-        panel.on_paste(text);
-    }
-
-    fn on_key(&mut self, key: KeyEvent) {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        if ctrl && matches!(key.code, KeyCode::Char('c')) {
-            self.quit = true;
-            self.sh.effects.push(Effect::Quit);
-            return;
-        }
-        if let Some(pending) = self.sh.confirm.take() {
-            // Destructive dialogs (with a warning) need an explicit `y`.
-            let enter_ok = pending.dialog.warning.is_none();
-            match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => self.run_confirmed(pending.action),
-                KeyCode::Enter if enter_ok => self.run_confirmed(pending.action),
-                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {}
-                _ => self.sh.confirm = Some(pending),
-            }
-            return;
-        }
-        if let Some(overlay) = self.overlay {
-            match (overlay, key.code) {
-                (_, KeyCode::Esc) | (_, KeyCode::Char('q')) => self.overlay = None,
-                (Overlay::Help, KeyCode::Char('?')) => self.overlay = None,
-                (Overlay::Log, KeyCode::Char('L')) | (Overlay::Audit, KeyCode::Char('A')) => {
-                    self.overlay = None
-                }
-                (Overlay::Log | Overlay::Audit, KeyCode::Up | KeyCode::Char('k')) => {
-                    let len = if overlay == Overlay::Log {
-                        self.request_log.len()
-                    } else {
-                        self.audit.len()
-                    };
-                    self.log_scroll = (self.log_scroll + 1).min(len)
-                }
-                (Overlay::Log | Overlay::Audit, KeyCode::Down | KeyCode::Char('j')) => {
-                    self.log_scroll = self.log_scroll.saturating_sub(1)
-                }
-                (Overlay::Log | Overlay::Audit, KeyCode::End | KeyCode::Char('G')) => {
-                    self.log_scroll = 0
-                }
-                _ => {}
-            }
-            return;
-        }
-        // Esc dismisses the sticky error line before anything else.
-        if key.code == KeyCode::Esc && self.sh.error.is_some() {
-            self.sh.error = None;
-            return;
-        }
-        // Panel first: a panel editing text or showing a sub-view consumes keys.
-        let (panel, sh) = self.split(self.focus);
-        let handled = panel.on_key(key, sh);
-        if handled {
-            return;
-        }
-        let editing = self.editing();
-        match key.code {
-            KeyCode::Tab => self.focus_panel(self.focus.next()),
-            KeyCode::BackTab => self.focus_panel(self.focus.prev()),
-            KeyCode::Char(c @ '1'..='4') if !editing => {
-                self.focus_panel(PanelId::ALL[(c as u8 - b'1') as usize])
-            }
-            KeyCode::Char('?') if !editing => self.overlay = Some(Overlay::Help),
-            KeyCode::Char('L') if !editing => {
-                self.log_scroll = 0;
-                self.overlay = Some(Overlay::Log)
-            }
-            KeyCode::Char('A') if !editing => {
-                self.log_scroll = 0;
-                self.overlay = Some(Overlay::Audit)
-            }
-            KeyCode::Char('q') if !editing => self.ask_quit(),
-            KeyCode::Esc => {
-                if self.sh.error.is_some() {
-                    self.sh.error = None;
-                } else {
-                    self.sh.toasts.clear();
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn ask_quit(&mut self) {
-        let writes: Vec<String> =
-            self.sh.inflight.values().filter(|f| f.write).map(|f| f.label.clone()).collect();
-        if writes.is_empty() {
-            self.quit = true;
-            self.sh.effects.push(Effect::Quit);
-        } else {
-            self.sh.ask(
-                Confirm {
-                    title: "Quit while work is in flight?".into(),
-                    calls: vec![],
-                    changes: writes.iter().map(|w| format!("in flight: {w}")).collect(),
-                    warning: Some(
-                        "Quitting now may leave these calls half done on the store.".into(),
-                    ),
-                },
-                ConfirmAction::Quit,
-            );
-        }
-    }
-
-    fn run_confirmed(&mut self, action: ConfirmAction) {
-        match action {
-            ConfirmAction::Quit => {
-                self.quit = true;
-                self.sh.effects.push(Effect::Quit);
-            }
-            ConfirmAction::Calls(owner, calls) => {
-                for (label, call) in calls {
-                    self.sh.call(owner, label, call);
-                }
-            }
-            ConfirmAction::Approvals(items) => self.approvals.run_confirmed(items, &mut self.sh),
-        }
-    }
-
     /// The stepper status of each panel.
     pub fn step_status(&self, panel: PanelId) -> StepStatus {
-        if !self.visited[panel.index()] {
+        if !self.visited.contains(&panel) {
             return StepStatus::NotVisited;
         }
         let Some(r) = self.sh.readiness() else {

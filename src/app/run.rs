@@ -8,7 +8,7 @@ use color_eyre::eyre::Result;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use super::exec::{Executor, osc52_copy};
-use super::msg::{ConnInfo, Effect, Msg};
+use super::stores::ConfigSecretStore;
 use super::{App, view};
 use crate::api::{BiClient, Client, ClientConfig, Observer};
 use crate::audit::{AuditEntry, AuditLog, AuditObserver};
@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::panels::otp::OtpContext;
 use crate::sandbox::{self, SandboxConfig, SandboxHandle};
 use crate::tui::{self, Tui};
+use crate::ui::{ConnInfo, Effect, Msg};
 use crate::webhook::{self, EVENTS_FILE, ListenerConfig, ListenerHandle};
 use crate::widgets::Theme;
 
@@ -155,8 +156,10 @@ pub async fn run(cfg: Config) -> Result<()> {
             listener = Some(h.clone());
             exec.set_otp_context(OtpContext {
                 listener: Some(h.clone()),
-                config_path: cfg.config_path.clone(),
-                profile: cfg.profile.clone(),
+                secrets: cfg.config_path.clone().map(|path| {
+                    Arc::new(ConfigSecretStore { path, profile: cfg.profile.clone() })
+                        as Arc<dyn crate::ui::SecretStore>
+                }),
             });
             continue;
         }

@@ -5,8 +5,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::{App, Connection, Overlay, PanelId, StepStatus};
+use super::{App, Overlay};
 use crate::api::TokenState;
+use crate::ui::{Connection, PanelId, StepStatus};
 use crate::widgets::{SPINNER, centered, ellipsize};
 
 /// Below this size the console shows a message instead of a broken layout.

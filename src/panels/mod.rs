@@ -62,42 +62,7 @@ pub fn filter_key(
     }
 }
 
-/// Key/label pairs for the footer and help.
-pub type Keys = Vec<(&'static str, &'static str)>;
-
-use ratatui::Frame;
-use ratatui::crossterm::event::KeyEvent;
-use ratatui::layout::Rect;
-
-use crate::api::ApiError;
-use crate::app::{OpId, Progress, Reply, Shared};
-
-/// What every panel offers the app. The app routes input, results and
-/// progress of the operations a panel started back to that panel.
-pub trait Panel {
-    /// Whether printable keys are text for a field (then `q`, `1`–`4`, `?` are not commands).
-    fn editing(&self) -> bool {
-        false
-    }
-    /// Handles a key; returns false to let the app handle it (navigation, quit…).
-    fn on_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool;
-    fn on_paste(&mut self, _text: &str) {}
-    /// The panel got the focus.
-    fn on_enter(&mut self, _sh: &mut Shared) {}
-    /// A call this panel started finished.
-    fn on_done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared);
-    /// A read of this panel was cancelled (the panel was left): forget it.
-    fn on_cancelled(&mut self, _op: OpId, _sh: &mut Shared) {}
-    /// A long job this panel started reports progress.
-    fn on_progress(&mut self, _op: OpId, _progress: Progress, _sh: &mut Shared) {}
-    /// Whether something on this panel animates (a countdown) and needs ticks.
-    fn needs_tick(&self, _sh: &Shared) -> bool {
-        false
-    }
-    /// The keys that matter now (footer and help).
-    fn keys(&self, sh: &Shared) -> Keys;
-    fn view(&self, f: &mut Frame, area: Rect, sh: &Shared);
-}
+pub use crate::ui::{Keys, Panel};
 
 /// The wire value of `account_member_self_management`, for display.
 pub fn self_management_str(v: crate::api::SelfManagement) -> &'static str {

@@ -11,12 +11,14 @@ use std::time::Duration;
 
 use chrono::Utc;
 use onboard::api::{BiClient, Client, ClientConfig, ClientEvent, Observer, RequestRecord};
+use onboard::app::App;
 use onboard::app::exec::{Ctx, perform};
-use onboard::app::{App, ConnInfo, Effect, Msg, OpId};
+use onboard::app::stores::ConfigSecretStore;
 use onboard::audit::{AuditEntry, AuditLog, AuditObserver};
 use onboard::panels::otp::OtpContext;
 use onboard::sandbox::{self, SandboxConfig, SandboxHandle};
 use onboard::secret::Secret;
+use onboard::ui::{ConnInfo, Effect, Msg, OpId};
 use onboard::webhook::{self, EVENTS_FILE, ListenerConfig, ListenerEvent, ListenerHandle};
 use onboard::widgets::Theme;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -158,15 +160,17 @@ impl Console {
         self.dir.path().join("config.toml")
     }
 
-    fn spawn(&mut self, op: OpId, call: onboard::app::Call) {
+    fn spawn(&mut self, op: OpId, call: onboard::ui::Call) {
         let client = self.client.clone();
         let tx = self.tx.clone();
         let audit = self.audit.clone();
         let ctx = Ctx {
             otp: OtpContext {
                 listener: self.listener.clone(),
-                config_path: Some(self.config_path()),
-                profile: "sandbox".into(),
+                secrets: Some(std::sync::Arc::new(ConfigSecretStore {
+                    path: self.config_path(),
+                    profile: "sandbox".into(),
+                })),
             },
             bi: Some(self.bi.clone()),
             bi_map: Some(self.bi_map_path()),
@@ -307,7 +311,7 @@ impl Console {
     pub fn screen(&mut self, w: u16, h: u16) -> String {
         use ratatui::Terminal;
         use ratatui::backend::TestBackend;
-        self.app.update(Msg::Input(onboard::tui::Input::Resize(w, h)));
+        self.app.update(Msg::Input(onboard::ui::Input::Resize(w, h)));
         let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
         t.draw(|f| onboard::app::view::draw(&self.app, f)).unwrap();
         t.backend().to_string()

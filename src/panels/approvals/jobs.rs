@@ -6,121 +6,18 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use futures::StreamExt;
-
-use super::plan::Plan;
-use super::scan::Known;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{
-    Account, AccountInput, AccountMember, ApiError, Client, ListParams, Membership,
-    MembershipOutcome, PasswordProfileInfo, UserAuthInfo,
-};
-use crate::app::Progress;
+use crate::api::{AccountInput, AccountMember, ApiError, Client, ListParams, MembershipOutcome};
 use crate::audit::{AuditLog, result_text};
+use crate::ui::Progress;
+pub use crate::ui::ops::approvals::{
+    ApCall, ApProgress, ApReply, ApproveItem, MemberDetails, RowOutcome, Target,
+};
 
 /// Members listed per page during a scan (the API maximum).
 pub const PAGE: u32 = 100;
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum ApCall {
-    /// Find members without a membership (see [`super::scan`]): verify what
-    /// the cache knows, or (`full`, or an incomplete cache) a planned scan.
-    Scan {
-        known: Arc<Known>,
-        full: bool,
-        concurrency: usize,
-    },
-    Approve {
-        items: Vec<ApproveItem>,
-        concurrency: usize,
-    },
-    Reject {
-        member_id: String,
-        name: String,
-    },
-    Details {
-        member_id: String,
-    },
-    LoadAccounts,
-}
-
-/// Where a member goes.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Target {
-    NewAccount { name: String, legal_name: String },
-    Existing { account_id: String, account_name: String },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApproveItem {
-    pub member_id: String,
-    pub target: Target,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum RowOutcome {
-    Approved {
-        account_id: String,
-        account_name: String,
-    },
-    AlreadyMember {
-        account_id: String,
-    },
-    /// `account_id` is set when the account was created before the failure,
-    /// so a retry reuses it instead of creating a second one.
-    Failed {
-        reason: String,
-        account_id: Option<(String, String)>,
-    },
-}
-
-#[derive(Debug, Clone)]
-pub enum ApProgress {
-    /// How a full scan goes, what it costs and how long it takes.
-    Plan(Plan),
-    /// Number of members this scan checks.
-    Total(u64),
-    /// A batch of checked members.
-    Checked {
-        pending: Vec<AccountMember>,
-        with_membership: Vec<String>,
-        /// Members that no longer exist (a check answered 404).
-        gone: Vec<String>,
-        failed: usize,
-    },
-    Row {
-        member_id: String,
-        outcome: RowOutcome,
-    },
-}
-
-#[derive(Debug, Clone)]
-pub enum ApReply {
-    /// `complete`: every member was listed or known, and no check failed.
-    Scanned {
-        listed: usize,
-        checked: usize,
-        complete: bool,
-    },
-    Approved,
-    Rejected {
-        member_id: String,
-    },
-    Details(Box<MemberDetails>),
-    Accounts(Vec<Account>),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct MemberDetails {
-    pub member_id: String,
-    pub info: Option<UserAuthInfo>,
-    pub credentials: Vec<PasswordProfileInfo>,
-    pub memberships: Vec<Membership>,
-    pub errors: Vec<String>,
-    /// The Beyond Identity user created for this member, when known locally.
-    pub bi: Option<crate::bi_map::BiLink>,
-}
 
 /// Sends progress of one operation.
 pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;

@@ -11,6 +11,7 @@
 //! for changes made elsewhere (a membership deleted in Commerce Manager).
 
 pub mod jobs;
+mod keys;
 pub mod plan;
 pub mod scan;
 mod view;
@@ -19,11 +20,11 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 
 use crate::api::{Account, AccountMember, ApiError};
-use crate::app::{Call, ConfirmAction, OpId, PanelId, Progress, Reply, Shared};
+use crate::ui::{Call, ConfirmAction, OpId, PanelId, Progress, Reply, Shared};
 use crate::widgets::{Confirm, TextField};
 
 pub use jobs::{ApCall, ApProgress, ApReply, ApproveItem, MemberDetails, RowOutcome, Target};
@@ -453,216 +454,6 @@ impl Approvals {
         self.start_run(items, sh);
     }
 
-    fn list_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
-        if self.filtering {
-            match super::filter_key(&mut self.filter, &mut self.filtering, key) {
-                super::FilterKey::Pass => return false,
-                super::FilterKey::Handled => {}
-                super::FilterKey::Changed => self.refilter(),
-            }
-            return true;
-        }
-        let write = !sh.read_only;
-        if let Some(d) = row_delta(key.code) {
-            self.selected = step(self.selected, d, self.visible.len());
-            return true;
-        }
-        match key.code {
-            KeyCode::Home | KeyCode::Char('g') => self.selected = 0,
-            KeyCode::End | KeyCode::Char('G') => {
-                self.selected = self.visible.len().saturating_sub(1)
-            }
-            KeyCode::Char('/') => self.filtering = true,
-            KeyCode::Char('r') => self.start_scan(false, sh),
-            KeyCode::Char('R') => self.start_scan(true, sh),
-            KeyCode::Enter => {
-                if let Some(row) = self.selected_row() {
-                    let id = row.member.id.clone();
-                    let op = sh.call(
-                        PanelId::Approvals,
-                        "loading member details",
-                        Call::Approvals(ApCall::Details { member_id: id }),
-                    );
-                    self.view = View::Details(op, None);
-                }
-            }
-            KeyCode::Char(' ') => {
-                if let Some(row) = self.selected_row().filter(|r| r.status != RowStatus::Working) {
-                    let id = row.member.id.clone();
-                    if !self.marked.remove(&id) {
-                        self.marked.insert(id);
-                    }
-                    self.selected = step(self.selected, 1, self.visible.len());
-                }
-            }
-            KeyCode::Char('*') => {
-                let ids: Vec<String> = self
-                    .visible
-                    .iter()
-                    .filter_map(|i| self.rows.get(*i))
-                    .filter(|r| r.status.is_open())
-                    .map(|r| r.member.id.clone())
-                    .collect();
-                self.marked.extend(ids);
-            }
-            KeyCode::Char('u') => self.marked.clear(),
-            KeyCode::Char('a' | 'e' | 'x') if write && self.targets().is_empty() => {
-                sh.toast_error("nothing to do: the member is approved or being approved")
-            }
-            KeyCode::Char('a') if write => {
-                let targets = self.targets();
-                if targets.len() > 1 {
-                    self.confirm_new_accounts(targets, sh);
-                } else if let Some(m) = targets.first().and_then(|id| self.member(id)).cloned() {
-                    let mut name = TextField::new("Account name");
-                    name.set(m.name.clone());
-                    let mut legal = TextField::new("Legal name");
-                    legal.set(m.name.clone());
-                    self.view = View::NewAccount(NewAccountForm {
-                        member_id: m.id,
-                        name,
-                        legal_name: legal,
-                        row: 0,
-                    });
-                }
-            }
-            KeyCode::Char('e') if write => {
-                let targets = self.targets();
-                self.open_picker(targets, sh);
-            }
-            KeyCode::Char('x') if write => {
-                if let Some(row) = self.selected_row().filter(|r| r.status.is_open()) {
-                    let m = row.member.clone();
-                    sh.ask(
-                        Confirm {
-                            title: format!("Reject {}", m.name),
-                            calls: vec![format!(
-                                "DELETE /v2/authentication-realms/{{realm}}/user-authentication-info/{}",
-                                m.id
-                            )],
-                            changes: vec![format!("member {} <{}> ({})", m.name, m.email, m.id)],
-                            warning: Some(
-                                "This deletes the member and its credentials. It cannot be undone."
-                                    .into(),
-                            ),
-                        },
-                        ConfirmAction::Calls(
-                            PanelId::Approvals,
-                            vec![(
-                                format!("rejecting {}", m.email),
-                                Call::Approvals(ApCall::Reject { member_id: m.id, name: m.name }),
-                            )],
-                        ),
-                    );
-                }
-            }
-            KeyCode::Char('f') if write => self.retry_failed(sh),
-            KeyCode::Esc if self.running() => {
-                if let Some(run) = &mut self.bulk
-                    && let Some(op) = run.op
-                    && !run.cancelled
-                {
-                    // Members already started finish (no half-done approval);
-                    // no new one starts. Their results still arrive.
-                    run.cancelled = true;
-                    sh.effects.push(crate::app::Effect::Stop(op));
-                    sh.toast("stopping the run: members already started finish");
-                }
-            }
-            KeyCode::Char('a' | 'e' | 'x' | 'f') if write && self.running() => {
-                sh.toast_error("an approval run is in progress (Esc stops it)")
-            }
-            KeyCode::Esc if !self.filter.value().is_empty() => {
-                self.filter.set("");
-                self.refilter();
-            }
-            KeyCode::Char('a' | 'e' | 'x' | 'f') => {
-                sh.toast_error("read-only mode: approvals are disabled")
-            }
-            _ => return false,
-        }
-        true
-    }
-
-    fn form_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
-        let View::NewAccount(form) = &mut self.view else { return false };
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc => self.view = View::List,
-            KeyCode::Up => form.row = form.row.saturating_sub(1),
-            KeyCode::Down => form.row = (form.row + 1).min(2),
-            KeyCode::Enter if form.row < 2 && !ctrl => form.row += 1,
-            KeyCode::Enter | KeyCode::Char('s') if key.code == KeyCode::Enter || ctrl => {
-                let name = form.name.value().trim().to_owned();
-                let legal = form.legal_name.value().trim().to_owned();
-                if name.is_empty() {
-                    form.name.error = Some("required".into());
-                    form.row = 0;
-                    return true;
-                }
-                let member_id = form.member_id.clone();
-                let who = self
-                    .member(&member_id)
-                    .map_or(member_id.clone(), |m| format!("{} <{}>", m.name, m.email));
-                let legal = if legal.is_empty() { name.clone() } else { legal };
-                sh.ask(
-                    Confirm {
-                        title: format!("Approve {who}"),
-                        calls: vec![
-                            "POST /v2/accounts".into(),
-                            "POST /v2/accounts/{new id}/account-memberships".into(),
-                        ],
-                        changes: vec![
-                            format!("new account {name:?} (legal name {legal:?})"),
-                            format!("membership of {member_id}"),
-                        ],
-                        warning: None,
-                    },
-                    ConfirmAction::Approvals(vec![ApproveItem {
-                        member_id,
-                        target: Target::NewAccount { name, legal_name: legal },
-                    }]),
-                );
-            }
-            KeyCode::Tab | KeyCode::BackTab => return false,
-            _ => {
-                let field = if form.row == 0 { &mut form.name } else { &mut form.legal_name };
-                if form.row < 2 {
-                    field.handle_key(key);
-                }
-            }
-        }
-        true
-    }
-
-    fn picker_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
-        let View::Picker(p) = &mut self.view else { return false };
-        match key.code {
-            KeyCode::Esc => self.view = View::List,
-            KeyCode::Up => p.selected = p.selected.saturating_sub(1),
-            KeyCode::Down => p.selected += 1,
-            KeyCode::Enter => {
-                let p = p.clone();
-                let found = self.picker_matches(&p).get(p.selected).map(|a| (*a).clone());
-                if let Some(account) = found {
-                    self.confirm_existing(&account, p.members, sh);
-                }
-            }
-            KeyCode::Tab | KeyCode::BackTab => return false,
-            _ => {
-                p.filter.handle_key(key);
-                p.selected = 0;
-            }
-        }
-        if let View::Picker(p) = &self.view {
-            let n = self.picker_matches(p).len();
-            if let View::Picker(p) = &mut self.view {
-                p.selected = p.selected.min(n.saturating_sub(1));
-            }
-        }
-        true
-    }
-
     fn on_progress_inner(&mut self, op: OpId, p: ApProgress) {
         match p {
             ApProgress::Plan(plan) => {
@@ -874,33 +665,7 @@ impl Panel for Approvals {
     }
 
     fn keys(&self, sh: &Shared) -> Keys {
-        match &self.view {
-            View::NewAccount(_) => {
-                vec![("Enter", "next/approve"), ("↑↓", "field"), ("Esc", "cancel")]
-            }
-            View::Picker(_) => {
-                vec![("type", "search"), ("↑↓", "move"), ("Enter", "choose"), ("Esc", "cancel")]
-            }
-            View::Details(..) => vec![("Esc", "back")],
-            View::List if self.filtering => vec![("Enter", "done"), ("Esc", "clear")],
-            View::List => {
-                let mut k = vec![("↑↓", "move"), ("/", "filter"), ("Enter", "details")];
-                if !sh.read_only {
-                    k.extend([
-                        ("a", "approve new acct"),
-                        ("e", "into existing"),
-                        ("Space", "mark"),
-                        ("*", "mark all"),
-                    ]);
-                    k.extend([("x", "reject"), ("f", "retry failed")]);
-                }
-                if self.bulk.as_ref().is_some_and(|b| b.op.is_some()) {
-                    k.insert(0, ("Esc", "cancel run"));
-                }
-                k.extend([("r", "refresh"), ("R", "rescan")]);
-                k
-            }
-        }
+        self.key_help(sh)
     }
 
     fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {

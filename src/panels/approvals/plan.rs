@@ -16,33 +16,7 @@
 use std::time::Duration;
 
 use super::jobs::{MAX_OFFSET, PAGE};
-
-/// Record totals read before planning.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Totals {
-    pub members: u64,
-    pub accounts: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Strategy {
-    PerMember,
-    ViaAccounts,
-}
-
-/// The chosen way, its estimated calls (after the two totals calls), the
-/// other way's estimate, and the rate the ETA is based on.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Plan {
-    pub strategy: Strategy,
-    pub totals: Totals,
-    pub calls: u64,
-    pub per_member: u64,
-    /// `None` when the accounts cannot be listed past the offset limit.
-    pub via_accounts: Option<u64>,
-    /// Requests per second (0: unlimited, no ETA).
-    pub rate: f64,
-}
+pub use crate::ui::ops::approvals::{Plan, Strategy, Totals};
 
 fn pages(n: u64) -> u64 {
     n.div_ceil(u64::from(PAGE))

@@ -20,27 +20,12 @@ use futures::StreamExt;
 use super::jobs::{ApProgress, ApReply, Cursor, PAGE, ProgressFn};
 use super::plan::{Plan, Strategy, Totals, plan};
 use crate::api::{AccountMember, ApiError, Client, ListParams};
-use crate::app::Progress;
+use crate::ui::Progress;
+pub use crate::ui::ops::approvals::Known;
 
-/// What the cache knows when a scan starts.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Known {
-    /// Members with a membership.
-    pub approved: HashSet<String>,
-    /// Cached pending members (re-checked by a verification).
-    pub pending: Vec<AccountMember>,
-    /// A scan listed every member before (a verification may stop early).
-    pub complete: bool,
-}
-
-impl Known {
-    fn ids(&self) -> HashSet<&str> {
-        self.approved
-            .iter()
-            .map(String::as_str)
-            .chain(self.pending.iter().map(|m| m.id.as_str()))
-            .collect()
-    }
+/// Every member id `known` holds.
+fn known_ids(k: &Known) -> HashSet<&str> {
+    k.approved.iter().map(String::as_str).chain(k.pending.iter().map(|m| m.id.as_str())).collect()
 }
 
 /// Batches of check results are reported at this size.
@@ -173,7 +158,7 @@ async fn verify(
     concurrency: usize,
     progress: &ProgressFn,
 ) -> Result<ApReply, ApiError> {
-    let ids = known.ids();
+    let ids = known_ids(known);
     let mut new = Vec::new();
     let listed = list_members(client, |page, _| {
         let hit = page.iter().any(|m| ids.contains(m.id.as_str()));
@@ -205,7 +190,7 @@ async fn planned(
     concurrency: usize,
     progress: &ProgressFn,
 ) -> Result<ApReply, ApiError> {
-    let skip: HashSet<&str> = if full { HashSet::new() } else { known.ids() };
+    let skip: HashSet<&str> = if full { HashSet::new() } else { known_ids(known) };
     let rate = client.rate().effective;
     let plan = match totals(client).await? {
         Some(t) => plan(t, skip.len() as u64, rate),

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
 
 use super::{Approvals, RowStatus, View};
-use crate::app::Shared;
+use crate::ui::Shared;
 use crate::widgets::{centered, ellipsize};
 
 pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {

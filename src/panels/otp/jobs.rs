@@ -1,20 +1,20 @@
 //! The async side of the OTP panel: integration set-up, OTP requests, code
 //! exchange and password reset. API client and listener only; no UI state.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use rand::Rng;
 use serde_json::json;
 
 use crate::api::{
-    AmTokens, ApiError, Client, Integration, IntegrationConfiguration, IntegrationInput,
-    IntegrationLog, IntegrationUpdate, ListParams, OtpPurpose, OtpRequestOutcome,
+    ApiError, Client, IntegrationConfiguration, IntegrationInput, IntegrationUpdate, ListParams,
     PasswordProfileInfoUpdate, TokenRequest,
 };
 use crate::audit::{AuditLog, result_text};
 use crate::readiness::OTP_EVENT;
 use crate::secret::Secret;
+pub use crate::ui::ops::otp::{OtpCall, OtpReply, ResetRequest};
+use crate::ui::store::SecretStore;
 use crate::webhook::ListenerHandle;
 
 /// The name of the integration the console creates (and may later repair).
@@ -24,54 +24,8 @@ pub const INTEGRATION_NAME: &str = "onboard OTP events";
 #[derive(Clone, Default)]
 pub struct OtpContext {
     pub listener: Option<Arc<ListenerHandle>>,
-    /// Where the webhook secret is kept (mode 0600), and under which profile.
-    pub config_path: Option<PathBuf>,
-    pub profile: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum OtpCall {
-    /// Create, or repair (`existing`), the webhook integration pointing at `url`
-    /// with a fresh secret.
-    SetupIntegration {
-        url: String,
-        existing: Option<String>,
-    },
-    LoadLogs {
-        integration_id: String,
-    },
-    Request {
-        profile_id: String,
-        username: String,
-        purpose: OtpPurpose,
-    },
-    Exchange {
-        profile_id: String,
-        username: String,
-        code: Secret,
-    },
-    Reset(ResetRequest),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResetRequest {
-    pub realm: String,
-    pub user_id: String,
-    pub profile_info_id: Option<String>,
-    pub profile_id: String,
-    pub username: String,
-    pub new_password: Secret,
-    pub am_token: Secret,
-}
-
-#[derive(Debug, Clone)]
-pub enum OtpReply {
-    Integration(Box<Integration>),
-    Logs(Vec<IntegrationLog>),
-    Requested(OtpRequestOutcome),
-    Exchanged(AmTokens),
-    /// The password was changed and the log-in with it returned these tokens.
-    Reset(AmTokens),
+    /// Where a new webhook secret is kept (the config file, mode 0600).
+    pub secrets: Option<Arc<dyn SecretStore>>,
 }
 
 /// A fresh webhook secret: 40 random alphanumerics.
@@ -137,12 +91,10 @@ pub async fn perform(
             if let Some(l) = &ctx.listener {
                 l.set_secret(Some(secret.clone()));
             }
-            if let Some(path) = ctx.config_path.clone() {
-                let (profile, s) = (ctx.profile.clone(), secret.clone());
-                let saved = tokio::task::spawn_blocking(move || {
-                    crate::config::save_webhook_secret(&path, &profile, &s)
-                })
-                .await;
+            if let Some(store) = ctx.secrets.clone() {
+                let s = secret.clone();
+                let saved =
+                    tokio::task::spawn_blocking(move || store.save_webhook_secret(&s)).await;
                 if !matches!(saved, Ok(Ok(()))) {
                     tracing::warn!("could not save the webhook secret in the config file");
                 }

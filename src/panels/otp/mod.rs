@@ -3,19 +3,20 @@
 //! password).
 
 pub mod jobs;
+mod keys;
 mod view;
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 
 use crate::api::{AmTokens, ApiError, Integration, IntegrationLog, OtpPurpose, UsernameFormat};
-use crate::app::{Call, ConfirmAction, OpId, PanelId, Reply, Shared};
 use crate::readiness::OTP_EVENT;
 use crate::secret::Secret;
+use crate::ui::{Call, ConfirmAction, OpId, PanelId, Reply, Shared};
 use crate::webhook::{ListenerEvent, OtpEvent};
 use crate::widgets::{Confirm, TextField};
 
@@ -406,154 +407,6 @@ impl Otp {
         }
     }
 
-    fn form_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        if key.code == KeyCode::Esc {
-            self.view = View::List;
-            return true;
-        }
-        if matches!(key.code, KeyCode::Tab | KeyCode::BackTab) {
-            return false;
-        }
-        let submit = (key.code == KeyCode::Char('s') && ctrl)
-            || match &self.view {
-                View::Form(Form::Request { row, .. }) => key.code == KeyCode::Enter && *row == 1,
-                View::Form(Form::Exchange { row, .. }) => key.code == KeyCode::Enter && *row == 1,
-                View::Form(Form::Reset { .. }) => key.code == KeyCode::Enter,
-                _ => false,
-            };
-        if submit {
-            self.submit_form(sh);
-            return true;
-        }
-        let View::Form(form) = &mut self.view else { return false };
-        match form {
-            Form::Request { username, reset, row } => match key.code {
-                KeyCode::Up => *row = 0,
-                KeyCode::Down | KeyCode::Enter => *row = 1,
-                KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if *row == 1 => {
-                    *reset = !*reset
-                }
-                _ if *row == 0 => {
-                    username.handle_key(key);
-                }
-                _ => {}
-            },
-            Form::Exchange { username, code, row } => match key.code {
-                KeyCode::Up => *row = 0,
-                KeyCode::Down | KeyCode::Enter => *row = 1,
-                _ => {
-                    if *row == 0 {
-                        username.handle_key(key);
-                    } else {
-                        code.handle_key(key);
-                    }
-                }
-            },
-            Form::Reset { password, .. } => {
-                if key.code == KeyCode::Char('r') && ctrl {
-                    password.revealed = !password.revealed;
-                } else {
-                    password.handle_key(key);
-                }
-            }
-        }
-        true
-    }
-
-    fn list_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
-        if self.filtering {
-            match super::filter_key(&mut self.filter, &mut self.filtering, key) {
-                super::FilterKey::Pass => return false,
-                super::FilterKey::Handled => {}
-                super::FilterKey::Changed => self.refilter(),
-            }
-            return true;
-        }
-        if let Some(d) = row_delta(key.code) {
-            self.selected = step(self.selected, d, self.visible.len());
-            // Auto-scroll pauses when the user moves; it resumes at the bottom.
-            self.follow = self.selected + 1 >= self.visible.len();
-            return true;
-        }
-        let write = !sh.read_only;
-        match key.code {
-            KeyCode::End | KeyCode::Char('G') => {
-                self.selected = self.visible.len().saturating_sub(1);
-                self.follow = true;
-            }
-            KeyCode::Home | KeyCode::Char('g') => {
-                self.selected = 0;
-                self.follow = false;
-            }
-            KeyCode::Char('/') => self.filtering = true,
-            KeyCode::Enter => {
-                if let Some(e) = self.selected_event() {
-                    self.view = View::Details(e.id.clone());
-                    self.detail_scroll = 0;
-                    self.refresh_detail();
-                }
-            }
-            KeyCode::Char('r') => {
-                if let Some(id) = self.selected_event().map(|e| e.id.clone())
-                    && !self.revealed.remove(&id)
-                {
-                    self.revealed.insert(id);
-                }
-            }
-            KeyCode::Char('c') => {
-                if let Some(e) = self.selected_event() {
-                    sh.effects.push(crate::app::Effect::Copy(e.payload.code.clone()));
-                    sh.toast(
-                        "code copied through OSC 52 (your terminal's clipboard, also over SSH)",
-                    );
-                }
-            }
-            KeyCode::Char('l') => {
-                if let Some(id) = self.integration(sh).map(|i| i.id.clone()) {
-                    sh.call(
-                        PanelId::Otp,
-                        "loading delivery logs",
-                        Call::Otp(OtpCall::LoadLogs { integration_id: id }),
-                    );
-                }
-                sh.call(PanelId::Otp, "loading integrations", Call::LoadIntegrations);
-            }
-            KeyCode::Char('i') if write => self.setup_integration(sh),
-            KeyCode::Char('o') if write => {
-                let mut username = TextField::new("Username");
-                if let Some(e) = self.selected_event() {
-                    username.set(e.payload.username.clone());
-                }
-                self.view = View::Form(Form::Request { username, reset: false, row: 0 });
-            }
-            KeyCode::Char('x') => {
-                let mut username = TextField::new("Username");
-                let mut code = TextField::new("Code").masked();
-                if let Some(e) = self.selected_event() {
-                    username.set(e.payload.username.clone());
-                    code.set(e.payload.code.expose().to_owned());
-                }
-                self.view = View::Form(Form::Exchange { username, code, row: 1 });
-            }
-            KeyCode::Char('p') if write => {
-                let Some(e) = self.selected_event() else { return true };
-                if e.payload.purpose != "reset_password" {
-                    sh.toast_error("password reset needs a reset_password event");
-                } else if !self.am_tokens.contains_key(&e.id) {
-                    sh.toast_error("exchange this code first (x)");
-                } else {
-                    let mut password = TextField::new("New password").masked();
-                    password.placeholder = "at least 8 characters";
-                    self.view = View::Form(Form::Reset { event_id: e.id.clone(), password });
-                }
-            }
-            KeyCode::Char('i' | 'o' | 'p') => sh.toast_error("read-only mode: disabled"),
-            _ => return false,
-        }
-        true
-    }
-
     fn done_tokens(&mut self, t: &AmTokens, what: &str) {
         self.result.push(match &t.account_member_id {
             Some(m) => format!("{what}: member {m}"),
@@ -703,28 +556,7 @@ impl Panel for Otp {
     }
 
     fn keys(&self, sh: &Shared) -> Keys {
-        match &self.view {
-            View::Details(_) => vec![("↑↓", "scroll"), ("r", "reveal"), ("Esc", "back")],
-            View::Form(Form::Reset { .. }) => {
-                vec![("Enter", "save"), ("Ctrl-R", "reveal"), ("Esc", "cancel")]
-            }
-            View::Form(_) => vec![("↑↓", "field"), ("Enter", "next/send"), ("Esc", "cancel")],
-            View::List if self.filtering => vec![("Enter", "done"), ("Esc", "clear")],
-            View::List => {
-                let mut k =
-                    vec![("↑↓", "move"), ("Enter", "payload"), ("r", "reveal"), ("c", "copy")];
-                if !sh.read_only {
-                    k.extend([
-                        ("o", "request OTP"),
-                        ("x", "exchange"),
-                        ("p", "reset pw"),
-                        ("i", "integration"),
-                    ]);
-                }
-                k.extend([("/", "filter"), ("l", "logs")]);
-                k
-            }
-        }
+        self.key_help(sh)
     }
 
     fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{Form, Otp, Status, View};
-use crate::app::Shared;
+use crate::ui::Shared;
 use crate::widgets::{centered, ellipsize};
 
 fn countdown(secs: i64) -> String {
@@ -43,7 +43,7 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
         (None, None) => l1.push(Span::styled("starting…", t.dim())),
     }
     l1.push(Span::styled(format!("   {} events", p.events.len()), t.dim()));
-    let real_store = matches!(&sh.connection, crate::app::Connection::Connected(c) if !c.sandbox);
+    let real_store = matches!(&sh.connection, crate::ui::Connection::Connected(c) if !c.sandbox);
     let loopback = sh.listener_url.as_deref().is_some_and(|u| {
         u.contains("://127.") || u.contains("://localhost") || u.contains("://[::1]")
     });

@@ -1,20 +1,20 @@
 //! Settings: account authentication settings, password profiles, and the
 //! readiness check with one-key fixes.
 
-use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+mod keys;
+mod view;
 
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+
+use super::{row_delta, step};
 use crate::api::{
     AccountAuthSettingsUpdate, ApiError, PasswordProfileInput, SelfManagement, UsernameFormat,
 };
-use crate::app::{Call, ConfirmAction, OpId, PanelId, Reply, Shared};
 use crate::readiness::ItemId;
-use crate::widgets::{Confirm, TextField, ellipsize};
-
-use super::{Keys, row_delta, step};
+use crate::ui::{Call, ConfirmAction, Keys, OpId, PanelId, Reply, Shared};
+use crate::widgets::{Confirm, TextField};
 
 const PUT_SETTINGS: &str = "PUT /v2/settings/account-authentication";
 const PROFILES_PATH: &str = "/v2/authentication-realms/{realm}/password-profiles";
@@ -75,52 +75,6 @@ impl Settings {
             && form.row == 0
         {
             form.name.paste(text);
-        }
-    }
-
-    pub fn key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
-        if self.form.is_some() {
-            return self.form_key(key, sh);
-        }
-        let rows = SETTING_ROWS + Self::profile_count(sh);
-        if let Some(d) = row_delta(key.code) {
-            self.row = step(self.row, d, rows);
-            return true;
-        }
-        let write_ok = !sh.read_only;
-        match key.code {
-            KeyCode::Enter | KeyCode::Char(' ') if self.row < SETTING_ROWS && write_ok => {
-                self.toggle_setting(sh);
-                true
-            }
-            KeyCode::Enter | KeyCode::Char('e') if self.row >= SETTING_ROWS && write_ok => {
-                self.edit_profile(sh);
-                true
-            }
-            KeyCode::Char('n') if write_ok => {
-                self.form = Some(ProfileForm::new());
-                true
-            }
-            KeyCode::Char('d') | KeyCode::Delete if self.row >= SETTING_ROWS && write_ok => {
-                self.delete_profile(sh);
-                true
-            }
-            KeyCode::Char('r') => {
-                sh.call(PanelId::Settings, "loading settings", Call::LoadSettings);
-                sh.call(PanelId::Settings, "loading password profiles", Call::LoadProfiles);
-                sh.call(PanelId::Settings, "loading integrations", Call::LoadIntegrations);
-                true
-            }
-            KeyCode::Char('s') if write_ok => self.fix(ItemId::SelfSignup, sh),
-            KeyCode::Char('a') if write_ok => self.fix(ItemId::Approvals, sh),
-            KeyCode::Char('o') if write_ok => self.fix(ItemId::Otp, sh),
-            KeyCode::Enter | KeyCode::Char(' ' | 'n' | 'e' | 'd' | 's' | 'a' | 'o')
-                if !write_ok =>
-            {
-                sh.toast_error("read-only mode: settings cannot be changed");
-                true
-            }
-            _ => false,
         }
     }
 
@@ -353,41 +307,6 @@ impl Settings {
         true
     }
 
-    fn form_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
-        let Some(form) = &mut self.form else { return false };
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc => {
-                self.form = None;
-                return true;
-            }
-            KeyCode::Up => form.row = form.row.saturating_sub(1),
-            KeyCode::Down => form.row = (form.row + 1).min(3),
-            KeyCode::Char('s') if ctrl => return self.submit_form(sh),
-            KeyCode::Enter if form.row == 3 => return self.submit_form(sh),
-            KeyCode::Enter if form.row == 0 => form.row = 1,
-            KeyCode::Enter | KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right
-                if form.row == 1 =>
-            {
-                form.email_format = !form.email_format
-            }
-            KeyCode::Enter | KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right
-                if form.row == 2 =>
-            {
-                form.otp = !form.otp
-            }
-            KeyCode::Tab | KeyCode::BackTab => return false,
-            _ if form.row == 0 => {
-                form.name.handle_key(key);
-                form.error = None;
-            }
-            KeyCode::Char('k') => form.row = form.row.saturating_sub(1),
-            KeyCode::Char('j') => form.row = (form.row + 1).min(3),
-            _ => {}
-        }
-        true
-    }
-
     fn submit_form(&mut self, sh: &mut Shared) -> bool {
         let Some(form) = &mut self.form else { return false };
         if form.pending.is_some() {
@@ -447,189 +366,6 @@ impl Settings {
                     sh.api_error("Settings", &e);
                 }
             }
-        }
-    }
-
-    pub fn key_help(&self, sh: &Shared) -> Keys {
-        if self.form.is_some() {
-            return vec![
-                ("↑↓", "field"),
-                ("Space", "toggle"),
-                ("Ctrl-S", "save"),
-                ("Esc", "cancel"),
-            ];
-        }
-        let mut k = vec![("↑↓", "move")];
-        if !sh.read_only {
-            k.extend([("Enter", "change"), ("n", "new profile"), ("d", "delete")]);
-            k.extend([("s/a/o", "fix")]);
-        }
-        k.push(("r", "reload"));
-        k
-    }
-
-    pub fn draw(&self, f: &mut Frame, area: Rect, sh: &Shared) {
-        let t = &sh.theme;
-        let wide = area.width >= 100;
-        let [left, right] = if wide {
-            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area)
-        } else {
-            let ready_h = 8.min(area.height / 2);
-            let [a, b] =
-                Layout::vertical([Constraint::Min(3), Constraint::Length(ready_h)]).areas(area);
-            [a, b]
-        };
-
-        // Settings and profiles.
-        let mut lines: Vec<Line> = Vec::new();
-        lines.push(Line::styled("Account authentication settings", t.title()));
-        match &sh.data.settings {
-            None => lines.push(Line::styled("  loading…", t.dim())),
-            Some(s) => {
-                let rows = [
-                    ("enable_self_signup", s.enable_self_signup.to_string()),
-                    (
-                        "auto_create_account_for_account_members",
-                        s.auto_create_account_for_account_members.to_string(),
-                    ),
-                    (
-                        "account_member_self_management",
-                        super::self_management_str(s.account_member_self_management).to_owned(),
-                    ),
-                ];
-                for (i, (k, v)) in rows.into_iter().enumerate() {
-                    let sel = self.row == i && self.form.is_none();
-                    let style = if sel { t.selected() } else { t.base() };
-                    let vstyle = match v.as_str() {
-                        "true" | "update_only" => t.ok(),
-                        _ => t.dim(),
-                    };
-                    lines.push(Line::from(vec![
-                        Span::styled(format!(" {} {k:<40}", if sel { "▸" } else { " " }), style),
-                        Span::styled(v, if sel { style } else { vstyle }),
-                    ]));
-                }
-            }
-        }
-        lines.push(Line::default());
-        lines.push(Line::styled("Password profiles", t.title()));
-        match &sh.data.profiles {
-            None => lines.push(Line::styled("  loading…", t.dim())),
-            Some(ps) if ps.is_empty() => {
-                lines.push(Line::styled("  none yet: press n to create one", t.dim()))
-            }
-            Some(ps) => {
-                lines.push(Line::styled(
-                    format!("   {:<24} {:<16} {}", "name", "username_format", "OTP"),
-                    t.dim(),
-                ));
-                let visible = left.height.saturating_sub(lines.len() as u16 + 1) as usize;
-                let sel_idx = self.row.checked_sub(SETTING_ROWS);
-                let start = match sel_idx {
-                    Some(i) if i >= visible => i + 1 - visible,
-                    _ => 0,
-                };
-                for (i, p) in ps.iter().enumerate().skip(start).take(visible.max(1)) {
-                    let sel = sel_idx == Some(i) && self.form.is_none();
-                    let style = if sel { t.selected() } else { t.base() };
-                    lines.push(Line::styled(
-                        format!(
-                            " {} {:<24} {:<16} {}",
-                            if sel { "▸" } else { " " },
-                            ellipsize(&p.name, 24),
-                            super::username_format_str(p.username_format),
-                            if p.enable_one_time_password_token { "on" } else { "off" }
-                        ),
-                        style,
-                    ));
-                }
-            }
-        }
-        f.render_widget(Paragraph::new(lines), left);
-
-        // Readiness, always visible.
-        let mut r: Vec<Line> = Vec::new();
-        match sh.readiness() {
-            None => r.push(Line::styled("checking…", t.dim())),
-            Some(readiness) => {
-                for item in &readiness.items {
-                    let (mark, style) =
-                        if item.ready { ("✓", t.ok()) } else { ("✗", t.warn()) };
-                    let fix_key = match item.id {
-                        ItemId::SelfSignup => "s",
-                        ItemId::Approvals => "a",
-                        ItemId::Otp => "o",
-                    };
-                    let mut spans = vec![
-                        Span::styled(format!("{mark} "), style),
-                        Span::styled(item.title, t.title()),
-                    ];
-                    if !item.ready && !sh.read_only {
-                        spans.push(Span::raw("  "));
-                        spans.push(Span::styled(format!("[{fix_key}]"), t.key()));
-                        spans.push(Span::raw(" fix"));
-                    }
-                    r.push(Line::from(spans));
-                    for m in &item.missing {
-                        r.push(Line::styled(format!("    {m}"), t.dim()));
-                    }
-                }
-                if let Some(e) = &sh.data.integrations_error {
-                    r.push(Line::styled(format!("integrations: {e}"), t.warn()));
-                }
-            }
-        }
-        let block = Block::default().borders(Borders::ALL).title(" Readiness ");
-        f.render_widget(Paragraph::new(r).block(block).wrap(Wrap { trim: false }), right);
-
-        if let Some(form) = &self.form {
-            self.view_form(f, area, form, sh);
-        }
-    }
-
-    fn view_form(&self, f: &mut Frame, area: Rect, form: &ProfileForm, sh: &Shared) {
-        let t = &sh.theme;
-        let rect = crate::widgets::centered(area, 64, 10);
-        f.render_widget(ratatui::widgets::Clear, rect);
-        let title =
-            if form.id.is_some() { " Edit password profile " } else { " New password profile " };
-        let block =
-            Block::default().borders(Borders::ALL).title(title).border_style(t.focused_border());
-        let inner = block.inner(rect);
-        f.render_widget(block, rect);
-        let rows = Layout::vertical([Constraint::Length(1); 6]).split(inner);
-        form.name.render(f, rows[0], 18, form.row == 0, t);
-        let toggle = |label: &str, value: &str, sel: bool| {
-            Line::from(vec![
-                Span::styled(
-                    format!("{}{label:<18}", if sel { "▸ " } else { "  " }),
-                    if sel { t.key() } else { t.base() },
-                ),
-                Span::styled(format!("‹ {value} ›"), if sel { t.selected() } else { t.base() }),
-            ])
-        };
-        f.render_widget(
-            toggle(
-                "username_format",
-                if form.email_format { "email" } else { "any" },
-                form.row == 1,
-            ),
-            rows[1],
-        );
-        f.render_widget(
-            toggle("OTP tokens", if form.otp { "on" } else { "off" }, form.row == 2),
-            rows[2],
-        );
-        let save = if form.pending.is_some() { "saving…" } else { "[ Save ]" };
-        f.render_widget(
-            Line::styled(format!("  {save}"), if form.row == 3 { t.selected() } else { t.key() }),
-            rows[3],
-        );
-        if let Some(e) = &form.error {
-            f.render_widget(
-                Paragraph::new(Line::styled(format!("✗ {e}"), t.error())).wrap(Wrap { trim: true }),
-                Rect { height: 2, ..rows[4] },
-            );
         }
     }
 }

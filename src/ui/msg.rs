@@ -8,7 +8,16 @@ use crate::api::{
     PasswordProfile, PasswordProfileInput,
 };
 use crate::secret::Secret;
-use crate::tui::Input;
+use crate::ui::ops::{approvals, otp};
+
+/// Terminal input as the app sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Key(KeyEvent),
+    Paste(String),
+    Resize(u16, u16),
+    Mouse(ratatui::crossterm::event::MouseEvent),
+}
 
 /// Identifies one in-flight operation; results for unknown ids are stale and dropped.
 pub type OpId = u64;
@@ -43,7 +52,7 @@ pub enum Msg {
 /// Progress reports of long jobs, one variant per panel that runs them.
 #[derive(Debug, Clone)]
 pub enum Progress {
-    Approvals(crate::panels::approvals::ApProgress),
+    Approvals(approvals::ApProgress),
 }
 
 impl Msg {
@@ -89,8 +98,8 @@ pub enum Call {
     LoadIntegrations,
     SelfSignup(SignupRequest),
     Login(LoginRequest),
-    Approvals(crate::panels::approvals::ApCall),
-    Otp(crate::panels::otp::OtpCall),
+    Approvals(approvals::ApCall),
+    Otp(otp::OtpCall),
     /// Create a passwordless user in Beyond Identity.
     BiCreate(crate::api::BiUserInput),
     /// Re-send the enrolment email of a Beyond Identity user.
@@ -102,7 +111,7 @@ pub enum Call {
 impl Call {
     /// Writes change the store; reads may be cancelled when a panel is left.
     pub fn is_write(&self) -> bool {
-        use crate::panels::approvals::ApCall;
+        use approvals::ApCall;
         !matches!(
             self,
             Call::LoadSettings
@@ -111,7 +120,7 @@ impl Call {
                 | Call::Approvals(
                     ApCall::Scan { .. } | ApCall::Details { .. } | ApCall::LoadAccounts
                 )
-                | Call::Otp(crate::panels::otp::OtpCall::LoadLogs { .. })
+                | Call::Otp(otp::OtpCall::LoadLogs { .. })
         )
     }
 }
@@ -141,7 +150,7 @@ pub enum Reply {
     Deleted,
     Integrations(Vec<Integration>),
     Tokens(AmTokens),
-    Approvals(crate::panels::approvals::ApReply),
-    Otp(crate::panels::otp::OtpReply),
+    Approvals(approvals::ApReply),
+    Otp(otp::OtpReply),
     BiUser(crate::api::BiUser),
 }

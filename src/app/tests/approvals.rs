@@ -1,0 +1,337 @@
+//! Approvals panel flows through `App::update`.
+
+use super::*;
+use crate::api::AccountMember;
+use crate::panels::approvals::{ApCall, ApProgress, ApReply, RowOutcome, RowStatus, Target};
+
+fn member(i: usize) -> AccountMember {
+    AccountMember {
+        id: format!("m-{i}"),
+        name: format!("Member {i}"),
+        email: format!("m{i}@x.co"),
+        meta: crate::api::ResourceMeta {
+            created_at: Some(format!("2026-11-{:02}T10:00:00Z", i)),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// Opens the panel, answers the scan with `pending` members; returns the app.
+fn scanned(pending: &[usize], with: &[usize]) -> App {
+    let mut app = loaded_app(false);
+    app.update(key(KeyCode::Char('3')));
+    let (op, call) = calls(&mut app).remove(0);
+    assert!(matches!(call, Call::Approvals(ApCall::Scan { .. })));
+    app.update(Msg::Progress(
+        op,
+        Progress::Approvals(ApProgress::Checked {
+            pending: pending.iter().map(|i| member(*i)).collect(),
+            with_membership: with.iter().map(|i| format!("m-{i}")).collect(),
+            gone: vec![],
+            failed: 0,
+        }),
+    ));
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Approvals(ApReply::Scanned { listed: 0, checked: 0, complete: true })),
+    ));
+    app
+}
+
+#[test]
+fn scan_lists_pending_newest_first_and_caches_what_it_saw() {
+    let app = scanned(&[1, 3, 2], &[4, 5]);
+    let ids: Vec<&str> = app.approvals.rows.iter().map(|r| r.member.id.as_str()).collect();
+    assert_eq!(ids, ["m-3", "m-2", "m-1"]);
+    assert_eq!(app.approvals.seen.len(), 5);
+    assert_eq!(app.approvals.pending_count(), 3);
+}
+
+#[test]
+fn refresh_skips_members_already_seen() {
+    let mut app = scanned(&[1], &[2, 3]);
+    app.update(key(KeyCode::Char('r')));
+    let (_, call) = calls(&mut app).remove(0);
+    match call {
+        Call::Approvals(ApCall::Scan { known, full, .. }) => {
+            assert!(!full && known.complete);
+            assert_eq!(known.approved.len(), 2);
+            assert_eq!(known.pending.len(), 1, "pending members are verified again");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn full_rescan_clears_the_cache() {
+    let mut app = scanned(&[1], &[2, 3]);
+    app.update(key(KeyCode::Char('R')));
+    match calls(&mut app).remove(0).1 {
+        Call::Approvals(ApCall::Scan { known, full, .. }) => {
+            assert!(full && !known.complete);
+            assert!(known.approved.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn approve_one_into_a_new_account_with_an_editable_name() {
+    let mut app = scanned(&[1], &[]);
+    app.update(key(KeyCode::Char('a')));
+    for _ in 0.."Member 1".len() {
+        app.update(key(KeyCode::Backspace));
+    }
+    type_str(&mut app, "Pawnee Parks");
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Enter));
+    assert!(app.sh.confirm.is_some());
+    app.update(key(KeyCode::Char('y')));
+    let (op, call) = calls(&mut app).remove(0);
+    match call {
+        Call::Approvals(ApCall::Approve { items, .. }) => {
+            assert_eq!(items.len(), 1);
+            assert_eq!(
+                items[0].target,
+                Target::NewAccount { name: "Pawnee Parks".into(), legal_name: "Member 1".into() }
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(app.approvals.rows[0].status, RowStatus::Working);
+    app.update(Msg::Progress(
+        op,
+        Progress::Approvals(ApProgress::Row {
+            member_id: "m-1".into(),
+            outcome: RowOutcome::Approved {
+                account_id: "a".into(),
+                account_name: "Pawnee Parks".into(),
+            },
+        }),
+    ));
+    app.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Approved))));
+    assert_eq!(app.approvals.pending_count(), 0);
+    // The member leaves the queue at the next refresh.
+    app.update(key(KeyCode::Char('r')));
+    assert!(app.approvals.rows.is_empty());
+}
+
+#[test]
+fn bulk_into_new_accounts_then_retry_failed_reuses_created_accounts() {
+    let mut app = scanned(&[1, 2, 3], &[]);
+    app.update(key(KeyCode::Char('*')));
+    assert_eq!(app.approvals.marked.len(), 3);
+    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('y')));
+    let (op, call) = calls(&mut app).remove(0);
+    let Call::Approvals(ApCall::Approve { items, .. }) = call else { panic!() };
+    assert_eq!(items.len(), 3);
+    let outcomes = [
+        ("m-1", RowOutcome::Approved { account_id: "a1".into(), account_name: "M1".into() }),
+        ("m-2", RowOutcome::AlreadyMember { account_id: "a2".into() }),
+        (
+            "m-3",
+            RowOutcome::Failed {
+                reason: "503".into(),
+                account_id: Some(("a3".into(), "M3".into())),
+            },
+        ),
+    ];
+    for (id, o) in outcomes {
+        app.update(Msg::Progress(
+            op,
+            Progress::Approvals(ApProgress::Row { member_id: id.into(), outcome: o }),
+        ));
+    }
+    app.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Approved))));
+    assert_eq!(app.approvals.pending_count(), 1);
+    app.update(key(KeyCode::Char('f')));
+    let (_, call) = calls(&mut app).remove(0);
+    let Call::Approvals(ApCall::Approve { items, .. }) = call else { panic!() };
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        items[0].target,
+        Target::Existing { account_id: "a3".into(), account_name: "M3".into() },
+        "the account created before the failure is reused"
+    );
+}
+
+#[test]
+fn stopping_a_bulk_run_keeps_done_work_and_reports_late_results() {
+    let mut app = scanned(&[1, 2, 3], &[]);
+    app.update(key(KeyCode::Char('*')));
+    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('y')));
+    let (op, _) = calls(&mut app).remove(0);
+    let row = |id: &str| {
+        Progress::Approvals(ApProgress::Row {
+            member_id: id.into(),
+            outcome: RowOutcome::Approved { account_id: "a".into(), account_name: "A".into() },
+        })
+    };
+    app.update(Msg::Progress(op, row("m-1")));
+    app.update(key(KeyCode::Esc));
+    assert!(app.take_effects().contains(&Effect::Stop(op)), "a cooperative stop");
+    // A member already started finishes and is reported, not lost.
+    assert!(app.update(Msg::Progress(op, row("m-2"))));
+    app.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Approved))));
+    let status =
+        |id: &str| app.approvals.rows.iter().find(|r| r.member.id == id).map(|r| r.status.clone());
+    assert!(matches!(status("m-1"), Some(RowStatus::Approved { .. })));
+    assert!(matches!(status("m-2"), Some(RowStatus::Approved { .. })));
+    assert_eq!(status("m-3"), Some(RowStatus::Cancelled));
+    // Retry takes only the member never started.
+    app.update(key(KeyCode::Char('f')));
+    let (_, call) = calls(&mut app).remove(0);
+    let Call::Approvals(ApCall::Approve { items, .. }) = call else { panic!() };
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].member_id, "m-3");
+}
+
+#[test]
+fn approved_or_running_rows_are_not_approved_again() {
+    let mut app = scanned(&[1, 2], &[]);
+    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Char('y')));
+    let (op, _) = calls(&mut app).remove(0);
+    // While the run goes on, no second run starts.
+    app.update(key(KeyCode::Char('a')));
+    assert!(
+        app.sh.confirm.is_none()
+            && matches!(app.approvals.view, crate::panels::approvals::View::List)
+    );
+    app.update(Msg::Progress(
+        op,
+        Progress::Approvals(ApProgress::Row {
+            member_id: "m-2".into(),
+            outcome: RowOutcome::Approved { account_id: "a".into(), account_name: "A".into() },
+        }),
+    ));
+    app.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Approved))));
+    // The approved row is still listed until the next refresh: `a` and `x` refuse it.
+    assert_eq!(app.approvals.selected_row().map(|r| r.member.id.as_str()), Some("m-2"));
+    for k in ['a', 'x'] {
+        app.update(key(KeyCode::Char(k)));
+        assert!(app.sh.confirm.is_none(), "{k} on an approved row");
+    }
+    assert!(calls(&mut app).is_empty());
+}
+
+#[test]
+fn leaving_during_a_scan_lets_the_next_visit_scan_again() {
+    let mut app = loaded_app(false);
+    app.update(key(KeyCode::Char('3')));
+    let (op, _) = calls(&mut app).remove(0);
+    app.update(key(KeyCode::Char('1')));
+    assert!(app.take_effects().contains(&Effect::Cancel(op)));
+    app.update(key(KeyCode::Char('3')));
+    let sent = calls(&mut app);
+    assert!(matches!(sent.first(), Some((_, Call::Approvals(ApCall::Scan { .. })))));
+    assert!(!app.update(Msg::Done(
+        op,
+        Ok(Reply::Approvals(ApReply::Scanned { listed: 0, checked: 0, complete: true }))
+    )));
+}
+
+#[test]
+fn details_show_only_the_member_asked_for_last() {
+    let mut app = scanned(&[1, 2], &[]);
+    app.update(key(KeyCode::Enter));
+    let (first, _) = calls(&mut app).remove(0);
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Enter));
+    let (second, _) = calls(&mut app).remove(0);
+    let details = |id: &str| {
+        Ok(Reply::Approvals(ApReply::Details(Box::new(crate::panels::approvals::MemberDetails {
+            member_id: id.into(),
+            info: None,
+            credentials: vec![],
+            memberships: vec![],
+            errors: vec![],
+            bi: None,
+        }))))
+    };
+    app.update(Msg::Done(first, details("m-2")));
+    assert!(matches!(&app.approvals.view, crate::panels::approvals::View::Details(_, None)));
+    app.update(Msg::Done(second, details("m-1")));
+    assert!(matches!(&app.approvals.view,
+        crate::panels::approvals::View::Details(_, Some(d)) if d.member_id == "m-1"));
+}
+
+#[test]
+fn several_into_one_existing_account_through_the_picker() {
+    let mut app = scanned(&[1, 2, 3], &[]);
+    app.update(key(KeyCode::Char(' ')));
+    app.update(key(KeyCode::Char(' ')));
+    assert_eq!(app.approvals.marked.len(), 2);
+    app.update(key(KeyCode::Char('e')));
+    let (op, call) = calls(&mut app).remove(0);
+    assert_eq!(call, Call::Approvals(ApCall::LoadAccounts));
+    let acc = |id: &str, name: &str| crate::api::Account {
+        id: id.into(),
+        name: name.into(),
+        ..Default::default()
+    };
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Approvals(ApReply::Accounts(vec![
+            acc("a-1", "Pawnee Parks"),
+            acc("a-2", "Eagleton Parks"),
+        ]))),
+    ));
+    type_str(&mut app, "eagle");
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Char('y')));
+    let (_, call) = calls(&mut app).remove(0);
+    let Call::Approvals(ApCall::Approve { items, .. }) = call else { panic!() };
+    assert_eq!(items.len(), 2);
+    assert!(items.iter().all(|i| i.target
+        == Target::Existing { account_id: "a-2".into(), account_name: "Eagleton Parks".into() }));
+}
+
+#[test]
+fn reject_asks_and_says_it_cannot_be_undone() {
+    let mut app = scanned(&[1], &[]);
+    app.update(key(KeyCode::Char('x')));
+    let c = app.sh.confirm.clone().expect("confirm");
+    assert!(c.dialog.warning.unwrap_or_default().contains("cannot be undone"));
+    assert!(c.dialog.changes[0].contains("m1@x.co"));
+    app.update(key(KeyCode::Char('y')));
+    let (op, call) = calls(&mut app).remove(0);
+    assert!(matches!(call, Call::Approvals(ApCall::Reject { .. })));
+    app.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Rejected { member_id: "m-1".into() }))));
+    assert!(app.approvals.rows.is_empty());
+}
+
+#[test]
+fn filter_narrows_the_queue() {
+    let mut app = scanned(&[1, 2, 12], &[]);
+    app.update(key(KeyCode::Char('/')));
+    type_str(&mut app, "m1");
+    assert_eq!(app.approvals.visible.len(), 2);
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Char('*')));
+    assert_eq!(app.approvals.marked.len(), 2, "mark all matching the filter");
+}
+
+#[test]
+fn read_only_shows_the_queue_but_no_writes() {
+    let mut app = loaded_app(true);
+    app.update(key(KeyCode::Char('3')));
+    let _ = calls(&mut app);
+    app.approvals
+        .rows
+        .push(crate::panels::approvals::Row { member: member(1), status: RowStatus::Pending });
+    app.approvals.refilter();
+    for k in ['a', 'e', 'x'] {
+        app.update(key(KeyCode::Char(k)));
+    }
+    assert!(app.sh.confirm.is_none());
+    assert!(calls(&mut app).is_empty());
+}

@@ -1,0 +1,177 @@
+//! Drawing the settings panel: store settings, readiness, password profiles, the profile form.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::*;
+use crate::widgets::ellipsize;
+
+impl Settings {
+    pub fn draw(&self, f: &mut Frame, area: Rect, sh: &Shared) {
+        let t = &sh.theme;
+        let wide = area.width >= 100;
+        let [left, right] = if wide {
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area)
+        } else {
+            let ready_h = 8.min(area.height / 2);
+            let [a, b] =
+                Layout::vertical([Constraint::Min(3), Constraint::Length(ready_h)]).areas(area);
+            [a, b]
+        };
+
+        // Settings and profiles.
+        let mut lines: Vec<Line> = Vec::new();
+        lines.push(Line::styled("Account authentication settings", t.title()));
+        match &sh.data.settings {
+            None => lines.push(Line::styled("  loading…", t.dim())),
+            Some(s) => {
+                let rows = [
+                    ("enable_self_signup", s.enable_self_signup.to_string()),
+                    (
+                        "auto_create_account_for_account_members",
+                        s.auto_create_account_for_account_members.to_string(),
+                    ),
+                    (
+                        "account_member_self_management",
+                        crate::panels::self_management_str(s.account_member_self_management)
+                            .to_owned(),
+                    ),
+                ];
+                for (i, (k, v)) in rows.into_iter().enumerate() {
+                    let sel = self.row == i && self.form.is_none();
+                    let style = if sel { t.selected() } else { t.base() };
+                    let vstyle = match v.as_str() {
+                        "true" | "update_only" => t.ok(),
+                        _ => t.dim(),
+                    };
+                    lines.push(Line::from(vec![
+                        Span::styled(format!(" {} {k:<40}", if sel { "▸" } else { " " }), style),
+                        Span::styled(v, if sel { style } else { vstyle }),
+                    ]));
+                }
+            }
+        }
+        lines.push(Line::default());
+        lines.push(Line::styled("Password profiles", t.title()));
+        match &sh.data.profiles {
+            None => lines.push(Line::styled("  loading…", t.dim())),
+            Some(ps) if ps.is_empty() => {
+                lines.push(Line::styled("  none yet: press n to create one", t.dim()))
+            }
+            Some(ps) => {
+                lines.push(Line::styled(
+                    format!("   {:<24} {:<16} {}", "name", "username_format", "OTP"),
+                    t.dim(),
+                ));
+                let visible = left.height.saturating_sub(lines.len() as u16 + 1) as usize;
+                let sel_idx = self.row.checked_sub(SETTING_ROWS);
+                let start = match sel_idx {
+                    Some(i) if i >= visible => i + 1 - visible,
+                    _ => 0,
+                };
+                for (i, p) in ps.iter().enumerate().skip(start).take(visible.max(1)) {
+                    let sel = sel_idx == Some(i) && self.form.is_none();
+                    let style = if sel { t.selected() } else { t.base() };
+                    lines.push(Line::styled(
+                        format!(
+                            " {} {:<24} {:<16} {}",
+                            if sel { "▸" } else { " " },
+                            ellipsize(&p.name, 24),
+                            crate::panels::username_format_str(p.username_format),
+                            if p.enable_one_time_password_token { "on" } else { "off" }
+                        ),
+                        style,
+                    ));
+                }
+            }
+        }
+        f.render_widget(Paragraph::new(lines), left);
+
+        // Readiness, always visible.
+        let mut r: Vec<Line> = Vec::new();
+        match sh.readiness() {
+            None => r.push(Line::styled("checking…", t.dim())),
+            Some(readiness) => {
+                for item in &readiness.items {
+                    let (mark, style) =
+                        if item.ready { ("✓", t.ok()) } else { ("✗", t.warn()) };
+                    let fix_key = match item.id {
+                        ItemId::SelfSignup => "s",
+                        ItemId::Approvals => "a",
+                        ItemId::Otp => "o",
+                    };
+                    let mut spans = vec![
+                        Span::styled(format!("{mark} "), style),
+                        Span::styled(item.title, t.title()),
+                    ];
+                    if !item.ready && !sh.read_only {
+                        spans.push(Span::raw("  "));
+                        spans.push(Span::styled(format!("[{fix_key}]"), t.key()));
+                        spans.push(Span::raw(" fix"));
+                    }
+                    r.push(Line::from(spans));
+                    for m in &item.missing {
+                        r.push(Line::styled(format!("    {m}"), t.dim()));
+                    }
+                }
+                if let Some(e) = &sh.data.integrations_error {
+                    r.push(Line::styled(format!("integrations: {e}"), t.warn()));
+                }
+            }
+        }
+        let block = Block::default().borders(Borders::ALL).title(" Readiness ");
+        f.render_widget(Paragraph::new(r).block(block).wrap(Wrap { trim: false }), right);
+
+        if let Some(form) = &self.form {
+            self.view_form(f, area, form, sh);
+        }
+    }
+
+    pub(super) fn view_form(&self, f: &mut Frame, area: Rect, form: &ProfileForm, sh: &Shared) {
+        let t = &sh.theme;
+        let rect = crate::widgets::centered(area, 64, 10);
+        f.render_widget(ratatui::widgets::Clear, rect);
+        let title =
+            if form.id.is_some() { " Edit password profile " } else { " New password profile " };
+        let block =
+            Block::default().borders(Borders::ALL).title(title).border_style(t.focused_border());
+        let inner = block.inner(rect);
+        f.render_widget(block, rect);
+        let rows = Layout::vertical([Constraint::Length(1); 6]).split(inner);
+        form.name.render(f, rows[0], 18, form.row == 0, t);
+        let toggle = |label: &str, value: &str, sel: bool| {
+            Line::from(vec![
+                Span::styled(
+                    format!("{}{label:<18}", if sel { "▸ " } else { "  " }),
+                    if sel { t.key() } else { t.base() },
+                ),
+                Span::styled(format!("‹ {value} ›"), if sel { t.selected() } else { t.base() }),
+            ])
+        };
+        f.render_widget(
+            toggle(
+                "username_format",
+                if form.email_format { "email" } else { "any" },
+                form.row == 1,
+            ),
+            rows[1],
+        );
+        f.render_widget(
+            toggle("OTP tokens", if form.otp { "on" } else { "off" }, form.row == 2),
+            rows[2],
+        );
+        let save = if form.pending.is_some() { "saving…" } else { "[ Save ]" };
+        f.render_widget(
+            Line::styled(format!("  {save}"), if form.row == 3 { t.selected() } else { t.key() }),
+            rows[3],
+        );
+        if let Some(e) = &form.error {
+            f.render_widget(
+                Paragraph::new(Line::styled(format!("✗ {e}"), t.error())).wrap(Wrap { trim: true }),
+                Rect { height: 2, ..rows[4] },
+            );
+        }
+    }
+}

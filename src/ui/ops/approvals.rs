@@ -1,0 +1,147 @@
+//! What the Approvals panel asks the executor to do and what comes back: the
+//! calls, progress reports and replies of the pending scan and approval runs.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::api::{Account, AccountMember, Membership, PasswordProfileInfo, UserAuthInfo};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApCall {
+    /// Find members without a membership (see `panels::approvals::scan`):
+    /// verify what the cache knows, or (`full`, or an incomplete cache) a
+    /// planned scan.
+    Scan {
+        known: Arc<Known>,
+        full: bool,
+        concurrency: usize,
+    },
+    Approve {
+        items: Vec<ApproveItem>,
+        concurrency: usize,
+    },
+    Reject {
+        member_id: String,
+        name: String,
+    },
+    Details {
+        member_id: String,
+    },
+    LoadAccounts,
+}
+
+/// Where a member goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    NewAccount { name: String, legal_name: String },
+    Existing { account_id: String, account_name: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApproveItem {
+    pub member_id: String,
+    pub target: Target,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowOutcome {
+    Approved {
+        account_id: String,
+        account_name: String,
+    },
+    AlreadyMember {
+        account_id: String,
+    },
+    /// `account_id` is set when the account was created before the failure,
+    /// so a retry reuses it instead of creating a second one.
+    Failed {
+        reason: String,
+        account_id: Option<(String, String)>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum ApProgress {
+    /// How a full scan goes, what it costs and how long it takes.
+    Plan(Plan),
+    /// Number of members this scan checks.
+    Total(u64),
+    /// A batch of checked members.
+    Checked {
+        pending: Vec<AccountMember>,
+        with_membership: Vec<String>,
+        /// Members that no longer exist (a check answered 404).
+        gone: Vec<String>,
+        failed: usize,
+    },
+    Row {
+        member_id: String,
+        outcome: RowOutcome,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum ApReply {
+    /// `complete`: every member was listed or known, and no check failed.
+    Scanned {
+        listed: usize,
+        checked: usize,
+        complete: bool,
+    },
+    Approved,
+    Rejected {
+        member_id: String,
+    },
+    Details(Box<MemberDetails>),
+    Accounts(Vec<Account>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberDetails {
+    pub member_id: String,
+    pub info: Option<UserAuthInfo>,
+    pub credentials: Vec<PasswordProfileInfo>,
+    pub memberships: Vec<Membership>,
+    pub errors: Vec<String>,
+    /// The Beyond Identity user created for this member, when known locally.
+    pub bi: Option<crate::bi_map::BiLink>,
+}
+
+/// What the cache knows when a scan starts.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Known {
+    /// Members with a membership.
+    pub approved: HashSet<String>,
+    /// Cached pending members (re-checked by a verification).
+    pub pending: Vec<AccountMember>,
+    /// A scan listed every member before (a verification may stop early).
+    pub complete: bool,
+}
+
+/// Record totals read before planning a full scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    pub members: u64,
+    pub accounts: u64,
+}
+
+/// The two ways of a full scan (see `panels::approvals::plan`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    PerMember,
+    ViaAccounts,
+}
+
+/// The chosen way, its estimated calls (after the two totals calls), the
+/// other way's estimate, and the rate the ETA is based on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plan {
+    pub strategy: Strategy,
+    pub totals: Totals,
+    pub calls: u64,
+    pub per_member: u64,
+    /// `None` when the accounts cannot be listed past the offset limit.
+    pub via_accounts: Option<u64>,
+    /// Requests per second (0: unlimited, no ETA).
+    pub rate: f64,
+}

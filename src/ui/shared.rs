@@ -1,0 +1,189 @@
+//! The state every panel may read and change besides its own: operations in
+//! flight, toasts, the error line, the pending dialog, store data.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use chrono::{DateTime, Utc};
+
+use super::{Call, ConnInfo, Effect, OpId, PanelId};
+use crate::api::{AccountAuthSettings, ApiError, Integration, PasswordProfile, TokenState};
+use crate::readiness::{Facts, Readiness};
+use crate::ui::ops::approvals::ApproveItem;
+use crate::widgets::{Confirm, Theme};
+
+/// An in-flight API call, shown with a spinner and its label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InFlight {
+    pub label: String,
+    pub owner: PanelId,
+    pub write: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Toast {
+    pub text: String,
+    pub error: bool,
+    pub until: DateTime<Utc>,
+}
+
+/// What a confirmed dialog does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfirmAction {
+    /// Run these calls on behalf of a panel.
+    Calls(PanelId, Vec<(String, Call)>),
+    /// Approve these members (the Approvals panel tracks the run).
+    Approvals(Vec<ApproveItem>),
+    Quit,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingConfirm {
+    pub dialog: Confirm,
+    pub action: ConfirmAction,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Connection {
+    Connecting { sandbox: bool },
+    Connected(ConnInfo),
+    Failed(String),
+}
+
+/// Store data several panels read (settings, profiles, integrations).
+#[derive(Debug, Clone, Default)]
+pub struct StoreData {
+    pub settings: Option<AccountAuthSettings>,
+    pub profiles: Option<Vec<PasswordProfile>>,
+    pub integrations: Option<Vec<Integration>>,
+    /// Why integrations could not be read (e.g. a role without access).
+    pub integrations_error: Option<String>,
+}
+
+/// State shared by the panels: operations, toasts, dialogs, store data.
+#[derive(Debug)]
+pub struct Shared {
+    pub now: DateTime<Utc>,
+    pub theme: Theme,
+    pub read_only: bool,
+    pub connection: Connection,
+    pub token: Option<TokenState>,
+    pub data: StoreData,
+    next_op: OpId,
+    pub inflight: BTreeMap<OpId, InFlight>,
+    pub effects: Vec<Effect>,
+    pub toasts: VecDeque<Toast>,
+    /// A sticky error line, until dismissed with Esc.
+    pub error: Option<String>,
+    pub confirm: Option<PendingConfirm>,
+    pub spinner: usize,
+    /// Where this console's OTP listener is reachable (the integration's URL).
+    pub listener_url: Option<String>,
+    readiness: Option<Readiness>,
+    /// The client's effective rate while a `429` has slowed it down.
+    pub rate: Option<crate::api::RateState>,
+}
+
+pub const REQUEST_LOG_MAX: usize = 2000;
+const TOAST_SECS: i64 = 4;
+
+impl Shared {
+    pub fn new(now: DateTime<Utc>, theme: Theme, read_only: bool, sandbox: bool) -> Self {
+        Self {
+            now,
+            theme,
+            read_only,
+            connection: Connection::Connecting { sandbox },
+            token: None,
+            data: StoreData::default(),
+            next_op: 1,
+            inflight: BTreeMap::new(),
+            effects: Vec::new(),
+            toasts: VecDeque::new(),
+            error: None,
+            confirm: None,
+            spinner: 0,
+            listener_url: None,
+            readiness: None,
+            rate: None,
+        }
+    }
+
+    pub fn connected(&self) -> bool {
+        matches!(self.connection, Connection::Connected(_))
+    }
+
+    /// Starts an API call on behalf of `owner`; returns its id. Writes are
+    /// refused here in read-only mode (the client refuses them as well).
+    pub fn call(&mut self, owner: PanelId, label: impl Into<String>, call: Call) -> Option<OpId> {
+        if self.read_only && call.is_write() {
+            self.toast_error("read-only mode: writes are disabled");
+            return None;
+        }
+        if !self.connected() {
+            self.toast_error("not connected yet");
+            return None;
+        }
+        let id = self.next_op;
+        self.next_op += 1;
+        self.inflight.insert(id, InFlight { label: label.into(), owner, write: call.is_write() });
+        self.effects.push(Effect::Call(id, call));
+        Some(id)
+    }
+
+    /// Stops an operation: its result will be dropped and its task aborted.
+    pub fn cancel(&mut self, op: OpId) {
+        if self.inflight.remove(&op).is_some() {
+            self.effects.push(Effect::Cancel(op));
+        }
+    }
+
+    pub fn toast(&mut self, text: impl Into<String>) {
+        self.push_toast(text.into(), false);
+    }
+
+    pub fn toast_error(&mut self, text: impl Into<String>) {
+        self.push_toast(text.into(), true);
+    }
+
+    fn push_toast(&mut self, text: String, error: bool) {
+        let until = self.now + chrono::Duration::seconds(TOAST_SECS);
+        self.toasts.push_back(Toast { text, error, until });
+        while self.toasts.len() > 3 {
+            self.toasts.pop_front();
+        }
+    }
+
+    /// Shows an API error as the sticky error line.
+    pub fn api_error(&mut self, what: &str, err: &ApiError) {
+        self.error = Some(format!("{what}: {}", err.summary()));
+    }
+
+    pub fn ask(&mut self, dialog: Confirm, action: ConfirmAction) {
+        self.confirm = Some(PendingConfirm { dialog, action });
+    }
+
+    /// The facts the readiness check is computed from.
+    pub fn facts(&self) -> Facts {
+        Facts::from_store(
+            self.data.settings.as_ref(),
+            self.data.profiles.as_deref().unwrap_or_default(),
+            self.data.integrations.as_deref().unwrap_or_default(),
+            self.listener_url.clone(),
+        )
+    }
+
+    /// The readiness check, as of the last change of store data (computed
+    /// once per change, never per frame).
+    pub fn readiness(&self) -> Option<&Readiness> {
+        self.readiness.as_ref()
+    }
+
+    /// Recomputes the readiness check after store data changed.
+    pub fn refresh_readiness(&mut self) {
+        self.readiness = if self.data.settings.is_none() || self.data.profiles.is_none() {
+            None
+        } else {
+            Some(self.facts().readiness())
+        };
+    }
+}
