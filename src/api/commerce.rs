@@ -82,6 +82,10 @@ impl Client {
         &self.inner.core.base_url
     }
 
+    pub fn client_id(&self) -> &str {
+        &self.inner.core.client_id
+    }
+
     pub fn is_read_only(&self) -> bool {
         self.inner.core.read_only
     }

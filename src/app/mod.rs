@@ -134,6 +134,7 @@ impl App {
             Msg::Connected(info) => {
                 self.sh.connection = Connection::Connected(info);
                 self.load_store_data();
+                self.approvals.on_connected(&mut self.sh);
                 self.on_enter(self.focus);
                 true
             }

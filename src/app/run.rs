@@ -256,6 +256,8 @@ fn handle(
             Ok(b) => {
                 exec.attach(b.client, Some(b.audit));
                 exec.attach_bi(b.bi, crate::bi_map::default_path(data_dir));
+                // The embedded sandbox's store dies with the console: no cache.
+                exec.attach_queue_dir(b.sandbox.is_none().then(|| data_dir.to_path_buf()));
                 *sandbox = b.sandbox;
                 app.update(Msg::AuditLoaded(b.audit_tail));
                 app.update(Msg::Connected(b.info))

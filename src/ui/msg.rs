@@ -118,7 +118,10 @@ impl Call {
                 | Call::LoadProfiles
                 | Call::LoadIntegrations
                 | Call::Approvals(
-                    ApCall::Scan { .. } | ApCall::Details { .. } | ApCall::LoadAccounts
+                    ApCall::Scan { .. }
+                        | ApCall::Details { .. }
+                        | ApCall::LoadAccounts
+                        | ApCall::LoadCache
                 )
                 | Call::Otp(otp::OtpCall::LoadLogs { .. })
         )

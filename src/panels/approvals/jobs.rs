@@ -11,7 +11,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::{AccountInput, AccountMember, ApiError, Client, ListParams, MembershipOutcome};
 use crate::audit::{AuditLog, result_text};
+use crate::store::queue::{PendingMember, QueueCache, StoreKey, Writer};
 use crate::ui::Progress;
+pub use crate::ui::ops::approvals::CacheLoad;
 pub use crate::ui::ops::approvals::{
     ApCall, ApProgress, ApReply, ApproveItem, MemberDetails, RowOutcome, Target,
 };
@@ -53,6 +55,47 @@ pub async fn perform(
             .list_all_accounts(&ListParams { sort: Some("name".into()), ..Default::default() })
             .await
             .map(ApReply::Accounts),
+        // Needs the data dir: the executor runs it (see `load_cache`).
+        ApCall::LoadCache => Ok(ApReply::CacheLoaded(None)),
+    }
+}
+
+/// Reads the queue cache of `key` in `dir` and starts its writer (blocking:
+/// run it off the UI thread).
+pub fn load_cache(dir: &std::path::Path, key: StoreKey) -> CacheLoad {
+    let path = key.path(dir);
+    let loaded = QueueCache::load(&path, &key);
+    if let Some(why) = &loaded.rebuilt {
+        tracing::warn!("queue cache {}: {why}; rebuilt", path.display());
+    }
+    let writer = match Writer::spawn(path, loaded.cache.clone()) {
+        Ok(w) => Some(Arc::new(w)),
+        Err(e) => {
+            tracing::warn!("queue cache writer: {e}");
+            None
+        }
+    };
+    CacheLoad { loaded, writer }
+}
+
+/// What the cache keeps of a pending member.
+pub fn to_cached(m: &AccountMember) -> PendingMember {
+    PendingMember {
+        id: m.id.clone(),
+        name: m.name.clone(),
+        email: m.email.clone(),
+        created_at: m.meta.created_at.clone(),
+    }
+}
+
+/// A queue row's member from the cache.
+pub fn from_cached(m: &PendingMember) -> AccountMember {
+    AccountMember {
+        id: m.id.clone(),
+        name: m.name.clone(),
+        email: m.email.clone(),
+        meta: crate::api::ResourceMeta { created_at: m.created_at.clone(), ..Default::default() },
+        ..Default::default()
     }
 }
 

@@ -1,14 +1,17 @@
 //! Approvals: members who signed up but belong to no account (EPCC has no
 //! "pending" status: a member is pending when it has no membership).
 //!
-//! The pending scan lists members newest first and checks each one's
-//! memberships in the background, with bounded concurrency, within the
-//! client's rate limit. **Cache:** the ids whose status is known (with a
-//! membership, or pending) live in this panel's state for the session
-//! (`seen`); a refresh (`r`) checks only members not seen before and stops
-//! listing at the first page made only of seen members. The console updates
-//! the cache itself when it approves or rejects; `R` (full rescan) clears it,
-//! for changes made elsewhere (a membership deleted in Commerce Manager).
+//! The pending scan runs in the background within the client's rate limit
+//! ([`scan`]: a verification of what is known, or a planned full scan, see
+//! [`plan`]). **Cache:** the ids whose status is known (with a membership, or
+//! pending) are `seen`; with a real store they also live on disk per store
+//! ([`crate::store::queue`]), so at start the queue is on screen at once from
+//! the file, its rows marked "verifying" until their check comes back. A
+//! verification (at start, and on `r`) lists members newest first until a
+//! known one and checks only the new members and the cached pending ones;
+//! members known to have a membership are not checked again. `R` verifies
+//! everything (for changes made elsewhere, such as a membership deleted in
+//! Commerce Manager). Every change is sent to the cache's writer.
 
 pub mod jobs;
 mod keys;
@@ -24,6 +27,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 
 use crate::api::{Account, AccountMember, ApiError};
+use crate::store::queue::{CacheOp, Writer};
 use crate::ui::{Call, ConfirmAction, OpId, PanelId, Progress, Reply, Shared};
 use crate::widgets::{Confirm, TextField};
 
@@ -127,6 +131,9 @@ pub struct Approvals {
     pub seen: HashSet<String>,
     /// A scan listed every member (a refresh then only verifies).
     pub complete: bool,
+    pub cache: CacheState,
+    /// Rows shown from the cache whose status no check has confirmed yet.
+    pub unverified: HashSet<String>,
     pub scan: Option<ScanState>,
     pub last_scan: Option<ScanState>,
     pub accounts: Option<Vec<Account>>,
@@ -150,6 +157,8 @@ impl Default for Approvals {
             filtering: false,
             seen: HashSet::new(),
             complete: false,
+            cache: CacheState::Unread,
+            unverified: HashSet::new(),
             scan: None,
             last_scan: None,
             accounts: None,
@@ -160,6 +169,18 @@ impl Default for Approvals {
             counts: (0, 0, 0),
         }
     }
+}
+
+/// The per-store queue cache file.
+#[derive(Debug, Clone, Default)]
+pub enum CacheState {
+    /// Not read yet.
+    #[default]
+    Unread,
+    Loading(OpId),
+    /// No file for this store (the embedded sandbox), or it cannot be written.
+    Off,
+    On(Arc<Writer>),
 }
 
 fn matches(m: &AccountMember, needle: &str) -> bool {
@@ -224,7 +245,71 @@ impl Approvals {
         self.counts = c;
     }
 
-    /// Starts a scan: incremental (only members not seen) or full.
+    /// Records a change in the cache file (a no-op without one).
+    fn cache(&self, op: CacheOp) {
+        if let CacheState::On(w) = &self.cache {
+            w.send(op);
+        }
+    }
+
+    /// Connected: read this store's queue cache (the scan waits for it). The
+    /// embedded sandbox has none: its store dies with the console.
+    pub fn on_connected(&mut self, sh: &mut Shared) {
+        if let crate::ui::Connection::Connected(info) = &sh.connection
+            && info.sandbox
+        {
+            self.cache = CacheState::Off;
+        }
+        if matches!(self.cache, CacheState::Unread) && sh.connected() {
+            let op = sh.call(
+                PanelId::Approvals,
+                "reading the queue cache",
+                Call::Approvals(ApCall::LoadCache),
+            );
+            self.cache = op.map_or(CacheState::Off, CacheState::Loading);
+        }
+    }
+
+    /// The cache came back: its queue goes on screen at once, marked
+    /// "verifying", and a verification starts when there is anything to verify
+    /// (or the panel was opened meanwhile).
+    fn on_cache(&mut self, load: Option<Box<jobs::CacheLoad>>, sh: &mut Shared) {
+        let Some(load) = load else {
+            self.cache = CacheState::Off;
+            if self.started {
+                self.started = false;
+                self.on_enter(sh);
+            }
+            return;
+        };
+        let jobs::CacheLoad { loaded, writer } = *load;
+        if let Some(why) = &loaded.rebuilt {
+            sh.toast_error(format!("queue cache {why}: rebuilt"));
+        }
+        self.cache = writer.map_or(CacheState::Off, CacheState::On);
+        let c = loaded.cache;
+        let has_any = !c.pending.is_empty() || !c.approved.is_empty();
+        let keep = self.selected_id();
+        for m in c.pending.values() {
+            if !self.seen.contains(&m.id) {
+                self.seen.insert(m.id.clone());
+                self.unverified.insert(m.id.clone());
+                self.rows.push(Row { member: jobs::from_cached(m), status: RowStatus::Pending });
+            }
+        }
+        self.seen.extend(c.approved);
+        self.complete = c.complete;
+        self.rows.sort_by(|a, b| b.member.meta.created_at.cmp(&a.member.meta.created_at));
+        self.refilter();
+        self.reselect(keep);
+        if (has_any || self.started) && self.scan.is_none() {
+            self.started = true;
+            self.start_scan(false, sh);
+        }
+    }
+
+    /// Starts a scan: a verification of what is known, or (`full`, or nothing
+    /// complete known) a planned full scan.
     pub fn start_scan(&mut self, full: bool, sh: &mut Shared) {
         if self.scan.is_some() {
             return;
@@ -476,18 +561,24 @@ impl Approvals {
                 let out: HashSet<&str> =
                     with_membership.iter().chain(&gone).map(String::as_str).collect();
                 self.rows.retain(|r| !out.contains(r.member.id.as_str()) || !r.status.is_open());
-                for id in &gone {
-                    self.seen.remove(id);
-                    self.marked.remove(id);
+                for id in gone {
+                    self.seen.remove(&id);
+                    self.marked.remove(&id);
+                    self.unverified.remove(&id);
+                    self.cache(CacheOp::Removed(id));
                 }
                 for id in with_membership {
                     self.marked.remove(&id);
-                    self.seen.insert(id);
+                    self.unverified.remove(&id);
+                    self.seen.insert(id.clone());
+                    self.cache(CacheOp::Approved { id, created_at: None });
                 }
                 let known: HashMap<String, usize> =
                     self.rows.iter().enumerate().map(|(i, r)| (r.member.id.clone(), i)).collect();
                 for m in pending {
                     self.seen.insert(m.id.clone());
+                    self.unverified.remove(&m.id);
+                    self.cache(CacheOp::Pending(jobs::to_cached(&m)));
                     if !known.contains_key(&m.id) {
                         self.rows.push(Row { member: m, status: RowStatus::Pending });
                     }
@@ -504,6 +595,10 @@ impl Approvals {
                         RowOutcome::Failed { .. } => run.failed += 1,
                         _ => run.ok += 1,
                     }
+                }
+                if matches!(outcome, RowOutcome::Approved { .. } | RowOutcome::AlreadyMember { .. })
+                {
+                    self.cache(CacheOp::Approved { id: member_id.clone(), created_at: None });
                 }
                 let Some(i) = self.row_index(&member_id) else { return };
                 self.rows[i].status = match outcome {
@@ -536,15 +631,24 @@ impl Panel for Approvals {
         if self.accounts_op == Some(op) {
             self.accounts_op = None;
         }
+        if matches!(self.cache, CacheState::Loading(o) if o == op) {
+            self.cache = CacheState::Unread;
+        }
         if matches!(self.view, View::Details(Some(o), None) if o == op) {
             self.view = View::List;
         }
     }
 
     fn on_enter(&mut self, sh: &mut Shared) {
+        if matches!(self.cache, CacheState::Unread) {
+            self.on_connected(sh);
+        }
         if !self.started && sh.connected() {
             self.started = true;
-            self.start_scan(false, sh);
+            // The cache first: the scan starts when it is read.
+            if !matches!(self.cache, CacheState::Loading(_)) {
+                self.start_scan(false, sh);
+            }
         }
     }
 
@@ -589,6 +693,21 @@ impl Panel for Approvals {
                 Ok(reply) => {
                     if let Reply::Approvals(ApReply::Scanned { complete, .. }) = reply {
                         self.complete = *complete;
+                        if *complete {
+                            self.cache(CacheOp::Complete);
+                        }
+                    }
+                    // A full scan lists every member: a cached row it did not
+                    // confirm belongs to a member that no longer exists.
+                    if s.full {
+                        let stale = std::mem::take(&mut self.unverified);
+                        self.rows.retain(|r| !stale.contains(&r.member.id));
+                        for id in stale {
+                            self.seen.remove(&id);
+                            self.marked.remove(&id);
+                            self.cache(CacheOp::Removed(id));
+                        }
+                        self.refilter();
                     }
                     let pending = self.pending_count();
                     sh.toast(format!("{pending} pending (checked {})", s.checked));
@@ -647,10 +766,13 @@ impl Panel for Approvals {
                     self.view = View::Details(Some(op), Some(d));
                 }
             }
+            Ok(Reply::Approvals(ApReply::CacheLoaded(load))) => self.on_cache(load, sh),
             Ok(Reply::Approvals(ApReply::Rejected { member_id })) => {
                 self.rows.retain(|r| r.member.id != member_id);
                 self.marked.remove(&member_id);
                 self.seen.remove(&member_id);
+                self.unverified.remove(&member_id);
+                self.cache(CacheOp::Removed(member_id.clone()));
                 self.refilter();
                 sh.toast("member rejected");
             }

@@ -18,6 +18,10 @@ pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
 
     // Summary / scan progress / filter line.
     let mut spans = vec![Span::styled(format!("{} pending", p.pending_count()), t.title())];
+    if !p.unverified.is_empty() {
+        let what = if p.scan.is_some() { "verifying" } else { "not verified (r retries)" };
+        spans.push(Span::styled(format!("  {what} {} from cache", p.unverified.len()), t.warn()));
+    }
     if let Some(s) = &p.scan {
         let total = s.total.map_or("?".to_owned(), |t| t.to_string());
         spans
@@ -104,6 +108,10 @@ pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
             .map(|s| s.get(..16).unwrap_or(s).replace('T', " "))
             .unwrap_or_default();
         let (status, style) = match &row.status {
+            // Shown from the queue cache; its check has not come back yet.
+            RowStatus::Pending if p.unverified.contains(&m.id) => {
+                (format!("verifying… {}", m.id), t.dim())
+            }
             RowStatus::Pending => (m.id.clone(), t.base()),
             RowStatus::Working => ("approving…".to_owned(), t.warn()),
             RowStatus::Approved { account_name } => (format!("approved → {account_name}"), t.ok()),

@@ -28,6 +28,9 @@ pub enum ApCall {
         member_id: String,
     },
     LoadAccounts,
+    /// Read this store's queue cache and start its writer (no call to the
+    /// store; nothing in the embedded sandbox, whose store dies with it).
+    LoadCache,
 }
 
 /// Where a member goes.
@@ -94,6 +97,16 @@ pub enum ApReply {
     },
     Details(Box<MemberDetails>),
     Accounts(Vec<Account>),
+    /// `None`: no cache for this store (the embedded sandbox).
+    CacheLoaded(Option<Box<CacheLoad>>),
+}
+
+/// A queue cache read from disk, and the writer that keeps it up to date.
+#[derive(Debug, Clone)]
+pub struct CacheLoad {
+    pub loaded: crate::store::queue::Loaded,
+    /// `None` when the writer thread could not start (the cache is then read-only).
+    pub writer: Option<Arc<crate::store::queue::Writer>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
