@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::sandbox::{SandboxConfig, StoreShape};
+
 /// Terminal console to onboard account members of an Elastic Path Commerce store.
 ///
 /// With no Commerce credentials configured it starts an embedded sandbox on
@@ -56,6 +58,17 @@ pub struct GlobalArgs {
     /// pending). Only without credentials; give it before any subcommand.
     #[arg(long = "seed")]
     pub sandbox_seed: Option<usize>,
+
+    /// With --seed: spread the embedded sandbox's members over M accounts (many
+    /// members per account) instead of one account per member.
+    #[arg(long = "seed-accounts", requires = "sandbox_seed")]
+    pub sandbox_seed_accounts: Option<usize>,
+
+    /// Give the embedded sandbox a real store's limits: `dev` (25 req/s, 429
+    /// above, 30-80 ms latency) or `prod` (100 req/s). The console then keeps
+    /// its own client rate limit instead of lifting it.
+    #[arg(long = "store", value_enum)]
+    pub sandbox_store: Option<StoreArg>,
 
     /// Capture the mouse (off by default: it breaks terminal text selection).
     #[arg(long, global = true)]
@@ -120,9 +133,63 @@ pub struct SandboxArgs {
     /// Start with N demo members, some of them pending (no membership).
     #[arg(long)]
     pub seed: Option<usize>,
+    /// With --seed: spread the members over M accounts (many members per
+    /// account, about 10 % still pending) instead of one account per member.
+    #[arg(long, requires = "seed")]
+    pub seed_accounts: Option<usize>,
+    /// A real store's limits: `dev` (25 req/s, 429 above, 30-80 ms latency) or
+    /// `prod` (100 req/s, 30-80 ms). --rate-limit and --latency override them.
+    #[arg(long, value_enum)]
+    pub store: Option<StoreArg>,
     /// Keep state in this JSON file across restarts.
     #[arg(long)]
     pub state: Option<PathBuf>,
+}
+
+/// A real store's shape for the sandbox (`--store`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StoreArg {
+    /// Development store: 25 req/s, 30-80 ms.
+    Dev,
+    /// Production store: 100 req/s, 30-80 ms.
+    Prod,
+}
+
+impl StoreArg {
+    pub fn shape(self) -> StoreShape {
+        match self {
+            StoreArg::Dev => StoreShape::Dev,
+            StoreArg::Prod => StoreShape::Prod,
+        }
+    }
+}
+
+impl SandboxArgs {
+    /// The sandbox's own settings from the flags: `--store` first, then the
+    /// explicit `--rate-limit` and `--latency` over it.
+    pub fn into_config(self) -> SandboxConfig {
+        let mut faults = self.store.map(|s| s.shape().faults()).unwrap_or_default();
+        if let Some(d) = self.latency {
+            faults.latency_ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+            faults.latency_max_ms = 0;
+        }
+        if self.limit_rps.is_some() {
+            faults.rate_limit = self.limit_rps;
+        }
+        faults.fail_rate = self.fail_rate;
+        faults.drop_rate = self.drop_rate;
+        SandboxConfig {
+            bind: self.bind,
+            client_id: self.client_id,
+            client_secret: self.client_secret,
+            bi_token: self.bi_token,
+            token_ttl: Duration::from_secs(self.token_ttl),
+            faults,
+            seed: self.seed,
+            seed_accounts: self.seed_accounts,
+            state_file: self.state,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -179,6 +246,48 @@ mod tests {
         assert_eq!(parse_duration("100"), Ok(Duration::from_millis(100)));
         assert!(parse_duration("2h").is_err());
         assert!(parse_duration("x").is_err());
+    }
+
+    #[test]
+    fn sandbox_flags_become_sandbox_settings() {
+        let cli = Cli::parse_from([
+            "onboard",
+            "sandbox",
+            "--store",
+            "dev",
+            "--seed",
+            "100",
+            "--seed-accounts",
+            "5",
+        ]);
+        let Some(Command::Sandbox(args)) = cli.command else { panic!("not the sandbox") };
+        let cfg = args.into_config();
+        assert_eq!(cfg.seed, Some(100));
+        assert_eq!(cfg.seed_accounts, Some(5));
+        assert_eq!(cfg.faults.rate_limit, Some(25));
+        assert_eq!((cfg.faults.latency_ms, cfg.faults.latency_max_ms), (30, 80));
+        // explicit flags win over the store shape
+        let cli = Cli::parse_from([
+            "onboard",
+            "sandbox",
+            "--store",
+            "dev",
+            "--rate-limit",
+            "5",
+            "--latency",
+            "2ms",
+        ]);
+        let Some(Command::Sandbox(args)) = cli.command else { panic!("not the sandbox") };
+        let cfg = args.into_config();
+        assert_eq!(cfg.faults.rate_limit, Some(5));
+        assert_eq!((cfg.faults.latency_ms, cfg.faults.latency_max_ms), (2, 0));
+        // --seed-accounts needs --seed
+        assert!(Cli::try_parse_from(["onboard", "sandbox", "--seed-accounts", "5"]).is_err());
+        // the console's embedded sandbox takes the same shape flags
+        let cli =
+            Cli::parse_from(["onboard", "--seed", "50", "--seed-accounts", "2", "--store", "dev"]);
+        assert_eq!(cli.global.sandbox_seed_accounts, Some(2));
+        assert_eq!(cli.global.sandbox_store, Some(StoreArg::Dev));
     }
 
     #[test]

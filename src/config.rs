@@ -101,6 +101,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Demo members for the embedded sandbox (`--seed N`).
     pub sandbox_seed: Option<usize>,
+    /// Accounts the embedded sandbox spreads them over (`--seed-accounts M`).
+    pub sandbox_seed_accounts: Option<usize>,
+    /// A real store's limits for the embedded sandbox (`--store dev`).
+    pub sandbox_store: Option<crate::sandbox::StoreShape>,
 }
 
 impl Config {
@@ -241,6 +245,8 @@ pub fn merge(
         config_path,
         data_dir,
         sandbox_seed: args.sandbox_seed,
+        sandbox_seed_accounts: args.sandbox_seed_accounts,
+        sandbox_store: args.sandbox_store.map(|s| s.shape()),
     })
 }
 

@@ -24,7 +24,7 @@ fn run(cli: Cli) -> Result<i32> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let code = runtime.block_on(async move {
         match cli.command {
-            Some(Command::Sandbox(args)) => sandbox::run(args).await.map(|_| 0),
+            Some(Command::Sandbox(args)) => sandbox::run(args.into_config()).await.map(|_| 0),
             Some(Command::Listen(args)) => webhook::run_listen(cfg, args).await.map(|_| 0),
             Some(Command::Check(args)) => check::run(cfg, args).await,
             None => app::run::run(cfg).await.map(|_| 0),

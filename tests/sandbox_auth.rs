@@ -97,7 +97,6 @@ async fn implicit_token_cannot_use_admin_routes() {
         "/v2/account-members",
         "/v2/settings/account-authentication",
         "/v2/integrations",
-        "/v2/authentication-realms",
     ] {
         let (s, v) = sb.req(Method::GET, path, Some(&imp), None, None).await;
         assert_eq!(s, 403, "{path}");

@@ -322,3 +322,42 @@ async fn integrations_crud_partial_put() {
     assert_eq!(s, 404);
     sb.h.shutdown().await;
 }
+
+/// Issue 13: a `like` filter over a huge name is linear, so it neither hangs
+/// nor holds the state lock long enough to stop other requests. No timing is
+/// asserted: a backtracking matcher would not finish this test at all.
+#[tokio::test]
+async fn pathological_like_filter_on_a_huge_name_completes() {
+    let sb = start().await;
+    let realm = sb.realm().await;
+    let name = format!("{}b", "a".repeat(1_900_000));
+    let (s, v) = sb
+        .post(
+            &format!("/v2/authentication-realms/{realm}/user-authentication-info"),
+            json!({"data":{"type":"user_authentication_info","name":name,"email":"huge@x.com"}}),
+        )
+        .await;
+    assert_eq!(s, 201, "{}", v["errors"]);
+    // 2 000 stars, failing only at the very end; under the 8 KB filter limit
+    let miss = format!("like(name,{}c)", "*a".repeat(2_000));
+    let hit = format!("ilike(name,{}B)", "*A".repeat(2_000));
+    let q = |f: &str| {
+        format!(
+            "/v2/account-members?filter={}",
+            percent_encoding::utf8_percent_encode(f, percent_encoding::NON_ALPHANUMERIC)
+        )
+    };
+    let (miss_path, hit_path) = (q(&miss), q(&hit));
+    let health = sb.req(Method::GET, "/__sandbox/health", None, None, None);
+    let (a, b, c, d) =
+        tokio::join!(sb.get(&miss_path), sb.get(&hit_path), health, sb.get("/v2/accounts"));
+    assert_eq!(a.0, 200, "{}", a.1);
+    assert_eq!(a.1["meta"]["results"]["total"], 0);
+    assert_eq!(b.0, 200, "{}", b.1["errors"]);
+    assert_eq!(b.1["meta"]["results"]["total"], 1);
+    assert_eq!(b.1["data"][0]["email"], "huge@x.com");
+    assert_eq!(c.0, 200);
+    assert_eq!(c.1["status"], "ok");
+    assert_eq!(d.0, 200);
+    sb.h.shutdown().await;
+}

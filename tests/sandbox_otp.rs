@@ -284,38 +284,148 @@ async fn otp_edge_cases() {
     sb.h.shutdown().await;
 }
 
+/// The events a console watching the queue observes (issue 12, reference §2.12/§2.13):
+/// created ones carry the resource under `payload.data`, deleted ones only
+/// `{type, id}`; every delivery has the seed 004 envelope and the secret header.
 #[tokio::test]
 async fn member_and_membership_events_are_delivered() {
     let sb = start().await;
     let (url, rx) = receiver(0).await;
     let realm = sb.realm().await;
     let profile = sb.profile(&realm, false).await;
-    let (s, _) = sb
+    let observes = [
+        "account-member.created",
+        "account-membership.created",
+        "account-membership.deleted",
+        "user-authentication-info.deleted",
+    ];
+    let (s, v) = sb
         .post(
             "/v2/integrations",
-            json!({"data":{"type":"integration","name":"members","description":"d","enabled":true,
-                "integration_type":"webhook",
-                "observes":["account-member.created","account-membership.created","account-member.deleted"],
-                "configuration":{"url":url}}}),
+            json!({"data":{"type":"integration","name":"queue","description":"live queue",
+                "enabled":true,"integration_type":"webhook","observes":observes,
+                "configuration":{"url":url,"secret_key":"s3cret"}}}),
         )
         .await;
-    assert_eq!(s, 201);
-    let uid = sb.user(&realm, &profile, "Ann", "ann@x.com", "password-1").await;
-    let acc = sb.account("Ann").await;
-    sb.membership(&acc, &uid).await;
-    sb.delete(&format!("/v2/authentication-realms/{realm}/user-authentication-info/{uid}")).await;
-    let got = wait_for(&rx, 3).await;
-    let mut by_key: Vec<(String, Value)> = got
-        .iter()
-        .map(|(_, v)| (v["triggered_by"].as_str().unwrap().to_owned(), v["payload"].clone()))
-        .collect();
-    by_key.sort_by(|a, b| a.0.cmp(&b.0));
-    assert_eq!(by_key[0].0, "account-member.created");
-    assert_eq!(by_key[0].1["id"], json!(uid));
-    assert_eq!(by_key[0].1["type"], "account_member");
-    assert_eq!(by_key[1].0, "account-member.deleted");
-    assert_eq!(by_key[1].1, json!({"type":"account_member","id":uid}));
-    assert_eq!(by_key[2].0, "account-membership.created");
-    assert_eq!(by_key[2].1["relationships"]["account"]["data"]["id"], json!(acc));
+    assert_eq!(s, 201, "{v}");
+    let integration = v["data"]["id"].as_str().unwrap().to_owned();
+    let uid = sb.user(&realm, &profile, "Ann Lee", "ann@x.com", "password-1").await;
+    let acc = sb.account("Ann Lee").await;
+    let (_, m) = sb.membership(&acc, &uid).await;
+    let mid = m["data"]["id"].as_str().unwrap().to_owned();
+    let (s, _) = sb.delete(&format!("/v2/accounts/{acc}/account-memberships/{mid}")).await;
+    assert_eq!(s, 204);
+    let (s, _) = sb
+        .delete(&format!("/v2/authentication-realms/{realm}/user-authentication-info/{uid}"))
+        .await;
+    assert_eq!(s, 204);
+    let got = wait_for(&rx, 4).await;
+    assert_eq!(got.len(), 4, "exactly the observed events");
+    let event = |key: &str| -> Value {
+        let (secret, body) = got
+            .iter()
+            .find(|(_, v)| v["triggered_by"] == key)
+            .unwrap_or_else(|| panic!("no {key} among {got:?}"));
+        assert_eq!(secret.as_deref(), Some("s3cret"), "{key}: X-Moltin-Secret-Key");
+        assert_eq!(
+            keys(body),
+            [
+                "attempt",
+                "configuration",
+                "id",
+                "integration",
+                "payload",
+                "store_id",
+                "triggered_by"
+            ],
+            "{key}: envelope"
+        );
+        assert_eq!(body["attempt"], 1);
+        assert_eq!(
+            body["integration"],
+            json!({"id":integration,"integration_type":"webhook","name":"queue","description":"live queue"})
+        );
+        assert_eq!(body["configuration"], json!({"url":url,"secret_key":"s3cret"}));
+        body["payload"].clone()
+    };
+
+    let p = event("account-member.created");
+    assert_eq!(keys(&p), ["data"]);
+    let d = &p["data"];
+    assert_eq!(d["id"], json!(uid));
+    assert_eq!(d["type"], "account_member");
+    assert_eq!(d["name"], "Ann Lee");
+    assert_eq!(d["email"], "ann@x.com");
+    assert!(d["meta"]["timestamps"]["created_at"].is_string(), "{p}");
+    // the same object GET /v2/account-members/{id} answers (now deleted: compare keys)
+    assert_eq!(
+        keys(d),
+        [
+            "email",
+            "family_name",
+            "given_name",
+            "id",
+            "links",
+            "meta",
+            "middle_name",
+            "name",
+            "type"
+        ]
+    );
+
+    let p = event("account-membership.created");
+    assert_eq!(keys(&p), ["data"]);
+    let d = &p["data"];
+    assert_eq!(d["id"], json!(mid));
+    assert_eq!(d["type"], "account_membership");
+    assert_eq!(
+        d["relationships"]["account_member"]["data"],
+        json!({"id":uid,"type":"account_member"})
+    );
+    assert_eq!(d["relationships"]["account"]["data"], json!({"id":acc,"type":"account"}));
+    assert_eq!(d, &m["data"], "the resource as the create answered it");
+
+    assert_eq!(event("account-membership.deleted"), json!({"type":"account_membership","id":mid}));
+    assert_eq!(
+        event("user-authentication-info.deleted"),
+        json!({"type":"user_authentication_info","id":uid})
+    );
+    sb.h.shutdown().await;
+}
+
+/// §2.12: Commerce Manager allows five events per webhook; the sandbox holds the
+/// API to it too, so a console that needs more uses a second integration.
+#[tokio::test]
+async fn an_integration_observes_at_most_five_events() {
+    let sb = start().await;
+    let six = [
+        "account-member.created",
+        "account-member.deleted",
+        "account-membership.created",
+        "account-membership.deleted",
+        "user-authentication-info.created",
+        "user-authentication-info.deleted",
+    ];
+    let body = |observes: &[&str]| {
+        json!({"data":{"type":"integration","name":"n","description":"d","enabled":true,
+            "integration_type":"webhook","observes":observes,
+            "configuration":{"url":"http://127.0.0.1:9/h"}}})
+    };
+    let (s, v) = sb.post("/v2/integrations", body(&six)).await;
+    assert_eq!(s, 400, "{v}");
+    assert_eq!(v["errors"][0]["status"], 400);
+    assert_eq!(v["errors"][0]["source"], "observes");
+    assert_eq!(v["errors"][0]["title"], "invalid");
+    let (s, v) = sb.post("/v2/integrations", body(&six[..5])).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["data"]["id"].as_str().unwrap().to_owned();
+    let (s, v) = sb
+        .put(
+            &format!("/v2/integrations/{id}"),
+            json!({"data":{"type":"integration","observes":six}}),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+    assert_eq!(v["errors"][0]["source"], "observes");
     sb.h.shutdown().await;
 }

@@ -64,10 +64,14 @@ pub async fn connect(cfg: &Config, tx: UnboundedSender<Msg>) -> Result<Backend, 
             (c, None, cfg.profile.clone())
         }
         None => {
-            let sb =
-                sandbox::spawn(SandboxConfig { seed: cfg.sandbox_seed, ..SandboxConfig::local() })
-                    .await
-                    .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
+            let sb = sandbox::spawn(SandboxConfig {
+                seed: cfg.sandbox_seed,
+                seed_accounts: cfg.sandbox_seed_accounts,
+                faults: cfg.sandbox_store.map(|s| s.faults()).unwrap_or_default(),
+                ..SandboxConfig::local()
+            })
+            .await
+            .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
             let c = ClientConfig::new(
                 sb.base_url(),
                 sb.client_id().to_owned(),
@@ -77,7 +81,9 @@ pub async fn connect(cfg: &Config, tx: UnboundedSender<Msg>) -> Result<Backend, 
         }
     };
     let mut client_cfg = client_cfg;
-    client_cfg.rate_limit = if sandbox.is_some() { 0.0 } else { cfg.rate_limit };
+    // The sandbox lifts the client's rate limit, unless it imitates a real store's.
+    client_cfg.rate_limit =
+        if sandbox.is_some() && cfg.sandbox_store.is_none() { 0.0 } else { cfg.rate_limit };
     client_cfg.read_only = cfg.read_only;
     client_cfg.observer = Some(observer);
     let base_url = client_cfg.base_url.clone();

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::Shared;
 use super::auth::Caller;
-use super::body::{nullable_str, opt_str, parse_data, req_str};
+use super::body::{nullable_str, parse_data, req_str};
 use super::delivery;
 use super::error::{ApiError, ApiResult};
 use super::list::{Spec, matches, page_body, parse_query, sort_by_field, window};
@@ -93,7 +93,8 @@ pub async fn list(State(app): State<Shared>, caller: Caller, RawQuery(q): RawQue
         }),
     }
     let total = sel.len();
-    let items = sel[window(&q, total)].iter().map(|a| account_json(a, &app.base_url)).collect();
+    let items =
+        sel[window(&q, total)].iter().map(|a| account_json(&store, a, &app.base_url)).collect();
     Ok(Json(page_body(items, total, &q, &app.base_url, "/v2/accounts")).into_response())
 }
 
@@ -113,7 +114,7 @@ pub async fn get_one(
 ) -> ApiResult {
     let store = app.store();
     let a = find_account(&store, &caller, &id)?;
-    Ok(Json(json!({ "data": account_json(a, &app.base_url) })).into_response())
+    Ok(Json(json!({ "data": account_json(&store, a, &app.base_url) })).into_response())
 }
 
 /// Creates an account (shared with auto-create on self sign-up).
@@ -167,16 +168,19 @@ pub async fn create(State(app): State<Shared>, caller: Caller, body: Bytes) -> A
     caller.admin()?;
     let data = parse_data(&body, &["account"])?;
     let name = req_str(&data, "name")?;
-    let legal_name = opt_str(&data, "legal_name")?;
-    let registration_id = opt_str(&data, "registration_id")?.filter(|s| !s.is_empty());
-    let external_ref = opt_str(&data, "external_ref")?;
+    // Nullable in the schema: `null` is the same as leaving them out.
+    let legal_name = nullable_str(&data, "legal_name")?.flatten();
+    let registration_id =
+        nullable_str(&data, "registration_id")?.flatten().filter(|s| !s.is_empty());
+    let external_ref = nullable_str(&data, "external_ref")?.flatten();
     check_external_ref(&external_ref)?;
-    let parent_id = opt_str(&data, "parent_id")?;
+    let parent_id = nullable_str(&data, "parent_id")?.flatten();
     let mut store = app.store();
     let a = insert_account(&mut store, name, legal_name, registration_id, external_ref, parent_id)?;
-    delivery::emit_lazy(&app, &mut store, "account.created", |_| account_json(&a, &app.base_url));
-    Ok((StatusCode::CREATED, Json(json!({ "data": account_json(&a, &app.base_url) })))
-        .into_response())
+    let out = json!({ "data": account_json(&store, &a, &app.base_url) });
+    let payload = out["data"].clone();
+    delivery::emit_resource(&app, &mut store, "account.created", |_| payload);
+    Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
 pub async fn update(
@@ -187,17 +191,16 @@ pub async fn update(
 ) -> ApiResult {
     caller.admin()?;
     let data = parse_data(&body, &["account"])?;
-    let name = opt_str(&data, "name")?;
-    if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
-        return Err(ApiError::field("name", "name must not be empty"));
-    }
+    // The schema's required attributes are required on PUT too (no partial update
+    // of `name`); optional ones left out keep their values, `null` clears them.
+    let name = req_str(&data, "name")?;
     let legal_name = nullable_str(&data, "legal_name")?;
     let registration_id = nullable_str(&data, "registration_id")?;
     let external_ref = nullable_str(&data, "external_ref")?;
     if let Some(e) = &external_ref {
         check_external_ref(e)?;
     }
-    let parent = opt_str(&data, "parent_id")?;
+    let parent = nullable_str(&data, "parent_id")?.flatten();
     let mut store = app.store();
     let current = store.account(&id).cloned().ok_or_else(|| ApiError::not_found("account"))?;
     if parent.is_some() && parent != current.parent_id {
@@ -207,9 +210,7 @@ pub async fn update(
         ));
     }
     let mut next = current.clone();
-    if let Some(v) = name {
-        next.name = v;
-    }
+    next.name = name;
     if let Some(v) = legal_name {
         next.legal_name = v;
     }
@@ -237,7 +238,7 @@ pub async fn update(
     next.updated_at = Utc::now();
     let pos = store.idx.account_pos[&id];
     store.data.accounts[pos] = next.clone();
-    Ok(Json(json!({ "data": account_json(&next, &app.base_url) })).into_response())
+    Ok(Json(json!({ "data": account_json(&store, &next, &app.base_url) })).into_response())
 }
 
 pub async fn delete(
@@ -306,7 +307,7 @@ pub async fn create_membership(
     let out = json!({ "data": membership_json(&m, &app.base_url) });
     store.push_membership(m);
     let payload = out["data"].clone();
-    delivery::emit_lazy(&app, &mut store, "account-membership.created", |_| payload);
+    delivery::emit_resource(&app, &mut store, "account-membership.created", |_| payload);
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 

@@ -53,10 +53,20 @@ pub fn req_str(data: &Obj, field: &str) -> Result<String, ApiError> {
     }
 }
 
-/// An optional string field (`null` counts as absent).
+/// `null` sent for an attribute the schema does not make nullable: a 400, never
+/// silently read as "not sent".
+fn not_nullable(field: &str, kind: &str) -> ApiError {
+    ApiError::field(
+        field,
+        format!("{field} must be {kind}, not null (leave it out to keep the current value)"),
+    )
+}
+
+/// An optional, non-nullable string field: absent → `None`, `null` → 400.
 pub fn opt_str(data: &Obj, field: &str) -> Result<Option<String>, ApiError> {
     match data.get(field) {
-        None | Some(Value::Null) => Ok(None),
+        None => Ok(None),
+        Some(Value::Null) => Err(not_nullable(field, "a string")),
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(_) => Err(ApiError::field(field, format!("{field} must be a string"))),
     }
@@ -74,7 +84,8 @@ pub fn nullable_str(data: &Obj, field: &str) -> Result<Option<Option<String>>, A
 
 pub fn opt_bool(data: &Obj, field: &str) -> Result<Option<bool>, ApiError> {
     match data.get(field) {
-        None | Some(Value::Null) => Ok(None),
+        None => Ok(None),
+        Some(Value::Null) => Err(not_nullable(field, "a boolean")),
         Some(Value::Bool(b)) => Ok(Some(*b)),
         Some(_) => Err(ApiError::field(field, format!("{field} must be a boolean"))),
     }
@@ -82,7 +93,8 @@ pub fn opt_bool(data: &Obj, field: &str) -> Result<Option<bool>, ApiError> {
 
 pub fn opt_u64(data: &Obj, field: &str) -> Result<Option<u64>, ApiError> {
     match data.get(field) {
-        None | Some(Value::Null) => Ok(None),
+        None => Ok(None),
+        Some(Value::Null) => Err(not_nullable(field, "a positive integer")),
         Some(v) => v
             .as_u64()
             .map(Some)

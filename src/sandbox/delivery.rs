@@ -30,6 +30,18 @@ pub fn emit_lazy(
     }
 }
 
+/// A `….created` (or `….updated`) event: the payload carries the resource under
+/// `data`, as the integrations spec's typical payload does (`payload.data.type`,
+/// `payload.data.id`, …); the OTP event has its own flat payload (seed 004).
+pub fn emit_resource(
+    app: &Shared,
+    store: &mut Store,
+    key: &str,
+    resource: impl FnOnce(&Store) -> Value,
+) {
+    emit_lazy(app, store, key, |s| json!({ "data": resource(s) }));
+}
+
 /// A `…deleted` event: the payload carries only `{type, id}`.
 pub fn emit_deleted(app: &Shared, store: &mut Store, key: &str, kind: &str, id: &str) {
     emit_lazy(app, store, key, |_| json!({"type": kind, "id": id}));

@@ -1,6 +1,7 @@
 //! Fault injection on `/v2` and `/v1`: latency, random 503s, rate limiting (429),
 //! dropped connections and deterministic `fail_next` rules.
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
@@ -13,8 +14,9 @@ use super::{Faults, Shared};
 
 pub struct FaultState {
     pub faults: Faults,
-    window_start: Instant,
-    window_count: u32,
+    /// When the requests let through in the last second arrived (a sliding
+    /// window: never more than `rate_limit` in any one second).
+    recent: VecDeque<Instant>,
 }
 
 enum Decision {
@@ -25,13 +27,20 @@ enum Decision {
 
 impl FaultState {
     pub fn new(faults: Faults) -> Self {
-        FaultState { faults, window_start: Instant::now(), window_count: 0 }
+        FaultState { faults, recent: VecDeque::new() }
     }
 
     pub fn set(&mut self, faults: Faults) {
         self.faults = faults;
-        self.window_count = 0;
-        self.window_start = Instant::now();
+        self.recent.clear();
+    }
+
+    /// The latency for one request: `latency_ms`, or uniform in
+    /// `latency_ms..=latency_max_ms` when the maximum is larger.
+    fn latency(&self) -> Duration {
+        let (lo, hi) = (self.faults.latency_ms, self.faults.latency_max_ms);
+        let ms = if hi > lo { rand::random_range(lo..=hi) } else { lo };
+        Duration::from_millis(ms)
     }
 
     fn decide(&mut self, method: &str, path: &str) -> Decision {
@@ -52,17 +61,21 @@ impl FaultState {
         }
         if let Some(limit) = self.faults.rate_limit {
             let now = Instant::now();
-            if now.duration_since(self.window_start) >= Duration::from_secs(1) {
-                self.window_start = now;
-                self.window_count = 0;
+            while self
+                .recent
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+            {
+                self.recent.pop_front();
             }
-            self.window_count += 1;
-            if self.window_count > limit {
+            // Refused requests do not count: a client that backs off gets through.
+            if self.recent.len() >= limit as usize {
                 return Decision::Fail(
                     StatusCode::TOO_MANY_REQUESTS,
                     format!("Rate limit of {limit} requests per second exceeded"),
                 );
             }
+            self.recent.push_back(now);
         }
         if self.faults.drop_rate > 0.0 && rand::random::<f64>() < self.faults.drop_rate {
             return Decision::Drop;
@@ -86,11 +99,11 @@ pub async fn middleware(State(app): State<Shared>, req: Request, next: Next) -> 
     let method = req.method().as_str().to_owned();
     let (latency, decision) = {
         let mut f = app.faults();
-        let latency = f.faults.latency_ms;
+        let latency = f.latency();
         (latency, f.decide(&method, &path))
     };
-    if latency > 0 {
-        tokio::time::sleep(Duration::from_millis(latency)).await;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
     }
     match decision {
         Decision::Pass => next.run(req).await,
@@ -108,5 +121,32 @@ pub async fn middleware(State(app): State<Shared>, req: Request, next: Next) -> 
             };
             err.into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sliding_window_lets_exactly_the_limit_through_per_second() {
+        let mut f = FaultState::new(Faults { rate_limit: Some(3), ..Faults::default() });
+        let passed = (0..10).filter(|_| matches!(f.decide("GET", "/v2/x"), Decision::Pass)).count();
+        assert_eq!(passed, 3);
+        // once the oldest admitted request is a second old, room opens again
+        let old = Instant::now() - Duration::from_millis(1500);
+        f.recent.iter_mut().for_each(|t| *t = old);
+        assert!(matches!(f.decide("GET", "/v2/x"), Decision::Pass));
+    }
+
+    #[test]
+    fn latency_stays_within_its_range() {
+        let f = FaultState::new(Faults { latency_ms: 30, latency_max_ms: 80, ..Faults::default() });
+        for _ in 0..200 {
+            let ms = f.latency().as_millis();
+            assert!((30..=80).contains(&ms), "{ms}");
+        }
+        let fixed = FaultState::new(Faults { latency_ms: 5, ..Faults::default() });
+        assert_eq!(fixed.latency(), Duration::from_millis(5));
     }
 }

@@ -17,6 +17,9 @@ use super::state::{Integration, Log, Store, integration_json, log_json, new_id};
 
 const SPEC: Spec = Spec { filters: &[], sorts: &[], default_sort: None };
 const TYPES: &[&str] = &["webhook", "aws_sqs", "stomp"];
+/// Commerce Manager allows five events per webhook; whether the API does is
+/// undocumented (§2.12 `[?]`), so the sandbox holds every client to five.
+const MAX_OBSERVES: usize = 5;
 
 fn ierr(source: &str, title: &str, detail: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, title)
@@ -31,7 +34,11 @@ fn int_style(e: ApiError) -> ApiError {
 
 /// Validates the attributes present in `data`; `create` requires the mandatory ones.
 fn apply(data: &Obj, i: &mut Integration, create: bool) -> ApiResult<()> {
-    let s = |k: &str| data.get(k).filter(|v| !v.is_null());
+    // No attribute is nullable: `null` is a 400, never read as "not sent".
+    if let Some((k, _)) = data.iter().find(|(k, v)| v.is_null() && k.as_str() != "type") {
+        return Err(ierr(k, "invalid", format!("{k} must not be null")));
+    }
+    let s = |k: &str| data.get(k);
     match s("name") {
         Some(Value::String(n)) if !n.trim().is_empty() => i.name = n.clone(),
         Some(_) => return Err(ierr("name", "invalid", "name must be a non-empty string")),
@@ -63,6 +70,17 @@ fn apply(data: &Obj, i: &mut Integration, create: bool) -> ApiResult<()> {
         None => {}
     }
     match s("observes") {
+        Some(Value::Array(a)) if a.len() > MAX_OBSERVES => {
+            return Err(ierr(
+                "observes",
+                "invalid",
+                format!(
+                    "an integration observes at most {MAX_OBSERVES} events (got {}); \
+                     create another integration for the rest",
+                    a.len()
+                ),
+            ));
+        }
         Some(Value::Array(a)) if !a.is_empty() && a.iter().all(Value::is_string) => {
             i.observes = a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
         }
@@ -94,37 +112,89 @@ fn apply(data: &Obj, i: &mut Integration, create: bool) -> ApiResult<()> {
         }
         None => {}
     }
-    if i.integration_type == "webhook" {
-        match i.configuration.get("url") {
-            Some(Value::String(u)) if u.starts_with("http://") || u.starts_with("https://") => {}
-            Some(_) => {
-                return Err(ierr(
-                    "configuration.url",
-                    "invalid",
-                    "configuration.url must be an http(s) URL",
-                ));
-            }
-            None => {
-                return Err(ierr("configuration.url", "required", "configuration.url is required"));
-            }
+    check_configuration(&i.integration_type, &i.configuration)
+}
+
+/// A string attribute of `configuration`: required, or optional when present.
+fn config_str(c: &Obj, key: &str, required: bool) -> ApiResult<()> {
+    let source = format!("configuration.{key}");
+    match c.get(key) {
+        Some(Value::String(v)) if !(required && v.trim().is_empty()) => Ok(()),
+        Some(Value::String(_)) => {
+            Err(ierr(&source, "invalid", format!("{source} must not be empty")))
         }
-        match i.configuration.get("secret_key") {
-            None | Some(Value::String(_)) => {}
-            Some(Value::Null) => {
-                if let Some(o) = i.configuration.as_object_mut() {
-                    o.remove("secret_key");
-                }
-            }
-            Some(_) => {
-                return Err(ierr(
-                    "configuration.secret_key",
-                    "invalid",
-                    "configuration.secret_key must be a string",
-                ));
-            }
-        }
+        None if !required => Ok(()),
+        None => Err(ierr(&source, "required", format!("{source} is required"))),
+        Some(_) => Err(ierr(&source, "invalid", format!("{source} must be a string"))),
+    }
+}
+
+fn config_url(c: &Obj, key: &str) -> ApiResult<()> {
+    config_str(c, key, true)?;
+    let ok = c
+        .get(key)
+        .and_then(Value::as_str)
+        .is_some_and(|u| u.starts_with("http://") || u.starts_with("https://"));
+    if !ok {
+        let source = format!("configuration.{key}");
+        return Err(ierr(&source, "invalid", format!("{source} must be an http(s) URL")));
     }
     Ok(())
+}
+
+/// Validates the (merged) configuration against the integration type (§2.12):
+/// webhook `url` (+ optional `secret_key`); aws_sqs `url`, `aws_access_key_id`,
+/// `aws_secret_access_key`, `region`; stomp `addresses[]` and `destination`
+/// (+ optional `username`, `password`, `url`). Runs on create and after every PUT,
+/// so a PUT cannot leave a configuration a create would refuse.
+fn check_configuration(kind: &str, configuration: &Value) -> ApiResult<()> {
+    let Some(c) = configuration.as_object() else {
+        return Err(ierr("configuration", "invalid", "configuration must be an object"));
+    };
+    if let Some((k, _)) = c.iter().find(|(_, v)| v.is_null()) {
+        let source = format!("configuration.{k}");
+        return Err(ierr(&source, "invalid", format!("{source} must not be null")));
+    }
+    match kind {
+        "webhook" => {
+            config_url(c, "url")?;
+            config_str(c, "secret_key", false)
+        }
+        "aws_sqs" => {
+            config_url(c, "url")?;
+            for key in ["aws_access_key_id", "aws_secret_access_key", "region"] {
+                config_str(c, key, true)?;
+            }
+            Ok(())
+        }
+        "stomp" => {
+            match c.get("addresses") {
+                Some(Value::Array(a))
+                    if !a.is_empty()
+                        && a.iter().all(|v| v.as_str().is_some_and(|s| !s.trim().is_empty())) => {}
+                Some(_) => {
+                    return Err(ierr(
+                        "configuration.addresses",
+                        "invalid",
+                        "configuration.addresses must be a non-empty array of broker addresses",
+                    ));
+                }
+                None => {
+                    return Err(ierr(
+                        "configuration.addresses",
+                        "required",
+                        "configuration.addresses is required",
+                    ));
+                }
+            }
+            config_str(c, "destination", true)?;
+            for key in ["username", "password", "url"] {
+                config_str(c, key, false)?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 pub async fn list(State(app): State<Shared>, caller: Caller, RawQuery(q): RawQuery) -> ApiResult {

@@ -116,15 +116,12 @@ pub fn parse_query(raw: Option<&str>, spec: &Spec) -> Result<Query, ApiError> {
     let limit = match params.get("page[limit]") {
         None => DEFAULT_LIMIT,
         Some(s) => {
+            // 0 is allowed (the account-management spec's minimum): an empty page
+            // that still carries the totals.
             let n: usize = s.trim().parse().map_err(|_| {
-                ApiError::bad_request("page[limit] must be a positive integer")
+                ApiError::bad_request("page[limit] must be a non-negative integer")
                     .source("page[limit]")
             })?;
-            if n == 0 {
-                return Err(
-                    ApiError::bad_request("page[limit] must be at least 1").source("page[limit]")
-                );
-            }
             if n > MAX_LIMIT {
                 return Err(ApiError::bad_request(format!(
                     "page[limit] must be less than or equal to {MAX_LIMIT}"
@@ -155,7 +152,18 @@ pub fn parse_query(raw: Option<&str>, spec: &Spec) -> Result<Query, ApiError> {
         Some(f) if !f.trim().is_empty() => parse_filters(f, spec)?,
         _ => Vec::new(),
     };
-    let sort = match params.get("sort").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+    let sort = match params.get("sort").map(|s| s.trim()) {
+        Some("") => {
+            return Err(ApiError::bad_request(format!(
+                "sort must name a field (one of: {}); leave it out for the default order",
+                if spec.sorts.is_empty() {
+                    "none on this endpoint".to_owned()
+                } else {
+                    spec.sorts.join(", ")
+                }
+            ))
+            .source("sort"));
+        }
         Some(s) => {
             let (field, desc) = match s.strip_prefix('-') {
                 Some(f) => (f, true),
@@ -280,36 +288,44 @@ pub fn parse_filters(text: &str, spec: &Spec) -> Result<Vec<Filter>, ApiError> {
     Ok(out)
 }
 
-/// `*` wildcard match (optionally case-insensitive).
+/// `*` wildcard match (optionally case-insensitive), in time linear in the
+/// lengths of the pattern and the text for any input.
+///
+/// A pattern is literal segments separated by stars. The first segment must be a
+/// prefix (unless the pattern starts with `*`), the last one a suffix (unless it
+/// ends with `*`), and the segments in between must occur in order without
+/// overlapping. Taking each middle segment at its leftmost occurrence is always
+/// right (a later occurrence only leaves less room for the rest), so there is no
+/// backtracking; `str::find` is linear (two-way search).
 pub fn wildcard(pattern: &str, text: &str, ci: bool) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = if ci {
-        (pattern.to_lowercase().chars().collect(), text.to_lowercase().chars().collect())
+    if ci {
+        wildcard_exact(&pattern.to_lowercase(), &text.to_lowercase())
     } else {
-        (pattern.chars().collect(), text.chars().collect())
-    };
-    // iterative glob with backtracking on the last star
-    let (mut pi, mut ti) = (0, 0);
-    let (mut star, mut mark) = (None, 0);
-    while ti < t.len() {
-        if pi < p.len() && p[pi] != '*' && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
+        wildcard_exact(pattern, text)
+    }
+}
+
+fn wildcard_exact(pattern: &str, text: &str) -> bool {
+    if !pattern.contains('*') {
+        return pattern == text;
+    }
+    let mut segments = pattern.split('*');
+    // With a star there are at least two segments: a first and a last.
+    let first = segments.next().unwrap_or("");
+    let mut middles: Vec<&str> = segments.collect();
+    let last = middles.pop().unwrap_or("");
+    if text.len() < first.len() + last.len() || !text.starts_with(first) || !text.ends_with(last) {
+        return false;
+    }
+    // The middles must fit between the prefix and the suffix.
+    let mut window = &text[first.len()..text.len() - last.len()];
+    for seg in middles.into_iter().filter(|s| !s.is_empty()) {
+        match window.find(seg) {
+            Some(at) => window = &window[at + seg.len()..],
+            None => return false,
         }
     }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
+    true
 }
 
 /// Whether a record passes every filter. `get` returns a field's value (None = null).
@@ -356,9 +372,10 @@ pub fn page_body(data: Vec<Value>, total: usize, q: &Query, base: &str, path: &s
 }
 
 pub fn page_meta(total: usize, q: &Query, base: &str, path: &str) -> (Value, Value) {
-    let limit = q.limit.max(1);
-    let pages = total.div_ceil(limit);
-    let current = q.offset / limit + 1;
+    let limit = q.limit;
+    // `page[limit]=0` holds no record: no pages, and no next/prev to go to.
+    let pages = if limit == 0 { 0 } else { total.div_ceil(limit) };
+    let current = q.offset.checked_div(limit).map_or(1, |p| p + 1);
     let meta = json!({
         "page": {"limit": limit, "offset": q.offset, "current": current, "total": pages},
         "results": {"total": total},
@@ -380,8 +397,8 @@ pub fn page_meta(total: usize, q: &Query, base: &str, path: &str) -> (Value, Val
         "current": link(q.offset),
         "first": link(0),
         "last": link(last_offset),
-        "next": if q.offset + limit < total { link(q.offset + limit) } else { Value::Null },
-        "prev": if q.offset > 0 { link(q.offset.saturating_sub(limit)) } else { Value::Null },
+        "next": if limit > 0 && q.offset + limit < total { link(q.offset + limit) } else { Value::Null },
+        "prev": if limit > 0 && q.offset > 0 { link(q.offset.saturating_sub(limit)) } else { Value::Null },
     });
     (meta, links)
 }
@@ -426,5 +443,87 @@ mod tests {
         assert!(!wildcard("A*", "abc", false));
         assert!(wildcard("*b*", "abc", false));
         assert!(!wildcard("*d*", "abc", false));
+        assert!(wildcard("", "", false));
+        assert!(!wildcard("", "a", false));
+        assert!(wildcard("*", "", false));
+        assert!(wildcard("abc", "abc", false));
+        assert!(!wildcard("abc", "abcd", false));
+        // prefix and suffix may not overlap
+        assert!(!wildcard("ab*ba", "aba", false));
+        assert!(wildcard("ab*ba", "abba", false));
+        assert!(wildcard("a*b*c", "aXbYc", false));
+        assert!(!wildcard("a*c*b", "aXbYc", false));
+        assert!(wildcard("*É*", "café élan", true));
+        assert!(wildcard("Ron*", "ron swanson", true));
+    }
+
+    /// The textbook definition, exponential in the worst case: the reference.
+    fn naive(p: &[char], t: &[char]) -> bool {
+        match p.split_first() {
+            None => t.is_empty(),
+            Some(('*', rest)) => (0..=t.len()).any(|i| naive(rest, &t[i..])),
+            Some((c, rest)) => t.first() == Some(c) && naive(rest, &t[1..]),
+        }
+    }
+
+    /// Every string over `alphabet` of length up to `max`.
+    fn all_strings(alphabet: &[char], max: usize) -> Vec<String> {
+        let mut out = vec![String::new()];
+        let mut frontier = vec![String::new()];
+        for _ in 0..max {
+            let mut next = Vec::new();
+            for s in &frontier {
+                for c in alphabet {
+                    next.push(format!("{s}{c}"));
+                }
+            }
+            out.extend(next.iter().cloned());
+            frontier = next;
+        }
+        out
+    }
+
+    #[test]
+    fn wildcard_agrees_with_the_naive_reference() {
+        // Exhaustive over small inputs: patterns over {a, b, *} up to 6 long, texts
+        // over {a, b} up to 7 long (1093 × 255 pairs).
+        let patterns = all_strings(&['a', 'b', '*'], 6);
+        let texts = all_strings(&['a', 'b'], 7);
+        for p in &patterns {
+            let pc: Vec<char> = p.chars().collect();
+            for t in &texts {
+                let tc: Vec<char> = t.chars().collect();
+                assert_eq!(wildcard(p, t, false), naive(&pc, &tc), "pattern {p:?} text {t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn wildcard_case_insensitive_agrees_with_lowercased_reference() {
+        let patterns = all_strings(&['a', 'B', '*'], 4);
+        let texts = all_strings(&['A', 'b'], 5);
+        for p in &patterns {
+            let pc: Vec<char> = p.to_lowercase().chars().collect();
+            for t in &texts {
+                let tc: Vec<char> = t.to_lowercase().chars().collect();
+                assert_eq!(wildcard(p, t, true), naive(&pc, &tc), "pattern {p:?} text {t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn wildcard_pathological_inputs_complete() {
+        // The classic backtracking killers: many stars against a long run of one
+        // letter that fails only at the end. A quadratic matcher needs ~10^12 steps
+        // here; the linear one a few million.
+        let text = "a".repeat(2_000_000);
+        let pattern = format!("{}b", "*a".repeat(2_000));
+        assert!(!wildcard(&pattern, &text, false));
+        assert!(!wildcard(&pattern, &text, true));
+        let pattern = format!("{}*", "a*".repeat(2_000));
+        assert!(wildcard(&pattern, &text, false));
+        let long_text = format!("{}b", "a".repeat(1_900_000));
+        assert!(wildcard("*a*b", &long_text, false));
+        assert!(!wildcard("*aab*aab", &long_text, true));
     }
 }

@@ -76,7 +76,7 @@ pub fn membership_page(
             let accounts: Vec<Value> = page
                 .iter()
                 .filter_map(|m| store.account(&m.account_id))
-                .map(|a| account_json(a, base))
+                .map(|a| account_json(store, a, base))
                 .collect();
             body["included"] = json!({ "accounts": accounts });
         }
@@ -267,12 +267,15 @@ pub async fn tokens(State(app): State<Shared>, caller: Caller, body: Bytes) -> A
                 };
                 store.push_membership(m.clone());
                 let base = &app.base_url;
-                super::delivery::emit_lazy(&app, &mut store, "account.created", |_| {
-                    account_json(&account, base)
+                super::delivery::emit_resource(&app, &mut store, "account.created", |s| {
+                    account_json(s, &account, base)
                 });
-                super::delivery::emit_lazy(&app, &mut store, "account-membership.created", |_| {
-                    membership_json(&m, base)
-                });
+                super::delivery::emit_resource(
+                    &app,
+                    &mut store,
+                    "account-membership.created",
+                    |_| membership_json(&m, base),
+                );
             }
             user.id
         }

@@ -29,9 +29,18 @@
 //! integration log. `account-member.*`, `user-authentication-info.*`, `account.*` and
 //! `account-membership.*` created/deleted events are delivered the same way.
 //!
-//! `--seed N` creates N members (every tenth pending), a password profile "Email"
+//! Created events carry `{"data": <resource>}` as their payload, deleted ones
+//! `{type, id}`; an integration observes at most five events.
+//!
+//! A seed creates N members (every tenth pending), a password profile "Email"
 //! (`username_format: email`, OTP on) and enables self sign-up; every seeded member's
-//! password is [`DEMO_PASSWORD`]. Fidelity choices are listed in `src/sandbox/FIDELITY.md`.
+//! password is [`DEMO_PASSWORD`]. Each approved member gets an account of their own,
+//! or, with `seed_accounts`, the members share that many company accounts.
+//! [`StoreShape`] puts on a real store's rate limit and latency.
+//!
+//! [`SandboxConfig`] is the sandbox's own settings; the entry point builds it from
+//! the command line (the sandbox does not depend on the CLI). Fidelity choices are
+//! listed in `src/sandbox/FIDELITY.md`.
 
 mod accounts;
 mod admin;
@@ -62,12 +71,12 @@ use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::SandboxArgs;
 use crate::secret::Secret;
 
 pub use seed::DEMO_PASSWORD;
 
-/// How the sandbox is started.
+/// How the sandbox is started: the sandbox's own settings. The entry point
+/// translates command-line flags into this; the sandbox knows nothing of the CLI.
 #[derive(Clone, Debug)]
 pub struct SandboxConfig {
     pub bind: SocketAddr,
@@ -78,6 +87,9 @@ pub struct SandboxConfig {
     pub faults: Faults,
     /// Start with this many demo members (ignored when `state_file` exists).
     pub seed: Option<usize>,
+    /// Spread the seeded members over this many accounts (B2B shape: many
+    /// members per account) instead of one account per approved member.
+    pub seed_accounts: Option<usize>,
     /// Load state from this JSON file at start (when present), save it on shutdown.
     pub state_file: Option<PathBuf>,
 }
@@ -93,29 +105,46 @@ impl SandboxConfig {
             token_ttl: Duration::from_secs(3600),
             faults: Faults::default(),
             seed: None,
+            seed_accounts: None,
             state_file: None,
         }
     }
 }
 
-impl From<SandboxArgs> for SandboxConfig {
-    fn from(a: SandboxArgs) -> Self {
-        SandboxConfig {
-            bind: a.bind,
-            client_id: a.client_id,
-            client_secret: a.client_secret,
-            bi_token: a.bi_token,
-            token_ttl: Duration::from_secs(a.token_ttl),
-            faults: Faults {
-                latency_ms: a.latency.map(|d| d.as_millis() as u64).unwrap_or(0),
-                fail_rate: a.fail_rate,
-                rate_limit: a.limit_rps,
-                drop_rate: a.drop_rate,
-                fail_next: Vec::new(),
-            },
-            seed: a.seed,
-            state_file: a.state,
+/// The limits of a real store (reference §1.7) the sandbox can put on: its rate
+/// limit, answered with `429` above it, and a network latency.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreShape {
+    /// A development store: 25 requests/s, 30–80 ms per request.
+    Dev,
+    /// A production store: 100 requests/s, 30–80 ms per request.
+    Prod,
+}
+
+impl StoreShape {
+    pub fn rate_limit(self) -> u32 {
+        match self {
+            StoreShape::Dev => 25,
+            StoreShape::Prod => 100,
         }
+    }
+
+    /// Faults with this shape's rate limit and latency (the rest left off).
+    pub fn faults(self) -> Faults {
+        Faults {
+            latency_ms: 30,
+            latency_max_ms: 80,
+            rate_limit: Some(self.rate_limit()),
+            ..Faults::default()
+        }
+    }
+
+    pub fn describe(self) -> String {
+        let name = match self {
+            StoreShape::Dev => "development",
+            StoreShape::Prod => "production",
+        };
+        format!("{name} store: {} req/s (429 above), 30-80 ms latency", self.rate_limit())
     }
 }
 
@@ -123,11 +152,15 @@ impl From<SandboxArgs> for SandboxConfig {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Faults {
-    /// Added to every request.
+    /// Added to every request (the minimum when `latency_max_ms` is larger).
     pub latency_ms: u64,
+    /// When above `latency_ms`, each request waits a uniform random time in
+    /// `latency_ms..=latency_max_ms`.
+    pub latency_max_ms: u64,
     /// Fraction of requests answered `503` with an error body.
     pub fail_rate: f64,
-    /// Requests per second above which the answer is `429`.
+    /// Requests per second above which the answer is `429` (sliding one-second
+    /// window over the requests let through).
     pub rate_limit: Option<u32>,
     /// Fraction of requests whose connection is closed without an answer.
     pub drop_rate: f64,
@@ -202,6 +235,10 @@ impl SandboxHandle {
     pub fn bi_token(&self) -> &str {
         self.app.bi_token.expose()
     }
+    /// The faults now active.
+    pub fn faults(&self) -> Faults {
+        self.app.faults().faults.clone()
+    }
     /// Replaces the active faults.
     pub fn set_faults(&self, f: Faults) {
         self.app.faults().set(f);
@@ -260,7 +297,10 @@ pub async fn spawn(cfg: SandboxConfig) -> Result<SandboxHandle> {
         None => {
             let mut d = state::Data::fresh();
             if let Some(n) = cfg.seed {
-                seed::seed(&mut d, n);
+                match cfg.seed_accounts {
+                    Some(m) => seed::seed_b2b(&mut d, n, m)?,
+                    None => seed::seed(&mut d, n),
+                }
             }
             d
         }
@@ -298,12 +338,21 @@ pub async fn spawn(cfg: SandboxConfig) -> Result<SandboxHandle> {
     Ok(SandboxHandle { app, state_file: cfg.state_file, server })
 }
 
+/// Adds `path` and, for the account-management service, `path/` too: the vendor
+/// CLI sends `…/unassigned-account-members/` and `/v2/account-tags/` to real
+/// stores, so that service tolerates one trailing slash. Other services (realms,
+/// profiles, users, integrations, `/oauth`) keep the exact path (no evidence
+/// either way; a stray slash there stays a 404).
+fn am_route(
+    r: Router<Shared>,
+    path: &str,
+    m: axum::routing::MethodRouter<Shared>,
+) -> Router<Shared> {
+    r.route(path, m.clone()).route(&format!("{path}/"), m)
+}
+
 fn router(app: Shared) -> Router {
-    let v2 = Router::new()
-        .route(
-            "/v2/settings/account-authentication",
-            get(settings::get_settings).put(settings::put_settings),
-        )
+    let mut v2 = Router::new()
         .route("/v2/authentication-realms", get(settings::list_realms))
         .route("/v2/authentication-realms/{realm}", get(settings::get_realm))
         .route(
@@ -334,27 +383,6 @@ fn router(app: Shared) -> Router {
             "/v2/authentication-realms/{realm}/user-authentication-info/{id}/user-authentication-password-profile-info/{cid}",
             get(users::get_cred).put(users::update_cred).delete(users::delete_cred),
         )
-        .route("/v2/account-members", get(members::list))
-        .route("/v2/account-members/tokens", post(members::tokens))
-        .route("/v2/account-members/{id}", get(members::get_one))
-        .route("/v2/account-members/{id}/account-memberships", get(members::memberships))
-        .route("/v2/accounts", get(accounts::list).post(accounts::create))
-        .route(
-            "/v2/accounts/{id}",
-            get(accounts::get_one).put(accounts::update).delete(accounts::delete),
-        )
-        .route(
-            "/v2/accounts/{id}/account-memberships",
-            get(accounts::list_memberships).post(accounts::create_membership),
-        )
-        .route(
-            "/v2/accounts/{id}/account-memberships/unassigned-account-members",
-            get(accounts::unassigned),
-        )
-        .route(
-            "/v2/accounts/{id}/account-memberships/{mid}",
-            get(accounts::get_membership).delete(accounts::delete_membership),
-        )
         .route("/v2/integrations", get(integrations::list).post(integrations::create))
         .route("/v2/integrations/logs", get(integrations::all_logs))
         .route(
@@ -370,24 +398,66 @@ fn router(app: Shared) -> Router {
         .route("/__sandbox/health", get(admin::health))
         .route("/__sandbox/faults", get(admin::get_faults).put(admin::put_faults))
         .route("/__sandbox/otp", get(admin::otps))
-        .route("/__sandbox/bi/users", get(admin::bi_users))
-        .fallback(admin::not_found)
-        .method_not_allowed_fallback(admin::method_not_allowed);
+        .route("/__sandbox/bi/users", get(admin::bi_users));
+    let account_management: [(&str, axum::routing::MethodRouter<Shared>); 10] = [
+        (
+            "/v2/settings/account-authentication",
+            get(settings::get_settings).put(settings::put_settings),
+        ),
+        ("/v2/account-members", get(members::list)),
+        ("/v2/account-members/tokens", post(members::tokens)),
+        ("/v2/account-members/{id}", get(members::get_one)),
+        ("/v2/account-members/{id}/account-memberships", get(members::memberships)),
+        ("/v2/accounts", get(accounts::list).post(accounts::create)),
+        (
+            "/v2/accounts/{id}",
+            get(accounts::get_one).put(accounts::update).delete(accounts::delete),
+        ),
+        (
+            "/v2/accounts/{id}/account-memberships",
+            get(accounts::list_memberships).post(accounts::create_membership),
+        ),
+        (
+            "/v2/accounts/{id}/account-memberships/unassigned-account-members",
+            get(accounts::unassigned),
+        ),
+        (
+            "/v2/accounts/{id}/account-memberships/{mid}",
+            get(accounts::get_membership).delete(accounts::delete_membership),
+        ),
+    ];
+    for (path, m) in account_management {
+        v2 = am_route(v2, path, m);
+    }
+    let v2 = v2.fallback(admin::not_found).method_not_allowed_fallback(admin::method_not_allowed);
     v2.layer(axum::middleware::from_fn_with_state(app.clone(), faults::middleware)).with_state(app)
 }
 
-/// `onboard sandbox`: serve until Ctrl-C, then save the state when `--state` is set.
-pub async fn run(args: SandboxArgs) -> Result<()> {
-    let seed = args.seed;
-    let state = args.state.clone();
-    let handle = spawn(SandboxConfig::from(args)).await?;
+/// `onboard sandbox`: serve until Ctrl-C, then save the state when a state file is set.
+pub async fn run(cfg: SandboxConfig) -> Result<()> {
+    let (seed, seed_accounts) = (cfg.seed, cfg.seed_accounts);
+    let state = cfg.state_file.clone();
+    let faults = cfg.faults.clone();
+    let handle = spawn(cfg).await?;
     let base = handle.base_url();
     println!("onboard sandbox listening on {base}");
     println!("  client id:     {}", handle.client_id());
     println!("  client secret: {}", handle.client_secret());
     println!("  BI API token:  {}", handle.bi_token());
-    if let Some(n) = seed {
-        println!("  seeded {n} demo members; demo password: {DEMO_PASSWORD}");
+    match (seed, seed_accounts) {
+        (Some(n), Some(m)) => {
+            println!("  seeded {n} demo members in {m} accounts; demo password: {DEMO_PASSWORD}")
+        }
+        (Some(n), None) => println!("  seeded {n} demo members; demo password: {DEMO_PASSWORD}"),
+        _ => {}
+    }
+    if let Some(limit) = faults.rate_limit {
+        let latency = if faults.latency_max_ms > faults.latency_ms {
+            format!("{}-{} ms", faults.latency_ms, faults.latency_max_ms)
+        } else {
+            format!("{} ms", faults.latency_ms)
+        };
+        println!("  limits:        {limit} req/s (429 above), latency {latency}");
     }
     if let Some(p) = &state {
         println!("  state file:    {}", p.display());

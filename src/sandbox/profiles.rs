@@ -42,13 +42,15 @@ fn username_format(v: Option<String>) -> ApiResult<Option<String>> {
     }
 }
 
+/// Reads of password profiles take any valid bearer, like the realm they sit in
+/// (the permissions table's `/authentication-realms` row covers the path; a
+/// profile holds no personal data, and a storefront needs its id to log in).
 pub async fn list(
     State(app): State<Shared>,
-    caller: Caller,
+    _caller: Caller,
     Path(realm): Path<String>,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
-    caller.admin()?;
     let q = parse_query(q.as_deref(), &SPEC)?;
     let store = app.store();
     check_realm(&store, &realm)?;
@@ -60,10 +62,9 @@ pub async fn list(
 
 pub async fn get_one(
     State(app): State<Shared>,
-    caller: Caller,
+    _caller: Caller,
     Path((realm, id)): Path<(String, String)>,
 ) -> ApiResult {
-    caller.admin()?;
     let store = app.store();
     check_realm(&store, &realm)?;
     let p = store.profile(&realm, &id).ok_or_else(|| ApiError::not_found("password profile"))?;

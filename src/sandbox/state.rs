@@ -512,17 +512,43 @@ pub fn credential_json(c: &Credential, realm: &str, base: &str) -> Value {
     })
 }
 
-pub fn account_json(a: &Account, base: &str) -> Value {
+/// The ids of an account's ancestors, root first, its parent last (empty for a
+/// root account). The walk is bounded by the number of accounts.
+pub fn ancestor_ids(store: &Store, a: &Account) -> Vec<String> {
+    let mut chain = Vec::new();
+    let mut next = a.parent_id.clone();
+    while let Some(id) = next {
+        if chain.len() >= store.data.accounts.len() || chain.contains(&id) {
+            break;
+        }
+        next = store.account(&id).and_then(|p| p.parent_id.clone());
+        chain.push(id);
+    }
+    chain.reverse();
+    chain
+}
+
+/// An account as the API shows it. A root account has no `parent` relationship
+/// (the schema draws `parent.data` as an object, never `null`) and `ancestors: []`;
+/// a child's `parent.data.id` equals `parent_id` and the last ancestor.
+pub fn account_json(store: &Store, a: &Account, base: &str) -> Value {
+    let ancestors: Vec<Value> = ancestor_ids(store, a)
+        .into_iter()
+        .map(|id| json!({"data": {"id": id, "type": "account"}}))
+        .collect();
+    let mut relationships = json!({
+        "account_tags": {"data": []},
+        "ancestors": ancestors,
+    });
+    if let Some(p) = &a.parent_id {
+        relationships["parent"] = json!({"data": {"id": p, "type": "account"}});
+    }
     json!({
         "id": a.id, "type": "account", "name": a.name, "legal_name": a.legal_name,
         "registration_id": a.registration_id, "external_ref": a.external_ref,
         "parent_id": a.parent_id,
         "meta": {"timestamps": {"created_at": ts(&a.created_at), "updated_at": ts(&a.updated_at)}},
-        "relationships": {
-            "account_tags": {"data": []},
-            "ancestors": a.parent_id.as_ref().map(|p| json!([{"data": {"id": p, "type": "account"}}])).unwrap_or(json!([])),
-            "parent": {"data": a.parent_id.as_ref().map(|p| json!({"id": p, "type": "account"}))},
-        },
+        "relationships": relationships,
         "links": {"self": format!("{base}/v2/accounts/{}", a.id)}
     })
 }
@@ -550,10 +576,13 @@ pub fn integration_json(i: &Integration, base: &str) -> Value {
     })
 }
 
+/// A delivery log. `status_code` is what the receiver answered; when nothing
+/// answered (connection refused, time-out, a type the sandbox does not deliver)
+/// the key is left out rather than `null`: the schema has it as an integer.
 pub fn log_json(l: &Log, base: &str) -> Value {
-    json!({
+    let mut v = json!({
         "id": l.id, "type": "integration-log", "succeeded": l.succeeded, "attempt": l.attempt,
-        "processing_time": l.processing_time, "body": l.body, "status_code": l.status_code,
+        "processing_time": l.processing_time, "body": l.body,
         "error_detail": l.error_detail,
         "relationships": {
             "integration": {"data": {"id": l.integration_id, "type": "integration"}},
@@ -561,7 +590,11 @@ pub fn log_json(l: &Log, base: &str) -> Value {
         },
         "meta": {"timestamps": {"created_at": ts(&l.created_at)}},
         "links": {"self": format!("{base}/v2/integrations/{}/logs/{}", l.integration_id, l.id)}
-    })
+    });
+    if let Some(code) = l.status_code {
+        v["status_code"] = json!(code);
+    }
+    v
 }
 
 pub fn bi_user_json(b: &BiUser) -> Value {

@@ -96,10 +96,12 @@ pub fn select_users<'a>(
 
 /// `user-authentication-info.created` and `account-member.created`.
 pub fn member_created(app: &Shared, store: &mut Store, u: &User) {
-    delivery::emit_lazy(app, store, "user-authentication-info.created", |_| {
+    delivery::emit_resource(app, store, "user-authentication-info.created", |_| {
         user_json(u, &app.base_url)
     });
-    delivery::emit_lazy(app, store, "account-member.created", |_| member_json(u, &app.base_url));
+    delivery::emit_resource(app, store, "account-member.created", |_| {
+        member_json(u, &app.base_url)
+    });
 }
 
 fn base_path(realm: &str) -> String {
@@ -232,15 +234,15 @@ pub async fn update(
     body: Bytes,
 ) -> ApiResult {
     let data = parse_data(&body, &["user_authentication_info"])?;
-    let name = opt_str(&data, "name")?;
-    let email = opt_str(&data, "email")?;
-    if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
-        return Err(ApiError::field("name", "name must not be empty"));
-    }
-    if let Some(e) = &email
-        && !is_email(e)
-    {
-        return Err(ApiError::field("email", format!("email '{e}' is not a valid email address")));
+    // PUT sends the whole record: `name` and `email` are required as on create
+    // (the schema's `required`); the nullable name parts may be left out.
+    let name = req_str(&data, "name")?;
+    let email = req_str(&data, "email")?;
+    if !is_email(&email) {
+        return Err(ApiError::field(
+            "email",
+            format!("email '{email}' is not a valid email address"),
+        ));
     }
     let mut store = app.store();
     self_service(&store, &caller, &id, true)?;
@@ -249,12 +251,8 @@ pub async fn update(
     let u = &mut store.data.users[pos];
     let mut next = u.clone();
     names(&data, &mut next)?;
-    if let Some(v) = name {
-        next.name = v;
-    }
-    if let Some(v) = email {
-        next.email = v;
-    }
+    next.name = name;
+    next.email = email;
     next.updated_at = Utc::now();
     *u = next;
     Ok(Json(json!({ "data": user_json(u, &app.base_url) })).into_response())
@@ -423,7 +421,9 @@ pub async fn update_cred(
     body: Bytes,
 ) -> ApiResult {
     let data = parse_data(&body, &["user_authentication_password_profile_info"])?;
-    let profile_id = opt_str(&data, "password_profile_id")?;
+    // §2.7: `password_profile_id` is required on update; username and password are
+    // optional. It cannot change (400 below).
+    let profile_id = req_str(&data, "password_profile_id")?;
     let username = opt_str(&data, "username")?;
     let password = opt_str(&data, "password")?;
     if let Some(p) = &password {
@@ -432,9 +432,7 @@ pub async fn update_cred(
     let mut store = app.store();
     self_service(&store, &caller, &uid, true)?;
     let current = find_cred(&store, &realm, &uid, &cid)?.clone();
-    if let Some(p) = &profile_id
-        && *p != current.profile_id
-    {
+    if profile_id != current.profile_id {
         return Err(ApiError::field(
             "password_profile_id",
             "password_profile_id cannot be changed on an existing password profile info",
