@@ -24,6 +24,7 @@
 mod event;
 pub mod journal;
 mod listen;
+pub mod member_event;
 mod server;
 
 use std::collections::HashMap;
@@ -83,6 +84,8 @@ pub enum ListenerEvent {
     Received(OtpEvent),
     /// A delivery was refused (401 wrong/missing secret, 400 malformed, 413 too large).
     Rejected { status: u16, reason: String },
+    /// A member or membership event for the Approvals queue ([`member_event`]).
+    Member(member_event::MemberEvent),
 }
 
 /// Counters since start.

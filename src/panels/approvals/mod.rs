@@ -29,6 +29,7 @@ use ratatui::layout::Rect;
 use crate::api::{Account, AccountMember, ApiError};
 use crate::store::queue::{CacheOp, Writer};
 use crate::ui::{Call, ConfirmAction, OpId, PanelId, Progress, Reply, Shared};
+use crate::webhook::member_event::MemberEvent;
 use crate::widgets::{Confirm, TextField};
 
 pub use jobs::{ApCall, ApProgress, ApReply, ApproveItem, MemberDetails, RowOutcome, Target};
@@ -134,6 +135,9 @@ pub struct Approvals {
     pub cache: CacheState,
     /// Rows shown from the cache whose status no check has confirmed yet.
     pub unverified: HashSet<String>,
+    /// A membership was deleted elsewhere (the event names only the
+    /// membership): a member may be pending again, which `R` finds.
+    pub membership_deleted: bool,
     pub scan: Option<ScanState>,
     pub last_scan: Option<ScanState>,
     pub accounts: Option<Vec<Account>>,
@@ -159,6 +163,7 @@ impl Default for Approvals {
             complete: false,
             cache: CacheState::Unread,
             unverified: HashSet::new(),
+            membership_deleted: false,
             scan: None,
             last_scan: None,
             accounts: None,
@@ -306,6 +311,51 @@ impl Approvals {
             self.started = true;
             self.start_scan(false, sh);
         }
+    }
+
+    /// A member event from the listener: the queue follows the store
+    /// without a call (sign-ups in, approvals and rejections elsewhere out).
+    pub fn on_member_event(&mut self, e: MemberEvent, sh: &mut Shared) {
+        let keep = self.selected_id();
+        match e {
+            MemberEvent::MemberCreated { id, name, email, created_at } => {
+                // Known already: pending on screen, or approved (a membership
+                // event arrived first: events come in any order).
+                if self.seen.contains(&id) {
+                    return;
+                }
+                let member = AccountMember {
+                    id: id.clone(),
+                    name,
+                    email,
+                    meta: crate::api::ResourceMeta { created_at, ..Default::default() },
+                    ..Default::default()
+                };
+                self.cache(CacheOp::Pending(jobs::to_cached(&member)));
+                self.seen.insert(id);
+                sh.toast(format!("new sign-up: {}", member.email));
+                self.rows.push(Row { member, status: RowStatus::Pending });
+                self.rows.sort_by(|a, b| b.member.meta.created_at.cmp(&a.member.meta.created_at));
+            }
+            MemberEvent::MembershipCreated { member_id, .. } => {
+                self.seen.insert(member_id.clone());
+                self.unverified.remove(&member_id);
+                self.marked.remove(&member_id);
+                // A row being approved here keeps its status until its run reports.
+                self.rows.retain(|r| r.member.id != member_id || !r.status.is_open());
+                self.cache(CacheOp::Approved { id: member_id, created_at: None });
+            }
+            MemberEvent::MembershipDeleted { .. } => self.membership_deleted = true,
+            MemberEvent::UserDeleted { id } => {
+                self.seen.remove(&id);
+                self.unverified.remove(&id);
+                self.marked.remove(&id);
+                self.rows.retain(|r| r.member.id != id || r.status == RowStatus::Working);
+                self.cache(CacheOp::Removed(id));
+            }
+        }
+        self.refilter();
+        self.reselect(keep);
     }
 
     /// Starts a scan: a verification of what is known, or (`full`, or nothing
@@ -700,6 +750,7 @@ impl Panel for Approvals {
                     // A full scan lists every member: a cached row it did not
                     // confirm belongs to a member that no longer exists.
                     if s.full {
+                        self.membership_deleted = false;
                         let stale = std::mem::take(&mut self.unverified);
                         self.rows.retain(|r| !stale.contains(&r.member.id));
                         for id in stale {

@@ -18,6 +18,9 @@ pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
 
     // Summary / scan progress / filter line.
     let mut spans = vec![Span::styled(format!("{} pending", p.pending_count()), t.title())];
+    if p.membership_deleted {
+        spans.push(Span::styled("  a membership was deleted elsewhere: R re-verifies", t.warn()));
+    }
     if !p.unverified.is_empty() {
         let what = if p.scan.is_some() { "verifying" } else { "not verified (r retries)" };
         spans.push(Span::styled(format!("  {what} {} from cache", p.unverified.len()), t.warn()));

@@ -250,6 +250,8 @@ impl Otp {
                 self.listener.rejected += 1;
                 self.listener.last_rejection = Some(format!("{status}: {reason}"));
             }
+            // The Approvals panel's (the app routes them there).
+            ListenerEvent::Member(_) => {}
         }
     }
 
@@ -274,7 +276,7 @@ impl Otp {
             Some((id, old)) => (
                 vec![format!("PUT /v2/integrations/{id}")],
                 vec![
-                    format!("enabled: true, observes {OTP_EVENT}"),
+                    format!("enabled: true, observes {OTP_EVENT} and the member events"),
                     format!("url: {old} → {url}"),
                     "secret_key: a fresh secret (kept in the config file, mode 0600)".into(),
                 ],
@@ -282,7 +284,7 @@ impl Otp {
             None => (
                 vec!["POST /v2/integrations".into()],
                 vec![
-                    format!("new webhook integration observing {OTP_EVENT}"),
+                    format!("new webhook integration observing {OTP_EVENT} and the member events"),
                     format!("url: {url}"),
                     "secret_key: a fresh secret (kept in the config file, mode 0600)".into(),
                 ],

@@ -41,7 +41,8 @@ impl Settings {
             KeyCode::Char('s') if write_ok => self.fix(ItemId::SelfSignup, sh),
             KeyCode::Char('a') if write_ok => self.fix(ItemId::Approvals, sh),
             KeyCode::Char('o') if write_ok => self.fix(ItemId::Otp, sh),
-            KeyCode::Enter | KeyCode::Char(' ' | 'n' | 'e' | 'd' | 's' | 'a' | 'o')
+            KeyCode::Char('l') if write_ok => self.fix(ItemId::LiveQueue, sh),
+            KeyCode::Enter | KeyCode::Char(' ' | 'n' | 'e' | 'd' | 's' | 'a' | 'o' | 'l')
                 if !write_ok =>
             {
                 sh.toast_error("read-only mode: settings cannot be changed");
@@ -98,7 +99,7 @@ impl Settings {
         let mut k = vec![("↑↓", "move")];
         if !sh.read_only {
             k.extend([("Enter", "change"), ("n", "new profile"), ("d", "delete")]);
-            k.extend([("s/a/o", "fix")]);
+            k.extend([("s/a/o/l", "fix")]);
         }
         k.push(("r", "reload"));
         k
