@@ -51,7 +51,12 @@ fn app_with(rows: usize) -> App {
     }
     app.sh.inflight.insert(
         1,
-        onboard::ui::InFlight { label: "scan".into(), owner: PanelId::Approvals, write: false },
+        onboard::ui::InFlight {
+            label: "scan".into(),
+            owner: PanelId::Approvals,
+            write: false,
+            kind: "Approvals(Scan".into(),
+        },
     );
     let pending: Vec<AccountMember> = (0..rows)
         .map(|i| AccountMember {

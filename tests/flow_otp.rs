@@ -209,7 +209,7 @@ async fn settings_readiness_fix_sets_up_otp() {
     // Settings (the first panel): o asks, y fixes everything at once.
     con.ch('o').await;
     let dialog = con.app.sh.confirm.as_ref().unwrap().dialog.clone();
-    assert_eq!(dialog.calls.len(), 3, "{dialog:?}");
+    assert_eq!(dialog.requests().len(), 3, "{dialog:?}");
     con.confirm().await;
     assert_eq!(con.app.sh.error, None);
     assert!(otp_ready(&con.app), "{:?}", con.app.sh.readiness());

@@ -3,6 +3,87 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::ui::{Bind, Keymap, Role};
+
+/// What a global key does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Global {
+    Next,
+    Prev,
+    /// The panel whose number was pressed (plain or with Alt).
+    Panel,
+    Help,
+    Log,
+    Audit,
+    Quit,
+    /// Dismiss the error line (after everything inside has had its Esc).
+    Esc,
+}
+
+impl Global {
+    /// Works while a field has the typing focus (no printable key).
+    fn typing_safe(self) -> bool {
+        matches!(self, Global::Help | Global::Panel)
+    }
+}
+
+/// The app's keymap table: the same on every panel. `typing`: only the keys
+/// that are not text.
+pub fn global_table(typing: bool) -> Vec<(Bind, Global)> {
+    // While typing these are the way out, so the footer shows them; otherwise
+    // the plain keys (`1`…, `?`) are shown and these only in help.
+    let typing_only = |b: Bind| if typing { b } else { b.quiet() };
+    let mut t = vec![
+        (
+            typing_only(
+                Bind::global(PanelId::alt_digit_keys(), "panel")
+                    .help("go to a panel, also while typing"),
+            ),
+            Global::Panel,
+        ),
+        (
+            typing_only(Bind::global("F1", "help").help("this help, also while typing")),
+            Global::Help,
+        ),
+        (
+            Bind::global("Tab", "next panel").help("next panel (in a form: next field)"),
+            Global::Next,
+        ),
+        (Bind::global("Shift-Tab", "previous panel").quiet(), Global::Prev),
+    ];
+    if !typing {
+        t.extend([
+            (Bind::global(PanelId::digit_keys(), "panel").help("go to a panel"), Global::Panel),
+            (Bind::global("?", "help"), Global::Help),
+            (Bind::global("L", "log").help("request log: time, method, path, status"), Global::Log),
+            (Bind::global("A", "audit").help("audit log of the writes").quiet(), Global::Audit),
+            (
+                Bind::global("q", "quit").help("quit (asks while writes are in flight)"),
+                Global::Quit,
+            ),
+            (
+                Bind::global("Esc", "dismiss")
+                    .help("dismiss the error line, once nothing inside is left to close")
+                    .quiet(),
+                Global::Esc,
+            ),
+        ]);
+    }
+    t
+}
+
+/// The global key `key` is, if any.
+fn global_find(key: KeyEvent, typing: bool) -> Option<(Bind, Global)> {
+    global_table(typing).into_iter().find(|(b, _)| b.matches(&key))
+}
+
+/// The global keys as a keymap (footer and help).
+pub fn global_keymap(typing: bool) -> Keymap {
+    let mut k = Keymap::new(global_table(typing).into_iter().map(|(b, _)| b).collect());
+    k.push(Bind::global("Ctrl-C", "quit now").quiet());
+    debug_assert!(k.binds.iter().all(|b| b.role == Role::Global));
+    k
+}
 
 impl App {
     pub(super) fn on_paste(&mut self, text: &str) {
@@ -20,80 +101,125 @@ impl App {
             self.sh.effects.push(Effect::Quit);
             return;
         }
-        if let Some(pending) = self.sh.confirm.take() {
-            // Destructive dialogs (with a warning) need an explicit `y`.
-            let enter_ok = pending.dialog.warning.is_none();
+        if let Some(mut pending) = self.sh.confirm.take() {
+            // Destructive dialogs need an explicit `y`; the others also take Enter.
+            let enter_ok = pending.dialog.enter_confirms();
             match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => self.run_confirmed(pending.action),
                 KeyCode::Enter if enter_ok => self.run_confirmed(pending.action),
                 KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {}
-                _ => self.sh.confirm = Some(pending),
+                code => {
+                    let max = pending.dialog.max_scroll(self.screen(), &self.sh.theme);
+                    pending.dialog.scroll_key(code, max);
+                    self.sh.confirm = Some(pending);
+                }
             }
             return;
         }
         if let Some(overlay) = self.overlay {
-            match (overlay, key.code) {
-                (_, KeyCode::Esc) | (_, KeyCode::Char('q')) => self.overlay = None,
-                (Overlay::Help, KeyCode::Char('?')) => self.overlay = None,
-                (Overlay::Log, KeyCode::Char('L')) | (Overlay::Audit, KeyCode::Char('A')) => {
-                    self.overlay = None
-                }
-                (Overlay::Log | Overlay::Audit, KeyCode::Up | KeyCode::Char('k')) => {
-                    let len = if overlay == Overlay::Log {
-                        self.request_log.len()
-                    } else {
-                        self.audit.len()
-                    };
-                    self.log_scroll = (self.log_scroll + 1).min(len)
-                }
-                (Overlay::Log | Overlay::Audit, KeyCode::Down | KeyCode::Char('j')) => {
-                    self.log_scroll = self.log_scroll.saturating_sub(1)
-                }
-                (Overlay::Log | Overlay::Audit, KeyCode::End | KeyCode::Char('G')) => {
-                    self.log_scroll = 0
-                }
-                _ => {}
-            }
-            return;
-        }
-        // Esc dismisses the sticky error line before anything else.
-        if key.code == KeyCode::Esc && self.sh.error.is_some() {
-            self.sh.error = None;
-            return;
-        }
-        // Panel first: a panel editing text or showing a sub-view consumes keys.
-        let (panel, sh) = self.split(self.focus);
-        let handled = panel.on_key(key, sh);
-        if handled {
+            self.overlay_key(overlay, key);
             return;
         }
         let editing = self.editing();
+        // Keys that work even while typing: help, panel switching.
+        if let Some((_, g)) = global_find(key, true)
+            && g.typing_safe()
+        {
+            self.run_global(g, key);
+            return;
+        }
+        // The panel's table decides which keys reach it (all of them while typing).
+        let km = {
+            let (panel, sh) = self.split(self.focus);
+            panel.keymap(sh)
+        };
+        let bind = km.find(&key).cloned();
+        if let Some(Bind { off: Some(why), .. }) = &bind
+            && !editing
+        {
+            self.sh.toast_error(*why);
+            return;
+        }
+        if editing || bind.is_some() {
+            let (panel, sh) = self.split(self.focus);
+            if panel.on_key(key, sh) {
+                return;
+            }
+        }
+        if let Some((_, g)) = global_find(key, editing) {
+            self.run_global(g, key);
+        }
+    }
+
+    fn overlay_key(&mut self, overlay: Overlay, key: KeyEvent) {
+        let close = matches!(key.code, KeyCode::Esc | KeyCode::Char('q') | KeyCode::F(1))
+            || matches!(
+                (overlay, key.code),
+                (Overlay::Help, KeyCode::Char('?'))
+                    | (Overlay::Log, KeyCode::Char('L'))
+                    | (Overlay::Audit, KeyCode::Char('A'))
+            );
+        if close {
+            self.overlay = None;
+            return;
+        }
+        if overlay == Overlay::Help {
+            let max = view::help_max_scroll(self);
+            let s = self.help_scroll.min(max);
+            self.help_scroll = match key.code {
+                KeyCode::Up | KeyCode::Char('k') => s.saturating_sub(1),
+                KeyCode::Down | KeyCode::Char('j') => (s + 1).min(max),
+                KeyCode::PageUp => s.saturating_sub(10),
+                KeyCode::PageDown | KeyCode::Char(' ') => (s + 10).min(max),
+                KeyCode::Home | KeyCode::Char('g') => 0,
+                KeyCode::End | KeyCode::Char('G') => max,
+                _ => s,
+            };
+            return;
+        }
+        let len = if overlay == Overlay::Log { self.request_log.len() } else { self.audit.len() };
         match key.code {
-            KeyCode::Tab => self.focus_panel(self.focus.next()),
-            KeyCode::BackTab => self.focus_panel(self.focus.prev()),
-            KeyCode::Char(c @ '1'..='9') if !editing => {
-                if let Some(p) = PanelId::nth(c as usize - '0' as usize) {
+            KeyCode::Up | KeyCode::Char('k') => self.log_scroll = (self.log_scroll + 1).min(len),
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.log_scroll = self.log_scroll.saturating_sub(1)
+            }
+            KeyCode::End | KeyCode::Char('G') => self.log_scroll = 0,
+            _ => {}
+        }
+    }
+
+    fn run_global(&mut self, g: Global, key: KeyEvent) {
+        match g {
+            Global::Next => self.focus_panel(self.focus.next()),
+            Global::Prev => self.focus_panel(self.focus.prev()),
+            Global::Panel => {
+                if let KeyCode::Char(c) = key.code
+                    && let Some(p) = c.to_digit(10).and_then(|d| PanelId::nth(d as usize))
+                {
                     self.focus_panel(p)
                 }
             }
-            KeyCode::Char('?') if !editing => self.overlay = Some(Overlay::Help),
-            KeyCode::Char('L') if !editing => {
+            Global::Help => {
+                self.help_scroll = 0;
+                self.overlay = Some(Overlay::Help)
+            }
+            Global::Log => {
                 self.log_scroll = 0;
                 self.overlay = Some(Overlay::Log)
             }
-            KeyCode::Char('A') if !editing => {
+            Global::Audit => {
                 self.log_scroll = 0;
                 self.overlay = Some(Overlay::Audit)
             }
-            KeyCode::Char('q') if !editing => self.ask_quit(),
-            KeyCode::Esc => {
+            Global::Quit => self.ask_quit(),
+            Global::Esc => {
                 if self.sh.error.is_some() {
                     self.sh.error = None;
+                    self.sh.error_kind = None;
                 } else {
                     self.sh.toasts.clear();
                 }
             }
-            _ => {}
         }
     }
 
@@ -105,14 +231,11 @@ impl App {
             self.sh.effects.push(Effect::Quit);
         } else {
             self.sh.ask(
-                Confirm {
-                    title: "Quit while work is in flight?".into(),
-                    calls: vec![],
-                    changes: writes.iter().map(|w| format!("in flight: {w}")).collect(),
-                    warning: Some(
-                        "Quitting now may leave these calls half done on the store.".into(),
-                    ),
-                },
+                writes.iter().fold(
+                    Dialog::destructive("Quit while work is in flight?", "quit")
+                        .consequence("Quitting now may leave these calls half done on the store."),
+                    |d, w| d.item(format!("in flight: {w}")),
+                ),
                 ConfirmAction::Quit,
             );
         }

@@ -3,7 +3,7 @@
 //! terminal, the API client and timers.
 
 pub mod exec;
-mod keys;
+pub mod keys;
 pub mod run;
 pub mod stores;
 pub mod view;
@@ -18,7 +18,7 @@ use crate::ui::{
     Call, ConfirmAction, Connection, Effect, Input, Msg, OpId, Panel, PanelId, REQUEST_LOG_MAX,
     Reply, Shared, StepStatus,
 };
-use crate::widgets::{Confirm, Theme};
+use crate::widgets::{Dialog, Theme};
 
 /// Full-screen overlays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +39,8 @@ pub struct App {
     pub request_log: VecDeque<RequestRecord>,
     pub audit: VecDeque<crate::audit::AuditEntry>,
     pub log_scroll: usize,
+    /// First help row shown.
+    pub help_scroll: u16,
     pub settings: Settings,
     pub signup: Signup,
     pub approvals: Approvals,
@@ -61,6 +63,7 @@ impl App {
             request_log: VecDeque::new(),
             audit: VecDeque::new(),
             log_scroll: 0,
+            help_scroll: 0,
             settings: Settings::default(),
             signup: Signup::default(),
             approvals: Approvals::default(),
@@ -240,8 +243,18 @@ impl App {
                     return false; // stale: cancelled or superseded
                 };
                 self.absorb_shared(&result);
+                let ok = result.is_ok();
+                let before = self.sh.error.clone();
                 let (panel, sh) = self.split(flight.owner);
                 panel.on_done(op, result, sh);
+                if self.sh.error.is_some() && self.sh.error != before {
+                    // This operation set the error line: remember which kind it was.
+                    self.sh.error_kind = Some(flight.kind);
+                } else if ok && self.sh.error_kind.as_deref() == Some(flight.kind.as_str()) {
+                    // The same operation worked this time: its old error is stale.
+                    self.sh.error = None;
+                    self.sh.error_kind = None;
+                }
                 true
             }
             Msg::Progress(op, progress) => {
@@ -332,8 +345,13 @@ impl App {
         self.on_enter(panel);
     }
 
+    /// The whole screen, as last resized (dialogs are laid out in it).
+    pub fn screen(&self) -> ratatui::layout::Rect {
+        ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1)
+    }
+
     /// Whether the focused panel is editing text (then printable keys are text).
-    fn editing(&self) -> bool {
+    pub fn editing(&self) -> bool {
         self.panel(self.focus).editing()
     }
 

@@ -5,9 +5,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use super::keys::global_keymap;
 use super::{App, Overlay};
 use crate::api::TokenState;
-use crate::ui::{Connection, PanelId, StepStatus};
+use crate::ui::keymap::fit_footer;
+use crate::ui::{Bind, Connection, Keymap, PanelId, StepStatus};
+use crate::widgets::wrap::wrap_hanging;
 use crate::widgets::{SPINNER, centered, ellipsize};
 
 /// Below this size the console shows a message instead of a broken layout.
@@ -29,10 +32,12 @@ pub fn draw(app: &App, f: &mut Frame) {
         f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
         return;
     }
-    let [header, stepper, body, status, footer] = Layout::vertical([
+    let error_lines = error_lines(app, area.width);
+    let [header, stepper, body, error, status, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(5),
+        Constraint::Length(error_lines.len() as u16),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
@@ -45,18 +50,40 @@ pub fn draw(app: &App, f: &mut Frame) {
     let inner = block.inner(body);
     f.render_widget(block, body);
     app.panel(app.focus).view(f, inner, &app.sh);
+    f.render_widget(Paragraph::new(error_lines), error);
     draw_status(app, f, status);
     draw_footer(app, f, footer);
-    draw_toasts(app, f, body);
     match app.overlay {
-        Some(Overlay::Help) => draw_help(app, f, body),
+        Some(Overlay::Help) => draw_help(app, f, area),
         Some(Overlay::Log) => draw_log(app, f, body),
         Some(Overlay::Audit) => draw_audit(app, f, body),
         None => {}
     }
     if let Some(c) = &app.sh.confirm {
-        c.dialog.render(f, body, t);
+        c.dialog.render(f, area, t);
     }
+}
+
+/// Rows the sticky error line takes at most (it wraps, under its mark).
+const ERROR_ROWS: usize = 3;
+
+/// The sticky error line, wrapped whole (up to `ERROR_ROWS`; the request log
+/// keeps every response).
+fn error_lines(app: &App, width: u16) -> Vec<Line<'static>> {
+    let Some(e) = &app.sh.error else { return Vec::new() };
+    let t = &app.sh.theme;
+    let text = format!("{e}  (Esc dismisses)");
+    let mut rows = wrap_hanging(&text, width.saturating_sub(1) as usize, " ✗ ", "   ");
+    if rows.len() > ERROR_ROWS {
+        rows.truncate(ERROR_ROWS);
+        if let Some(last) = rows.last_mut() {
+            *last = format!(
+                "{} (L: whole response)",
+                ellipsize(last, width.saturating_sub(22) as usize)
+            );
+        }
+    }
+    rows.into_iter().map(|r| Line::styled(r, t.error())).collect()
 }
 
 fn draw_header(app: &App, f: &mut Frame, area: Rect) {
@@ -118,19 +145,16 @@ fn draw_stepper(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(Line::from(spans), area);
 }
 
+/// The status line: work in flight on the left, the toast (one at a time) on
+/// the right. Nothing else draws there, so a toast never covers a row.
 fn draw_status(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.sh.theme;
-    if let Some(e) = &app.sh.error {
-        let line = Line::from(vec![
-            Span::styled(
-                format!(" ✗ {}", ellipsize(e, area.width.saturating_sub(16) as usize)),
-                t.error(),
-            ),
-            Span::styled("  (Esc dismiss)", t.dim()),
-        ]);
-        f.render_widget(line, area);
-        return;
-    }
+    let toast = app.sh.toasts.back().map(|toast| {
+        let style = if toast.error { t.error() } else { t.ok() };
+        let mark = if toast.error { "✗" } else { "✓" };
+        (format!(" {mark} {} ", toast.text), style)
+    });
+    let toast_w = toast.as_ref().map_or(0, |(s, _)| s.chars().count() as u16).min(area.width);
     let mut text = String::new();
     if let Some(flight) = app.sh.inflight.values().next() {
         let more = app.sh.inflight.len() - 1;
@@ -148,93 +172,170 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
         ));
     }
     if !text.is_empty() {
-        f.render_widget(Line::styled(ellipsize(&text, area.width as usize), t.warn()), area);
+        let room = area.width.saturating_sub(toast_w + 1) as usize;
+        f.render_widget(Line::styled(ellipsize(&text, room), t.warn()), area);
+    }
+    if let Some((text, style)) = toast {
+        let rect = Rect { x: area.x + area.width - toast_w, width: toast_w, ..area };
+        f.render_widget(Line::styled(ellipsize(&text, toast_w as usize), style), rect);
     }
 }
 
+/// The footer: the focused panel's keymap (primary actions first), then the
+/// global keys; when narrow, global keys go first.
 fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.sh.theme;
-    let mut keys = app.panel(app.focus).keys(&app.sh);
-    // The global keys always show; panel keys fill what room is left.
-    let global = [("Tab", "panel"), ("?", "help"), ("L", "log"), ("q", "quit")];
-    let width = |k: &str, l: &str| k.chars().count() + l.chars().count() + 3;
-    let mut room = (area.width as usize)
-        .saturating_sub(global.iter().map(|(k, l)| width(k, l)).sum::<usize>());
-    keys.retain(|(k, l)| {
-        let w = width(k, l);
-        let fits = w <= room;
-        if fits {
-            room -= w;
-        }
-        fits
-    });
+    let (panel, global) = if app.overlay == Some(Overlay::Help) {
+        (
+            Keymap::new(vec![
+                Bind::moves("↑↓", "scroll"),
+                Bind::moves("PgUp/PgDn", "page"),
+                Bind::moves("Esc", "close"),
+            ]),
+            Keymap::default(),
+        )
+    } else if app.overlay.is_some() {
+        (
+            Keymap::new(vec![
+                Bind::moves("↑↓", "scroll"),
+                Bind::moves("G/End", "newest"),
+                Bind::moves("Esc", "close"),
+            ]),
+            Keymap::default(),
+        )
+    } else {
+        (app.panel(app.focus).keymap(&app.sh), global_keymap(app.editing()))
+    };
+    let mut all = panel.footer();
+    all.extend(global.footer());
     let mut spans = Vec::new();
-    for (k, label) in keys.into_iter().chain(global) {
-        spans.push(Span::styled(format!(" {k}"), t.key()));
-        spans.push(Span::raw(format!(" {label} ")));
+    for b in fit_footer(&all, area.width as usize) {
+        spans.push(Span::styled(format!(" {}", b.keys), t.key()));
+        spans.push(Span::raw(format!(" {} ", b.label)));
     }
     f.render_widget(Line::from(spans), area);
 }
 
-fn draw_toasts(app: &App, f: &mut Frame, body: Rect) {
+/// Help: the focused panel's keymap, the global keys, and how the console
+/// behaves (typing, dialogs, Esc, the stepper's marks). `width`: text columns.
+pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let t = &app.sh.theme;
-    // Bottom-right of the body, newest lowest.
-    for (i, toast) in app.sh.toasts.iter().rev().enumerate() {
-        let width = (toast.text.chars().count() as u16 + 4).min(body.width);
-        let Some(y) = (body.y + body.height).checked_sub(1 + i as u16) else { break };
-        if y <= body.y {
-            break;
+    let mut lines = Vec::new();
+    let key_w = 16;
+    let section = |lines: &mut Vec<Line<'static>>, title: String, binds: Vec<Bind>| {
+        lines.push(Line::styled(title, t.title()));
+        for b in binds {
+            let mut text = if b.help.is_empty() { b.label.to_owned() } else { b.help.to_owned() };
+            if let Some(why) = b.off {
+                text.push_str(&format!(" — off: {why}"));
+            }
+            let rows = wrap_hanging(&text, width.saturating_sub(key_w + 2).max(10), "", "");
+            for (i, r) in rows.into_iter().enumerate() {
+                let k =
+                    if i == 0 { format!("  {:<key_w$}", b.keys) } else { " ".repeat(key_w + 2) };
+                let ks = if b.off.is_some() { t.dim() } else { t.key() };
+                lines.push(Line::from(vec![Span::styled(k, ks), Span::raw(r)]));
+            }
         }
-        let rect = Rect { x: body.x + body.width - width, y, width, height: 1 };
-        f.render_widget(Clear, rect);
-        let style = if toast.error { t.error() } else { t.ok() };
-        f.render_widget(
-            Line::styled(format!(" {} ", ellipsize(&toast.text, width as usize - 2)), style),
-            rect,
-        );
-    }
-}
-
-/// Help for the focused panel plus the global keys.
-pub fn help_lines(app: &App) -> Vec<(String, Vec<(&'static str, &'static str)>)> {
-    let panel_keys = app.panel(app.focus).keys(&app.sh);
-    vec![
-        (app.focus.title().to_owned(), panel_keys),
+        lines.push(Line::default());
+    };
+    section(&mut lines, app.focus.title().to_owned(), app.panel(app.focus).keymap(&app.sh).binds);
+    section(&mut lines, "Everywhere".to_owned(), global_keymap(false).binds);
+    let prose: [(&str, &[(&str, &str)]); 4] = [
         (
-            "Everywhere".to_owned(),
-            vec![
-                ("Tab / Shift-Tab", "next / previous panel"),
-                ("1–4", "go to a panel"),
-                ("↑↓ / j k", "move"),
-                ("Enter", "act"),
-                ("Esc", "back out, dismiss the error line"),
-                ("L", "request log"),
-                ("A", "audit log of writes"),
-                ("?", "this help"),
-                ("q", "quit (asks while writes are in flight)"),
-                ("Ctrl-C", "quit now"),
+            "Typing",
+            &[
+                (
+                    "Enter / i",
+                    "start typing in the field under the cursor (arriving on a panel never types)",
+                ),
+                ("Tab / ↑↓", "next / previous field (Shift-Tab back)"),
+                ("Enter", "next field; on the last field it submits"),
+                ("Ctrl-S", "submit the form (also in a dialog's form)"),
+                ("Ctrl-R", "reveal or hide a masked field"),
+                ("Esc", "stop typing: keys are commands again"),
+                ("F1 / Alt-1…", "help and panel switching work while typing"),
             ],
         ),
-    ]
-}
-
-fn draw_help(app: &App, f: &mut Frame, body: Rect) {
-    let t = &app.sh.theme;
-    let rect = centered(body, 70, body.height);
-    f.render_widget(Clear, rect);
-    let mut lines = Vec::new();
-    for (group, keys) in help_lines(app) {
-        lines.push(Line::styled(group, t.title()));
-        for (k, v) in keys {
-            lines.push(Line::from(vec![Span::styled(format!("  {k:<18}"), t.key()), Span::raw(v)]));
+        (
+            "Dialogs",
+            &[
+                ("y", "confirm (destructive ones name the act: y delete, y reject)"),
+                ("Enter", "confirm, except destructive dialogs (there only y)"),
+                ("Esc / n", "cancel"),
+                ("↑↓ PgUp PgDn", "scroll a dialog taller than the screen (g/G: top/bottom)"),
+            ],
+        ),
+        (
+            "Esc closes the innermost thing first",
+            &[
+                ("1", "a dialog"),
+                ("2", "a list's filter"),
+                ("3", "typing in a field, or a sub-view (details, a form)"),
+                ("4", "a running bulk job (stops at once; started members finish)"),
+                ("5", "the error line"),
+            ],
+        ),
+        (
+            "Stepper",
+            &[
+                ("✓", "the step is ready (its readiness items are met)"),
+                ("!", "needs attention: an item is unmet, or the store is not loaded yet"),
+                ("·", "not visited yet"),
+                ("(n)", "after Approvals: members waiting for approval"),
+            ],
+        ),
+    ];
+    for (title, rows) in prose {
+        lines.push(Line::styled(title.to_owned(), t.title()));
+        for (k, v) in rows {
+            for (i, r) in wrap_hanging(v, width.saturating_sub(key_w + 2).max(10), "", "")
+                .into_iter()
+                .enumerate()
+            {
+                let k = if i == 0 { format!("  {k:<key_w$}") } else { " ".repeat(key_w + 2) };
+                lines.push(Line::from(vec![Span::styled(k, t.key()), Span::raw(r)]));
+            }
         }
         lines.push(Line::default());
     }
+    lines
+}
+
+/// The help box in `area` (the whole screen): its rect and its text rows.
+fn help_rect(area: Rect) -> Rect {
+    centered(area, 90, area.height)
+}
+
+/// How far help can scroll at the current size.
+pub fn help_max_scroll(app: &App) -> u16 {
+    let rect = help_rect(app.screen());
+    let lines = help_lines(app, rect.width.saturating_sub(2) as usize).len();
+    lines.saturating_sub(rect.height.saturating_sub(3) as usize) as u16
+}
+
+fn draw_help(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.sh.theme;
+    let rect = help_rect(area);
+    f.render_widget(Clear, rect);
+    let lines = help_lines(app, rect.width.saturating_sub(2) as usize);
+    let visible = rect.height.saturating_sub(3) as usize;
+    let max = lines.len().saturating_sub(visible);
+    let scroll = (app.help_scroll as usize).min(max);
+    let more = if max > 0 {
+        format!(" ↑↓ scroll ({scroll}/{max}) · Esc closes ")
+    } else {
+        " Esc closes ".to_owned()
+    };
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(" Help (Esc closes) ")
+        .title(Span::styled(format!(" Help — {} ", app.focus.title()), t.title()))
+        .title_bottom(Line::styled(more, t.dim()))
         .border_style(t.focused_border());
-    f.render_widget(Paragraph::new(lines).block(block), rect);
+    let inner = block.inner(rect);
+    f.render_widget(block, rect);
+    let shown: Vec<Line> = lines.into_iter().skip(scroll).take(inner.height as usize).collect();
+    f.render_widget(Paragraph::new(shown), inner);
 }
 
 fn draw_log(app: &App, f: &mut Frame, body: Rect) {

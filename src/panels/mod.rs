@@ -63,6 +63,19 @@ pub fn filter_key(
 }
 
 pub use crate::ui::{Keys, Panel};
+use crate::widgets::Dialog;
+
+/// A confirmation naming what happens, what changes (one item each) and the
+/// calls it makes, in that order.
+pub fn confirm_dialog(
+    title: impl Into<String>,
+    consequence: impl Into<String>,
+    changes: Vec<String>,
+    calls: Vec<String>,
+) -> Dialog {
+    let d = changes.into_iter().fold(Dialog::confirm(title).consequence(consequence), Dialog::item);
+    calls.into_iter().fold(d.gap(), Dialog::request)
+}
 
 /// The wire value of `account_member_self_management`, for display.
 pub fn self_management_str(v: crate::api::SelfManagement) -> &'static str {

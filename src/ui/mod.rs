@@ -3,12 +3,14 @@
 //! `Panel` trait. It imports neither `app` nor `panels`: the app depends on
 //! the panels, the panels depend on this module only.
 
+pub mod keymap;
 pub mod msg;
 pub mod ops;
 pub mod panel;
 pub mod shared;
 pub mod store;
 
+pub use keymap::{Bind, Keymap, Role};
 pub use msg::{
     Call, ConnInfo, Effect, Input, LoginRequest, Msg, OpId, Progress, Reply, SignupRequest,
 };

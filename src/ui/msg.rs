@@ -109,6 +109,16 @@ pub enum Call {
 }
 
 impl Call {
+    /// The kind of operation, without its arguments: `"LoadSettings"`,
+    /// `"Approvals(Scan"`, `"DeleteProfile"`. Two calls of one kind answer the
+    /// same question, so the success of one settles the other's error.
+    pub fn kind(&self) -> String {
+        // The Debug form up to its first argument (secrets are masked there anyway).
+        let dbg = format!("{self:?}");
+        let end = dbg.find([' ', '{', '"', ',']).unwrap_or(dbg.len());
+        dbg[..end].trim_end_matches('(').to_owned()
+    }
+
     /// Writes change the store; reads may be cancelled when a panel is left.
     pub fn is_write(&self) -> bool {
         use approvals::ApCall;

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 
-use super::{OpId, Progress, Reply, Shared};
+use super::{Keymap, OpId, Progress, Reply, Shared};
 use crate::api::ApiError;
 
 /// The steps of the flow, in stepper order. Adding a panel is one variant
@@ -48,6 +48,18 @@ impl PanelId {
     pub fn prev(self) -> Self {
         Self::ALL[(self.index() + Self::ALL.len() - 1) % Self::ALL.len()]
     }
+
+    /// The panel keys as shown: `"1–4"` (as many as there are panels).
+    pub fn digit_keys() -> &'static str {
+        static S: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        S.get_or_init(|| format!("1–{}", Self::ALL.len()))
+    }
+
+    /// The panel keys that work while typing: `"Alt-1–4"`.
+    pub fn alt_digit_keys() -> &'static str {
+        static S: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        S.get_or_init(|| format!("Alt-1–{}", Self::ALL.len()))
+    }
 }
 
 /// How a step looks in the stepper.
@@ -83,8 +95,15 @@ pub trait Panel {
     fn needs_tick(&self, _sh: &Shared) -> bool {
         false
     }
-    /// The keys that matter now (footer and help).
-    fn keys(&self, sh: &Shared) -> Keys;
+    /// The keys that matter now, as footer pairs (panels with a `keymap` need not).
+    fn keys(&self, _sh: &Shared) -> Keys {
+        Vec::new()
+    }
+    /// The panel's keymap table now: the keys that reach `on_key` outside
+    /// typing, the footer and help all come from it.
+    fn keymap(&self, sh: &Shared) -> Keymap {
+        Keymap::from_pairs(self.keys(sh))
+    }
     fn view(&self, f: &mut Frame, area: Rect, sh: &Shared);
 }
 

@@ -9,7 +9,7 @@ use super::{Call, ConnInfo, Effect, OpId, PanelId};
 use crate::api::{AccountAuthSettings, ApiError, Integration, PasswordProfile, TokenState};
 use crate::readiness::{Facts, Readiness};
 use crate::ui::ops::approvals::ApproveItem;
-use crate::widgets::{Confirm, Theme};
+use crate::widgets::{Dialog, Theme};
 
 /// An in-flight API call, shown with a spinner and its label.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +17,9 @@ pub struct InFlight {
     pub label: String,
     pub owner: PanelId,
     pub write: bool,
+    /// The kind of operation (`Call::kind`): a later success of the same kind
+    /// clears the error line this one left.
+    pub kind: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +41,7 @@ pub enum ConfirmAction {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingConfirm {
-    pub dialog: Confirm,
+    pub dialog: Dialog,
     pub action: ConfirmAction,
 }
 
@@ -72,8 +75,10 @@ pub struct Shared {
     pub inflight: BTreeMap<OpId, InFlight>,
     pub effects: Vec<Effect>,
     pub toasts: VecDeque<Toast>,
-    /// A sticky error line, until dismissed with Esc.
+    /// A sticky error line, until dismissed with Esc or until the operation
+    /// that caused it (`error_kind`) later succeeds.
     pub error: Option<String>,
+    pub error_kind: Option<String>,
     pub confirm: Option<PendingConfirm>,
     pub spinner: usize,
     /// Where this console's OTP listener is reachable (the integration's URL).
@@ -100,6 +105,7 @@ impl Shared {
             effects: Vec::new(),
             toasts: VecDeque::new(),
             error: None,
+            error_kind: None,
             confirm: None,
             spinner: 0,
             listener_url: None,
@@ -125,7 +131,10 @@ impl Shared {
         }
         let id = self.next_op;
         self.next_op += 1;
-        self.inflight.insert(id, InFlight { label: label.into(), owner, write: call.is_write() });
+        self.inflight.insert(
+            id,
+            InFlight { label: label.into(), owner, write: call.is_write(), kind: call.kind() },
+        );
         self.effects.push(Effect::Call(id, call));
         Some(id)
     }
@@ -148,7 +157,8 @@ impl Shared {
     fn push_toast(&mut self, text: String, error: bool) {
         let until = self.now + chrono::Duration::seconds(TOAST_SECS);
         self.toasts.push_back(Toast { text, error, until });
-        while self.toasts.len() > 3 {
+        // One at a time: the newest replaces the one showing.
+        while self.toasts.len() > 1 {
             self.toasts.pop_front();
         }
     }
@@ -158,7 +168,7 @@ impl Shared {
         self.error = Some(format!("{what}: {}", err.summary()));
     }
 
-    pub fn ask(&mut self, dialog: Confirm, action: ConfirmAction) {
+    pub fn ask(&mut self, dialog: Dialog, action: ConfirmAction) {
         self.confirm = Some(PendingConfirm { dialog, action });
     }
 

@@ -1,10 +1,11 @@
-//! Reusable UI pieces: form fields, confirm dialog, toasts, spinner, theme.
+//! Reusable UI pieces: the dialog, form fields, wrapping, spinner, theme.
 
-pub mod confirm;
+pub mod dialog;
 pub mod field;
 pub mod theme;
+pub mod wrap;
 
-pub use confirm::Confirm;
+pub use dialog::{Dialog, Part};
 pub use field::TextField;
 pub use theme::Theme;
 

@@ -4,7 +4,7 @@ use super::*;
 use crate::api::AccountMember;
 use crate::panels::approvals::{ApCall, ApProgress, ApReply, RowOutcome, RowStatus, Target};
 
-fn member(i: usize) -> AccountMember {
+pub(super) fn member(i: usize) -> AccountMember {
     AccountMember {
         id: format!("m-{i}"),
         name: format!("Member {i}"),
@@ -18,7 +18,7 @@ fn member(i: usize) -> AccountMember {
 }
 
 /// Opens the panel, answers the scan with `pending` members; returns the app.
-fn scanned(pending: &[usize], with: &[usize]) -> App {
+pub(super) fn scanned(pending: &[usize], with: &[usize]) -> App {
     let mut app = loaded_app(false);
     app.update(key(KeyCode::Char('3')));
     let (op, call) = calls(&mut app).remove(0);
@@ -300,8 +300,9 @@ fn reject_asks_and_says_it_cannot_be_undone() {
     let mut app = scanned(&[1], &[]);
     app.update(key(KeyCode::Char('x')));
     let c = app.sh.confirm.clone().expect("confirm");
-    assert!(c.dialog.warning.unwrap_or_default().contains("cannot be undone"));
-    assert!(c.dialog.changes[0].contains("m1@x.co"));
+    assert!(c.dialog.is_destructive());
+    assert!(c.dialog.consequence.clone().unwrap_or_default().contains("cannot be undone"));
+    assert!(c.dialog.items()[0].contains("m1@x.co"));
     app.update(key(KeyCode::Char('y')));
     let (op, call) = calls(&mut app).remove(0);
     assert!(matches!(call, Call::Approvals(ApCall::Reject { .. })));

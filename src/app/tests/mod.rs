@@ -12,7 +12,11 @@ use crate::panels::signup::{Mode, S_EMAIL, S_NAME, S_PASSWORD, S_USERNAME};
 use crate::ui::{ConnInfo, Progress};
 
 mod approvals;
+mod keymap;
 mod otp;
+
+/// The Approvals fixtures, shared with the keymap tests.
+use approvals as approvals_fixture;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).single().unwrap_or_default()
@@ -151,8 +155,8 @@ fn toggling_a_setting_asks_first_and_names_the_call() {
     let mut app = loaded_app(false);
     app.update(key(KeyCode::Enter)); // row 0: enable_self_signup
     let c = app.sh.confirm.clone().expect("confirmation");
-    assert_eq!(c.dialog.calls, vec!["PUT /v2/settings/account-authentication".to_owned()]);
-    assert!(c.dialog.changes[0].contains("true → false"));
+    assert_eq!(c.dialog.requests(), vec!["PUT /v2/settings/account-authentication"]);
+    assert!(c.dialog.items()[0].contains("true → false"));
     assert!(calls(&mut app).is_empty(), "nothing sent before confirmation");
     app.update(key(KeyCode::Char('y')));
     let sent = calls(&mut app);
@@ -186,7 +190,7 @@ fn readiness_fix_for_self_signup_on_an_empty_store() {
     assert!(r.get(crate::readiness::ItemId::SelfSignup).is_some_and(|i| !i.ready));
     app.update(key(KeyCode::Char('s')));
     let c = app.sh.confirm.clone().expect("confirmation");
-    assert_eq!(c.dialog.calls.len(), 2);
+    assert_eq!(c.dialog.requests().len(), 2);
     app.update(key(KeyCode::Char('y')));
     let sent: Vec<Call> = calls(&mut app).into_iter().map(|(_, c)| c).collect();
     assert!(matches!(&sent[0], Call::SaveSettings(u) if u.enable_self_signup == Some(true)));

@@ -3,6 +3,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::ui::{Bind, Keymap};
 
 impl Approvals {
     pub(super) fn list_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
@@ -86,18 +87,17 @@ impl Approvals {
                 if let Some(row) = self.selected_row().filter(|r| r.status.is_open()) {
                     let m = row.member.clone();
                     sh.ask(
-                        Confirm {
-                            title: format!("Reject {}", m.name),
-                            calls: vec![format!(
+                        Dialog::destructive(format!("Reject {}", m.name), "reject")
+                            .consequence(
+                                "Deletes the member and its credentials. It cannot be undone.",
+                            )
+                            .item(format!("{} <{}>", m.name, m.email))
+                            .item(format!("member id {}", m.id))
+                            .gap()
+                            .request(format!(
                                 "DELETE /v2/authentication-realms/{{realm}}/user-authentication-info/{}",
                                 m.id
-                            )],
-                            changes: vec![format!("member {} <{}> ({})", m.name, m.email, m.id)],
-                            warning: Some(
-                                "This deletes the member and its credentials. It cannot be undone."
-                                    .into(),
-                            ),
-                        },
+                            )),
                         ConfirmAction::Calls(
                             PanelId::Approvals,
                             vec![(
@@ -109,7 +109,7 @@ impl Approvals {
                 }
             }
             KeyCode::Char('f') if write => self.retry_failed(sh),
-            KeyCode::Esc if self.running() => {
+            KeyCode::Esc if self.stoppable() => {
                 if let Some(run) = &mut self.bulk
                     && let Some(op) = run.op
                     && !run.cancelled
@@ -158,18 +158,16 @@ impl Approvals {
                     .map_or(member_id.clone(), |m| format!("{} <{}>", m.name, m.email));
                 let legal = if legal.is_empty() { name.clone() } else { legal };
                 sh.ask(
-                    Confirm {
-                        title: format!("Approve {who}"),
-                        calls: vec![
-                            "POST /v2/accounts".into(),
-                            "POST /v2/accounts/{new id}/account-memberships".into(),
-                        ],
-                        changes: vec![
-                            format!("new account {name:?} (legal name {legal:?})"),
-                            format!("membership of {member_id}"),
-                        ],
-                        warning: None,
-                    },
+                    Dialog::confirm(format!("Approve {who}"))
+                        .verb("approve")
+                        .consequence(format!(
+                            "Creates the account {name:?} and makes {who} its member."
+                        ))
+                        .item(format!("new account {name:?} (legal name {legal:?})"))
+                        .item(format!("member id {member_id}"))
+                        .gap()
+                        .request("POST /v2/accounts")
+                        .request("POST /v2/accounts/{new id}/account-memberships"),
                     ConfirmAction::Approvals(vec![ApproveItem {
                         member_id,
                         target: Target::NewAccount { name, legal_name: legal },
@@ -217,33 +215,71 @@ impl Approvals {
 }
 
 impl Approvals {
-    pub(super) fn key_help(&self, sh: &Shared) -> Keys {
+    /// The keymap table: what reaches the key handlers, the footer and help.
+    pub(super) fn keymap(&self, sh: &Shared) -> Keymap {
         match &self.view {
             View::NewAccount(_) => {
-                vec![("Enter", "next/approve"), ("↑↓", "field"), ("Esc", "cancel")]
+                return Keymap::from_pairs([
+                    ("Enter", "next/approve"),
+                    ("↑↓", "field"),
+                    ("Esc", "cancel"),
+                ]);
             }
             View::Picker(_) => {
-                vec![("type", "search"), ("↑↓", "move"), ("Enter", "choose"), ("Esc", "cancel")]
+                return Keymap::from_pairs([
+                    ("type", "search"),
+                    ("↑↓", "move"),
+                    ("Enter", "choose"),
+                    ("Esc", "cancel"),
+                ]);
             }
-            View::Details(..) => vec![("Esc", "back")],
-            View::List if self.filtering => vec![("Enter", "done"), ("Esc", "clear")],
-            View::List => {
-                let mut k = vec![("↑↓", "move"), ("/", "filter"), ("Enter", "details")];
-                if !sh.read_only {
-                    k.extend([
-                        ("a", "approve new acct"),
-                        ("e", "into existing"),
-                        ("Space", "mark"),
-                        ("*", "mark all"),
-                    ]);
-                    k.extend([("x", "reject"), ("f", "retry failed")]);
-                }
-                if self.bulk.as_ref().is_some_and(|b| b.op.is_some()) {
-                    k.insert(0, ("Esc", "cancel run"));
-                }
-                k.extend([("r", "refresh"), ("R", "rescan")]);
-                k
+            View::Details(..) => {
+                return Keymap::new(vec![Bind::moves("Esc/Enter/q", "back")]);
             }
+            View::List if self.filtering => {
+                return Keymap::from_pairs([("Enter", "done"), ("Esc", "clear")]);
+            }
+            View::List => {}
         }
+        const RO: &str = "read-only mode: approvals are disabled";
+        const BUSY: &str = "an approval run is in progress (Esc stops it)";
+        let (ro, busy) = (sh.read_only, self.running());
+        let marks = self.marked.len();
+        let mut k = Vec::new();
+        if self.stoppable() {
+            k.push(
+                Bind::primary("Esc", "stop run").help(
+                    "stop the bulk run: members already started finish, the rest are cancelled",
+                ),
+            );
+        }
+        let off = |b: Bind| b.off_if(busy, BUSY).off_if(ro, RO);
+        k.push(off(Bind::primary("a", "approve").help(
+            "approve into a new account named after the member (marked members: one account each)",
+        )));
+        k.push(off(Bind::primary("e", "into existing")
+            .help("approve the selected (or marked) members into an existing account")));
+        k.push(
+            off(Bind::primary("x", "reject").help("reject the member: deletes it (asks first)")),
+        );
+        let failed = self.counts.2 > 0;
+        let retry =
+            off(Bind::new("f", "retry failed").help("retry the members whose approval failed"));
+        k.push(if failed { retry } else { retry.quiet() });
+        k.push(Bind::new("Space", "mark").help("mark or unmark the member, then move down"));
+        k.push(Bind::new("*", "mark all").help("mark every member the filter shows"));
+        let unmark = Bind::new("u", "unmark").help("clear all marks");
+        k.push(if marks > 0 { unmark } else { unmark.quiet() });
+        k.push(Bind::new("Enter", "details").help("the member's credentials and memberships"));
+        k.push(Bind::new("/", "filter").help("filter by name or e-mail (Esc clears)"));
+        k.push(Bind::new("r", "refresh").help("check members not seen before"));
+        k.push(Bind::new("R", "rescan").help("forget the cache and check everyone").quiet());
+        k.push(Bind::moves("↑↓/j k", "move"));
+        k.push(Bind::moves("g/G/Home/End", "top/bottom").quiet());
+        k.push(Bind::moves("PgUp/PgDn", "page").quiet());
+        if !self.stoppable() && !self.filter.value().is_empty() {
+            k.push(Bind::moves("Esc", "clear filter"));
+        }
+        Keymap::new(k)
     }
 }

@@ -30,11 +30,11 @@ use crate::api::{Account, AccountMember, ApiError};
 use crate::store::queue::{CacheOp, Writer};
 use crate::ui::{Call, ConfirmAction, OpId, PanelId, Progress, Reply, Shared};
 use crate::webhook::member_event::MemberEvent;
-use crate::widgets::{Confirm, TextField};
+use crate::widgets::{Dialog, TextField};
 
 pub use jobs::{ApCall, ApProgress, ApReply, ApproveItem, MemberDetails, RowOutcome, Target};
 
-use super::{Keys, Panel, row_delta, step};
+use super::{Panel, row_delta, step};
 
 /// Concurrency of the membership checks of a scan.
 pub const SCAN_CONCURRENCY: usize = 16;
@@ -402,6 +402,11 @@ impl Approvals {
             .collect()
     }
 
+    /// A run is going and has not been asked to stop yet (Esc stops it).
+    fn stoppable(&self) -> bool {
+        self.bulk.as_ref().is_some_and(|b| b.op.is_some() && !b.cancelled)
+    }
+
     fn running(&self) -> bool {
         self.bulk.as_ref().is_some_and(|b| b.op.is_some())
     }
@@ -458,30 +463,32 @@ impl Approvals {
         }
         let n = items.len();
         sh.ask(
-            Confirm {
-                title: format!(
-                    "Approve {n} member{} into new accounts",
-                    if n == 1 { "" } else { "s" }
-                ),
-                calls: vec![
-                    format!("POST /v2/accounts  ×{n}"),
-                    format!("POST /v2/accounts/{{id}}/account-memberships  ×{n}"),
-                ],
-                changes: items
-                    .iter()
-                    .take(5)
-                    .map(|i| match &i.target {
-                        Target::NewAccount { name, .. } => {
-                            format!("new account {name:?} ← {}", i.member_id)
-                        }
-                        Target::Existing { account_name, .. } => {
-                            format!("{account_name} ← {}", i.member_id)
-                        }
-                    })
-                    .chain((n > 5).then(|| format!("… and {} more", n - 5)))
-                    .collect(),
-                warning: None,
-            },
+            items
+                .iter()
+                .fold(
+                    Dialog::confirm(format!("Approve {n} member{} into new accounts", plural(n)))
+                        .verb("approve")
+                        .consequence(format!(
+                            "Creates {n} account{} and makes each member the member of its own.",
+                            plural(n)
+                        )),
+                    |d, i| {
+                        let who = self
+                            .member(&i.member_id)
+                            .map_or(i.member_id.clone(), |m| format!("{} <{}>", m.name, m.email));
+                        d.item(match &i.target {
+                            Target::NewAccount { name, .. } => {
+                                format!("new account {name:?} ← {who}")
+                            }
+                            Target::Existing { account_name, .. } => {
+                                format!("{account_name} ← {who}")
+                            }
+                        })
+                    },
+                )
+                .gap()
+                .request(format!("POST /v2/accounts  ×{n}"))
+                .request(format!("POST /v2/accounts/{{id}}/account-memberships  ×{n}")),
             ConfirmAction::Approvals(items),
         );
     }
@@ -499,26 +506,34 @@ impl Approvals {
             .collect();
         let n = items.len();
         sh.ask(
-            Confirm {
-                title: format!(
-                    "Approve {n} member{} into {}",
-                    if n == 1 { "" } else { "s" },
-                    account.name
-                ),
-                calls: vec![format!("POST /v2/accounts/{}/account-memberships  ×{n}", account.id)],
-                changes: members
-                    .iter()
-                    .take(5)
-                    .map(|id| {
-                        let who = self
-                            .member(id)
-                            .map_or(id.clone(), |m| format!("{} <{}>", m.name, m.email));
-                        format!("{who} → {}", account.name)
-                    })
-                    .chain((n > 5).then(|| format!("… and {} more", n - 5)))
-                    .collect(),
-                warning: None,
-            },
+            members
+                .iter()
+                .fold(
+                    Dialog::confirm(format!(
+                        "Approve {n} member{} into {}",
+                        plural(n),
+                        account.name
+                    ))
+                    .verb("approve")
+                    .consequence(format!(
+                        "Makes {} of the existing account {} ({}).",
+                        if n == 1 {
+                            "the member a member".to_owned()
+                        } else {
+                            format!("the {n} members members")
+                        },
+                        account.name,
+                        account.id
+                    )),
+                    |d, id| {
+                        d.item(
+                            self.member(id)
+                                .map_or(id.clone(), |m| format!("{} <{}>", m.name, m.email)),
+                        )
+                    },
+                )
+                .gap()
+                .request(format!("POST /v2/accounts/{}/account-memberships  ×{n}", account.id)),
             ConfirmAction::Approvals(items),
         );
     }
@@ -837,11 +852,16 @@ impl Panel for Approvals {
         }
     }
 
-    fn keys(&self, sh: &Shared) -> Keys {
-        self.key_help(sh)
+    fn keymap(&self, sh: &Shared) -> crate::ui::Keymap {
+        Approvals::keymap(self, sh)
     }
 
     fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {
         view::draw(self, f, area, sh);
     }
+}
+
+/// "s" unless there is exactly one.
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }

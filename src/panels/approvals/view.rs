@@ -3,10 +3,11 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph};
 
 use super::{Approvals, RowStatus, View};
 use crate::ui::Shared;
+use crate::widgets::wrap::wrap_lines;
 use crate::widgets::{centered, ellipsize};
 
 pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
@@ -266,7 +267,8 @@ pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
                     }
                 }
             }
-            f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), rect);
+            let width = block.inner(rect).width as usize;
+            f.render_widget(Paragraph::new(wrap_lines(lines, width)).block(block), rect);
         }
     }
 }

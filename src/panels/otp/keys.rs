@@ -3,6 +3,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::ui::{Bind, Keymap};
 
 impl Otp {
     pub(super) fn form_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
@@ -155,28 +156,62 @@ impl Otp {
 }
 
 impl Otp {
-    pub(super) fn key_help(&self, sh: &Shared) -> Keys {
+    /// The keymap table: what reaches the key handlers, the footer and help.
+    pub(super) fn keymap(&self, sh: &Shared) -> Keymap {
         match &self.view {
-            View::Details(_) => vec![("↑↓", "scroll"), ("r", "reveal"), ("Esc", "back")],
+            View::Details(_) => {
+                return Keymap::new(vec![
+                    Bind::moves("↑↓/j k", "scroll"),
+                    Bind::new("r", "reveal").help("show or hide the code"),
+                    Bind::moves("Esc/Enter", "back"),
+                ]);
+            }
             View::Form(Form::Reset { .. }) => {
-                vec![("Enter", "save"), ("Ctrl-R", "reveal"), ("Esc", "cancel")]
+                return Keymap::from_pairs([
+                    ("Enter", "save"),
+                    ("Ctrl-R", "reveal"),
+                    ("Esc", "cancel"),
+                ]);
             }
-            View::Form(_) => vec![("↑↓", "field"), ("Enter", "next/send"), ("Esc", "cancel")],
-            View::List if self.filtering => vec![("Enter", "done"), ("Esc", "clear")],
-            View::List => {
-                let mut k =
-                    vec![("↑↓", "move"), ("Enter", "payload"), ("r", "reveal"), ("c", "copy")];
-                if !sh.read_only {
-                    k.extend([
-                        ("o", "request OTP"),
-                        ("x", "exchange"),
-                        ("p", "reset pw"),
-                        ("i", "integration"),
-                    ]);
-                }
-                k.extend([("/", "filter"), ("l", "logs")]);
-                k
+            View::Form(_) => {
+                return Keymap::from_pairs([
+                    ("↑↓", "field"),
+                    ("Enter", "next/send"),
+                    ("Esc", "cancel"),
+                ]);
             }
+            View::List if self.filtering => {
+                return Keymap::from_pairs([("Enter", "done"), ("Esc", "clear")]);
+            }
+            View::List => {}
         }
+        const RO: &str = "read-only mode: disabled";
+        let ro = sh.read_only;
+        let mut k = vec![
+            Bind::primary("o", "request OTP")
+                .help("ask the store to send a one-time password")
+                .off_if(ro, RO),
+            Bind::primary("x", "exchange").help("exchange the selected code for account tokens"),
+            Bind::primary("p", "reset pw")
+                .help("set a new password (after x on a reset_password event)")
+                .off_if(ro, RO),
+            Bind::primary("r", "reveal").help("show or hide the selected code"),
+            Bind::primary("c", "copy")
+                .help("copy the code (OSC 52: your terminal's clipboard, also over SSH)"),
+            Bind::new("Enter", "payload").help("the event's whole payload"),
+            Bind::new("i", "integration")
+                .help("create or repair the webhook integration (asks first)")
+                .off_if(ro, RO),
+            Bind::new("/", "filter").help("filter by username, purpose or profile"),
+            Bind::new("l", "logs").help("the integration's delivery logs"),
+            Bind::moves("↑↓/j k", "move"),
+            Bind::moves("g/Home", "top").quiet(),
+            Bind::moves("G/End", "newest").help("newest, and follow new events again"),
+            Bind::moves("PgUp/PgDn", "page").quiet(),
+        ];
+        if !self.filter.value().is_empty() {
+            k.push(Bind::moves("Esc", "clear filter"));
+        }
+        Keymap::new(k)
     }
 }

@@ -18,11 +18,11 @@ use crate::readiness::OTP_EVENT;
 use crate::secret::Secret;
 use crate::ui::{Call, ConfirmAction, OpId, PanelId, Reply, Shared};
 use crate::webhook::{ListenerEvent, OtpEvent};
-use crate::widgets::{Confirm, TextField};
+use crate::widgets::TextField;
 
 pub use jobs::{OtpCall, OtpContext, OtpReply, ResetRequest};
 
-use super::{Keys, Panel, row_delta, step};
+use super::{Panel, row_delta, step};
 
 /// What the console knows about its listener.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -272,8 +272,10 @@ impl Otp {
         };
         let existing = repair_candidate(sh, &url)
             .map(|i| (i.id.clone(), i.configuration.url.clone().unwrap_or_default()));
-        let (calls, changes) = match &existing {
+        let (consequence, calls, changes) = match &existing {
             Some((id, old)) => (
+                "Repoints the existing integration at this console's listener with a fresh \
+                 secret: whatever received its events before stops getting them.",
                 vec![format!("PUT /v2/integrations/{id}")],
                 vec![
                     format!("enabled: true, observes {OTP_EVENT} and the member events"),
@@ -282,6 +284,8 @@ impl Otp {
                 ],
             ),
             None => (
+                "Creates a webhook integration in the store: Commerce will send every OTP \
+                 it issues to this console's listener.",
                 vec!["POST /v2/integrations".into()],
                 vec![
                     format!("new webhook integration observing {OTP_EVENT} and the member events"),
@@ -291,7 +295,7 @@ impl Otp {
             ),
         };
         sh.ask(
-            Confirm { title: "Set up the OTP webhook".into(), calls, changes, warning: None },
+            crate::panels::confirm_dialog("Set up the OTP webhook", consequence, changes, calls),
             ConfirmAction::Calls(
                 PanelId::Otp,
                 vec![(
@@ -557,8 +561,8 @@ impl Panel for Otp {
             .any(|e| !self.used.contains(&e.id) && sh.now < e.expires_at())
     }
 
-    fn keys(&self, sh: &Shared) -> Keys {
-        self.key_help(sh)
+    fn keymap(&self, sh: &Shared) -> crate::ui::Keymap {
+        Otp::keymap(self, sh)
     }
 
     fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {

@@ -3,10 +3,11 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::{Form, Otp, Status, View};
 use crate::ui::Shared;
+use crate::widgets::wrap::wrap_lines;
 use crate::widgets::{centered, ellipsize};
 
 fn countdown(secs: i64) -> String {
@@ -171,7 +172,8 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
     if !p.result.is_empty() {
         let lines: Vec<Line> = p.result.iter().map(|l| Line::from(l.clone())).collect();
         let block = Block::default().borders(Borders::TOP).title(" Result ");
-        f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), result);
+        let width = block.inner(result).width as usize;
+        f.render_widget(Paragraph::new(wrap_lines(lines, width)).block(block), result);
     }
 
     match &p.view {

@@ -3,6 +3,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::ui::{Bind, Keymap};
 
 impl Settings {
     pub fn key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
@@ -87,21 +88,58 @@ impl Settings {
         true
     }
 
-    pub fn key_help(&self, sh: &Shared) -> Keys {
+    /// The keymap table: what reaches `key`, the footer and help.
+    pub fn keymap(&self, sh: &Shared) -> Keymap {
         if self.form.is_some() {
-            return vec![
+            return Keymap::from_pairs([
                 ("↑↓", "field"),
                 ("Space", "toggle"),
                 ("Ctrl-S", "save"),
                 ("Esc", "cancel"),
-            ];
+            ]);
         }
-        let mut k = vec![("↑↓", "move")];
-        if !sh.read_only {
-            k.extend([("Enter", "change"), ("n", "new profile"), ("d", "delete")]);
-            k.extend([("s/a/o/l", "fix")]);
+        const RO: &str = "read-only mode: settings cannot be changed";
+        let ro = sh.read_only;
+        let on_profile = self.row >= SETTING_ROWS;
+        let mut k = Vec::new();
+        if on_profile {
+            k.push(
+                Bind::primary("Enter/e", "edit").help("edit the password profile").off_if(ro, RO),
+            );
+            k.push(
+                Bind::primary("d/Del", "delete")
+                    .help("delete the password profile (asks; deletes its credentials)")
+                    .off_if(ro, RO),
+            );
+        } else {
+            k.push(
+                Bind::primary("Enter/Space", "change")
+                    .help("change the setting under the cursor (asks first)")
+                    .off_if(ro, RO),
+            );
         }
-        k.push(("r", "reload"));
-        k
+        k.push(Bind::primary("n", "new profile").help("create a password profile").off_if(ro, RO));
+        let unmet = |id: ItemId| sh.readiness().and_then(|r| r.get(id)).is_some_and(|i| !i.ready);
+        for (keys, id, what) in [
+            ("s", ItemId::SelfSignup, "fix self sign-up (asks first)"),
+            ("a", ItemId::Approvals, "fix approvals (asks first)"),
+            ("o", ItemId::Otp, "fix OTP: profile, self management, webhook (asks first)"),
+        ] {
+            let b = Bind::primary(keys, "fix").help(what).off_if(ro, RO);
+            // Offered in the footer only when there is something to fix.
+            k.push(if unmet(id) { b } else { b.quiet() });
+        }
+        // The live queue's fix: in help and the readiness box ("[l] fix"), not
+        // the footer (it is optional, and the footer has no room to spare).
+        k.push(
+            Bind::primary("l", "fix")
+                .help("fix the live queue: member events to this console (asks first)")
+                .off_if(ro, RO)
+                .quiet(),
+        );
+        k.push(Bind::new("r", "reload").help("reload settings, profiles and integrations"));
+        k.push(Bind::moves("↑↓/j k", "move"));
+        k.push(Bind::moves("PgUp/PgDn", "page").quiet());
+        Keymap::new(k)
     }
 }

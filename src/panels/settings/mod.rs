@@ -13,8 +13,8 @@ use crate::api::{
     AccountAuthSettingsUpdate, ApiError, PasswordProfileInput, SelfManagement, UsernameFormat,
 };
 use crate::readiness::ItemId;
-use crate::ui::{Call, ConfirmAction, Keys, OpId, PanelId, Reply, Shared};
-use crate::widgets::{Confirm, TextField};
+use crate::ui::{Call, ConfirmAction, OpId, PanelId, Reply, Shared};
+use crate::widgets::{Dialog, TextField};
 
 const PUT_SETTINGS: &str = "PUT /v2/settings/account-authentication";
 const PROFILES_PATH: &str = "/v2/authentication-realms/{realm}/password-profiles";
@@ -108,12 +108,11 @@ impl Settings {
             }
         };
         sh.ask(
-            Confirm {
-                title: "Change account authentication settings".into(),
-                calls: vec![PUT_SETTINGS.into()],
-                changes: vec![change],
-                warning: None,
-            },
+            Dialog::confirm("Change account authentication settings")
+                .consequence("Changes how members sign up and log in, for the whole store.")
+                .item(change)
+                .gap()
+                .request(PUT_SETTINGS),
             ConfirmAction::Calls(
                 PanelId::Settings,
                 vec![("saving settings".into(), Call::SaveSettings(update))],
@@ -145,16 +144,15 @@ impl Settings {
     fn delete_profile(&mut self, sh: &mut Shared) {
         let Some(p) = self.selected_profile(sh).cloned() else { return };
         sh.ask(
-            Confirm {
-                title: format!("Delete password profile {:?}", p.name),
-                calls: vec![format!("DELETE {PROFILES_PATH}/{}", p.id)],
-                changes: vec![format!("profile {} ({})", p.name, p.id)],
-                warning: Some(
-                    "This also deletes every credential (username and password) on this \
-                     profile: members using it can no longer log in with it. It cannot be undone."
-                        .into(),
-                ),
-            },
+            Dialog::destructive(format!("Delete password profile {:?}", p.name), "delete")
+                .consequence(
+                    "Deletes every credential (username and password) on this profile: members \
+                     using it can no longer log in with it. It cannot be undone.",
+                )
+                .item(format!("profile {:?}", p.name))
+                .item(format!("profile id {}", p.id))
+                .gap()
+                .request(format!("DELETE {PROFILES_PATH}/{}", p.id)),
             ConfirmAction::Calls(
                 PanelId::Settings,
                 vec![(format!("deleting profile {}", p.name), Call::DeleteProfile(p.id.clone()))],
@@ -317,12 +315,12 @@ impl Settings {
             return true;
         }
         sh.ask(
-            Confirm {
-                title: format!("Fix: {}", readiness.get(item).map_or("readiness", |i| i.title)),
-                calls: shown,
+            super::confirm_dialog(
+                format!("Fix: {}", readiness.get(item).map_or("readiness", |i| i.title)),
+                "Changes the store's configuration as listed:",
                 changes,
-                warning: None,
-            },
+                shown,
+            ),
             ConfirmAction::Calls(PanelId::Settings, calls),
         );
         true
@@ -404,8 +402,8 @@ impl super::Panel for Settings {
     fn on_done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
         self.done(op, result, sh)
     }
-    fn keys(&self, sh: &Shared) -> Keys {
-        self.key_help(sh)
+    fn keymap(&self, sh: &Shared) -> crate::ui::Keymap {
+        Settings::keymap(self, sh)
     }
     fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {
         self.draw(f, area, sh)

@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::*;
 use crate::widgets::ellipsize;
+use crate::widgets::wrap::wrap_lines;
 
 impl Settings {
     pub fn draw(&self, f: &mut Frame, area: Rect, sh: &Shared) {
@@ -127,7 +128,8 @@ impl Settings {
             }
         }
         let block = Block::default().borders(Borders::ALL).title(" Readiness ");
-        f.render_widget(Paragraph::new(r).block(block).wrap(Wrap { trim: false }), right);
+        let width = block.inner(right).width as usize;
+        f.render_widget(Paragraph::new(wrap_lines(r, width)).block(block), right);
 
         if let Some(form) = &self.form {
             self.view_form(f, area, form, sh);
