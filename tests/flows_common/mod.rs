@@ -64,7 +64,13 @@ fn client_config(sb: &SandboxHandle) -> ClientConfig {
 impl Console {
     /// A sandbox (seeded with `seed` members when set) and a connected console.
     pub async fn start(seed: Option<usize>) -> Console {
-        let sb = sandbox::spawn(SandboxConfig { seed, ..SandboxConfig::local() }).await.unwrap();
+        Self::start_cfg(SandboxConfig { seed, ..SandboxConfig::local() }, 0.0).await
+    }
+
+    /// A sandbox with `cfg` and a console whose client sends at most `rate`
+    /// requests per second (0: unlimited, as in sandbox mode).
+    pub async fn start_cfg(cfg: SandboxConfig, rate: f64) -> Console {
+        let sb = sandbox::spawn(cfg).await.unwrap();
         let (tx, rx) = unbounded_channel::<Msg>();
         let requests: Arc<Mutex<Vec<RequestRecord>>> = Arc::default();
         let observer: Observer = {
@@ -78,6 +84,7 @@ impl Console {
         };
         let mut cfg = client_config(&sb);
         cfg.observer = Some(observer.clone());
+        cfg.rate_limit = rate;
         let client = Client::new(cfg).unwrap();
         let truth = Client::new(client_config(&sb)).unwrap();
         let bi = BiClient::new(sb.base_url(), Secret::new(sb.bi_token()), Some(observer)).unwrap();
