@@ -384,7 +384,13 @@ impl Approvals {
             full,
             concurrency: SCAN_CONCURRENCY,
         });
-        let label = if full { "scanning all members" } else { "checking new members" };
+        let label = if full {
+            "verifying every member"
+        } else if self.complete {
+            "verifying the queue"
+        } else {
+            "scanning members"
+        };
         let op = sh.call(PanelId::Approvals, label, call);
         self.scan = op.map(|op| ScanState { op: Some(op), full, ..Default::default() });
     }
