@@ -102,10 +102,11 @@ async fn run_listener(bind: String, file: PathBuf, secret: Option<String>) -> Re
 }
 
 async fn bare_handler(State(log): State<JournalSender>, body: Bytes) -> StatusCode {
-    if serde_json::from_slice::<serde_json::Value>(&body).is_err() {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return StatusCode::BAD_REQUEST;
-    }
-    let line = make_line(chrono::Utc::now(), 1, &body);
+    };
+    let field = |k: &str| v.get(k).and_then(serde_json::Value::as_str).unwrap_or_default();
+    let line = make_line(chrono::Utc::now(), 1, field("id"), field("triggered_by"), &body);
     match log.append(line).await {
         Ok(()) => StatusCode::OK,
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -2,7 +2,7 @@
 //! `audit.jsonl` in the data dir: time, store (base URL + client id, never the
 //! secret), action, target ids, result. It never holds secrets or tokens.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -100,17 +100,8 @@ impl AuditLog {
         line.push('\n');
         let mut guard = self.inner.file.lock().map_err(|_| std::io::Error::other("poisoned"))?;
         if guard.is_none() {
-            if let Some(parent) = self.inner.path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            let mut opts = OpenOptions::new();
-            opts.create(true).append(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                opts.mode(0o600);
-            }
-            *guard = Some(opts.open(&self.inner.path)?);
+            // 0600 (an existing wider file is tightened) in a 0700 directory.
+            *guard = Some(crate::fsutil::open_append(&self.inner.path)?);
         }
         match guard.as_mut() {
             Some(f) => f.write_all(line.as_bytes()),
@@ -165,5 +156,15 @@ mod tests {
         assert_eq!(back[1].action, "membership.create");
         assert_eq!(back[0].client_id, "cid");
         assert_eq!(load_tail(&path, 1).len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_audit_log_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/audit.jsonl");
+        AuditLog::new(path.clone(), "s", "c", None).record("x", json!({}), "ok");
+        assert_eq!(crate::fsutil::mode_of(&path), Some(0o600));
+        assert_eq!(crate::fsutil::mode_of(path.parent().unwrap()), Some(0o700));
     }
 }

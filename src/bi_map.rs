@@ -52,12 +52,8 @@ pub fn record(path: &Path, link: BiLink) -> std::io::Result<()> {
     };
     all.insert(link.external_id.clone(), link);
     let text = serde_json::to_string_pretty(&all).map_err(std::io::Error::other)?;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(tmp, path)
+    // 0600 in a 0700 directory, through a temp file and a rename.
+    crate::fsutil::write_atomic(path, text.as_bytes())
 }
 
 #[cfg(test)]
@@ -86,5 +82,22 @@ mod tests {
         record(&path, link.clone()).unwrap();
         assert_eq!(load(&path).len(), 1);
         assert!(path.with_extension("json.corrupt").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_mapping_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new/bi_users.json");
+        let link = BiLink {
+            internal_id: "bi-1".into(),
+            external_id: "m-1".into(),
+            email: "a@b.co".into(),
+            user_name: "a@b.co".into(),
+            date_created: None,
+        };
+        record(&path, link).unwrap();
+        assert_eq!(crate::fsutil::mode_of(&path), Some(0o600));
+        assert_eq!(crate::fsutil::mode_of(path.parent().unwrap()), Some(0o700));
     }
 }

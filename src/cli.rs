@@ -41,9 +41,16 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "EPCC_CLIENT_ID")]
     pub client_id: Option<String>,
 
-    /// Commerce client secret (prefer the env variable or the config file).
+    /// Commerce client secret. On the command line it is visible to every
+    /// local user (`ps`): prefer --client-secret-file, EPCC_CLIENT_SECRET or
+    /// the config file.
     #[arg(long, global = true, env = "EPCC_CLIENT_SECRET", hide_env_values = true)]
     pub client_secret: Option<String>,
+
+    /// File holding the Commerce client secret (first line; surrounding
+    /// whitespace is ignored). Wins over --client-secret / EPCC_CLIENT_SECRET.
+    #[arg(long, global = true, env = "EPCC_CLIENT_SECRET_FILE")]
+    pub client_secret_file: Option<PathBuf>,
 
     /// Refuse every write (token requests excepted) before it is sent.
     #[arg(long, global = true)]
@@ -86,7 +93,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "BI_API_BASE_URL")]
     pub bi_base_url: Option<String>,
 
-    /// Beyond Identity API token.
+    /// Beyond Identity API token (prefer BI_API_TOKEN or the config file: a
+    /// flag is visible in `ps`).
     #[arg(long, global = true, env = "BI_API_TOKEN", hide_env_values = true)]
     pub bi_api_token: Option<String>,
 }
@@ -204,15 +212,43 @@ pub struct ListenArgs {
     /// Address to bind.
     #[arg(long, default_value = "127.0.0.1:8787")]
     pub bind: SocketAddr,
-    /// Secret expected in X-Moltin-Secret-Key.
+    /// Secret expected in X-Moltin-Secret-Key. On the command line it is
+    /// visible to every local user (`ps`): prefer --secret-file,
+    /// ONBOARD_WEBHOOK_SECRET or webhook_secret in the config.
     #[arg(long, env = "ONBOARD_WEBHOOK_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
+    /// File holding the webhook secret (first line; surrounding whitespace is
+    /// ignored). Wins over --secret / ONBOARD_WEBHOOK_SECRET.
+    #[arg(long, env = "ONBOARD_WEBHOOK_SECRET_FILE")]
+    pub secret_file: Option<PathBuf>,
     /// Print each accepted event as one JSON line (the event as received).
     #[arg(long)]
     pub json: bool,
     /// Event log file (default: events.jsonl in the data dir).
     #[arg(long)]
     pub events_file: Option<PathBuf>,
+    /// Seconds to receive a request head (default 10; `[listener]` in the config).
+    #[arg(long, value_parser = parse_seconds)]
+    pub header_timeout: Option<Duration>,
+    /// Seconds to receive a body once its head is in (default 10).
+    #[arg(long, value_parser = parse_seconds)]
+    pub body_timeout: Option<Duration>,
+    /// Seconds before a connection with no request in flight is closed (default 5).
+    #[arg(long, value_parser = parse_seconds)]
+    pub idle_timeout: Option<Duration>,
+    /// Cap on open connections (default 1024, always kept below the file limit).
+    #[arg(long)]
+    pub max_connections: Option<usize>,
+}
+
+/// Parses a number of seconds (`10`, `0.5`) or a duration with a unit (`250ms`, `2s`, `1m`).
+pub fn parse_seconds(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    if t.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        parse_duration(&format!("{t}s"))
+    } else {
+        parse_duration(t)
+    }
 }
 
 /// Parses `250ms`, `2s`, `1m` or a bare number of milliseconds.
@@ -246,6 +282,10 @@ mod tests {
         assert_eq!(parse_duration("100"), Ok(Duration::from_millis(100)));
         assert!(parse_duration("2h").is_err());
         assert!(parse_duration("x").is_err());
+        assert_eq!(parse_seconds("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_seconds("200ms"), Ok(Duration::from_millis(200)));
+        assert!(parse_seconds("-1").is_err());
     }
 
     #[test]

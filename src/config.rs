@@ -42,6 +42,9 @@ pub struct FileProfile {
 pub struct FileConfig {
     pub profile: Option<String>,
     pub mouse: Option<bool>,
+    /// `[listener]`: the webhook listener's limits and its event log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listener: Option<ListenerFile>,
     #[serde(flatten)]
     pub defaults: FileProfile,
     #[serde(default)]
@@ -63,6 +66,84 @@ impl FileProfile {
             bi_base_url: over.bi_base_url.or(self.bi_base_url),
             bi_api_token: over.bi_api_token.or(self.bi_api_token),
         }
+    }
+}
+
+/// The `[listener]` table: limits (seconds, counts, bytes) and the event
+/// log's rotation and retention. Every field is optional; the defaults are
+/// those of [`crate::webhook`].
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ListenerFile {
+    pub header_timeout: Option<f64>,
+    pub body_timeout: Option<f64>,
+    pub idle_timeout: Option<f64>,
+    pub max_connections: Option<usize>,
+    pub max_body: Option<usize>,
+    /// A segment of the event log is closed at this size (MiB)…
+    pub segment_mib: Option<u64>,
+    /// …or this age (minutes).
+    pub segment_minutes: Option<u64>,
+    /// Closed segments older than this are deleted (days).
+    pub retention_days: Option<u64>,
+    /// The oldest closed segments are deleted beyond this total (MiB).
+    pub retention_mib: Option<u64>,
+    /// Event ids remembered for deduplication (hours; Commerce retries within 30 minutes).
+    pub dedupe_hours: Option<u64>,
+    /// How many recent OTP events the console loads at start.
+    pub console_events: Option<usize>,
+}
+
+/// The listener settings in force.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListenerSettings {
+    pub limits: crate::webhook::Limits,
+    pub max_body: usize,
+    pub journal: crate::webhook::journal::Policy,
+    pub console_events: usize,
+}
+
+impl ListenerSettings {
+    fn from_file(f: Option<&ListenerFile>) -> Result<ListenerSettings> {
+        use crate::webhook::{DEFAULT_MAX_BODY, Limits, journal::Policy};
+        use std::time::Duration;
+        let d = ListenerFile::default();
+        let f = f.unwrap_or(&d);
+        let secs = |v: Option<f64>, name: &str, default: Duration| -> Result<Duration> {
+            match v {
+                None => Ok(default),
+                Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Duration::from_secs_f64(s)),
+                Some(_) => Err(eyre!("[listener] {name} must be a number of seconds > 0")),
+            }
+        };
+        let l = Limits::default();
+        let limits = Limits {
+            header_timeout: secs(f.header_timeout, "header_timeout", l.header_timeout)?,
+            body_timeout: secs(f.body_timeout, "body_timeout", l.body_timeout)?,
+            idle_timeout: secs(f.idle_timeout, "idle_timeout", l.idle_timeout)?,
+            max_connections: f.max_connections.unwrap_or(l.max_connections),
+        };
+        let p = Policy::default();
+        const MIB: u64 = 1024 * 1024;
+        let journal = Policy {
+            segment_bytes: f.segment_mib.map_or(p.segment_bytes, |m| m.max(1) * MIB),
+            segment_age: f
+                .segment_minutes
+                .map_or(p.segment_age, |m| Duration::from_secs(m.max(1) * 60)),
+            retention_age: f
+                .retention_days
+                .map_or(p.retention_age, |d| Duration::from_secs(d.max(1) * 86_400)),
+            retention_bytes: f.retention_mib.map_or(p.retention_bytes, |m| m.max(1) * MIB),
+            dedupe_window: f
+                .dedupe_hours
+                .map_or(p.dedupe_window, |h| Duration::from_secs(h.max(1) * 3600)),
+        };
+        Ok(ListenerSettings {
+            limits,
+            max_body: f.max_body.unwrap_or(DEFAULT_MAX_BODY).max(1024),
+            journal,
+            console_events: f.console_events.unwrap_or(crate::webhook::DEFAULT_CONSOLE_EVENTS),
+        })
     }
 }
 
@@ -105,6 +186,8 @@ pub struct Config {
     pub sandbox_seed_accounts: Option<usize>,
     /// A real store's limits for the embedded sandbox (`--store dev`).
     pub sandbox_store: Option<crate::sandbox::StoreShape>,
+    /// The webhook listener's limits and event log policy (`[listener]`).
+    pub listener: ListenerSettings,
 }
 
 impl Config {
@@ -180,10 +263,16 @@ pub fn merge(
         }
         None => FileProfile::default(),
     };
+    // A secret file wins over the value (flag or EPCC_CLIENT_SECRET).
+    let client_secret = match (&args.client_secret_file, &args.client_secret) {
+        (Some(path), _) => Some(crate::secret::read_secret_file(path).map_err(|e| eyre!("{e}"))?),
+        (None, Some(s)) => Some(Secret::from(s.clone())),
+        (None, None) => None,
+    };
     let flags = FileProfile {
         base_url: args.base_url.clone(),
         client_id: args.client_id.clone(),
-        client_secret: args.client_secret.clone().map(Secret::from),
+        client_secret,
         read_only: args.read_only.then_some(true),
         rate_limit: args.rate_limit,
         listen: args.listen,
@@ -247,33 +336,16 @@ pub fn merge(
         sandbox_seed: args.sandbox_seed,
         sandbox_seed_accounts: args.sandbox_seed_accounts,
         sandbox_store: args.sandbox_store.map(|s| s.shape()),
+        listener: ListenerSettings::from_file(file.listener.as_ref())?,
     })
 }
 
 /// Writes `text` to `path`, creating parent dirs; on Unix the file gets mode 0600
 /// because config files may hold secrets.
 pub fn write_private(path: &Path, text: &str) -> Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .wrap_err_with(|| format!("cannot create {}", parent.display()))?;
-    }
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    use std::io::Write;
-    let mut f = opts.open(path).wrap_err_with(|| format!("cannot write {}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    f.write_all(text.as_bytes())?;
-    f.sync_all()?;
-    Ok(())
+    // Mode 0600 through a temp file and a rename; missing directories 0700.
+    crate::fsutil::write_atomic(path, text.as_bytes())
+        .wrap_err_with(|| format!("cannot write {}", path.display()))
 }
 
 /// Stores the webhook secret in the chosen profile of the config file
@@ -367,7 +439,35 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
+            assert_eq!(crate::fsutil::mode_of(path.parent().unwrap()), Some(0o700));
         }
+    }
+
+    #[test]
+    fn listener_table_and_secret_file() {
+        let file: FileConfig = toml::from_str(
+            "[listener]\nheader_timeout = 2.5\nidle_timeout = 1\nmax_connections = 50\n\
+             segment_mib = 4\nretention_days = 7\ndedupe_hours = 24\nconsole_events = 100\n",
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("client-secret");
+        std::fs::write(&secret, "from-a-file\n").unwrap();
+        let a =
+            GlobalArgs { client_id: Some("id".into()), client_secret_file: Some(secret), ..args() };
+        let c = merge(file, &a, None, PathBuf::from("/tmp/x")).unwrap();
+        assert_eq!(c.store.unwrap().client_secret.expose(), "from-a-file");
+        let l = &c.listener;
+        assert_eq!(l.limits.header_timeout, std::time::Duration::from_millis(2500));
+        assert_eq!(l.limits.idle_timeout, std::time::Duration::from_secs(1));
+        assert_eq!(l.limits.body_timeout, crate::webhook::DEFAULT_BODY_TIMEOUT);
+        assert_eq!(l.limits.max_connections, 50);
+        assert_eq!(l.journal.segment_bytes, 4 * 1024 * 1024);
+        assert_eq!(l.journal.retention_age, std::time::Duration::from_secs(7 * 86_400));
+        assert_eq!(l.journal.dedupe_window, std::time::Duration::from_secs(24 * 3600));
+        assert_eq!(l.console_events, 100);
+        let bad: FileConfig = toml::from_str("[listener]\nbody_timeout = -1\n").unwrap();
+        assert!(merge(bad, &args(), None, PathBuf::from("/tmp/x")).is_err());
     }
 }
 

@@ -11,6 +11,7 @@ pub mod bi_map;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod fsutil;
 pub mod logging;
 pub mod panels;
 pub mod readiness;

@@ -65,6 +65,37 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
+/// Reads a secret from a file: its first line, surrounding whitespace
+/// removed. An unreadable or empty file is an error naming the file (never
+/// its content). A file other users can read gets a warning in the log.
+pub fn read_secret_file(path: &std::path::Path) -> Result<Secret, SecretFileError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        SecretFileError(format!("cannot read the secret file {}: {e}", path.display()))
+    })?;
+    let value = text.lines().next().unwrap_or_default().trim();
+    if value.is_empty() {
+        return Err(SecretFileError(format!("the secret file {} is empty", path.display())));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(m) = std::fs::metadata(path)
+            && m.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(
+                "the secret file {} is readable by other users (chmod 600 it)",
+                path.display()
+            );
+        }
+    }
+    Ok(Secret::new(value))
+}
+
+/// A secret file that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SecretFileError(pub String);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +107,18 @@ mod tests {
         assert_eq!(format!("{s:?}"), "Secret(****)");
         assert!(!s.masked().contains("hunter"));
         assert_eq!(s.expose(), "hunter22");
+    }
+
+    #[test]
+    fn secret_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        std::fs::write(&path, "  hunter22 \nsecond line\n").unwrap();
+        assert_eq!(read_secret_file(&path).unwrap().expose(), "hunter22");
+        std::fs::write(&path, "\n").unwrap();
+        let e = read_secret_file(&path).unwrap_err().to_string();
+        assert!(e.contains("is empty"), "{e}");
+        let e = read_secret_file(&dir.path().join("nope")).unwrap_err().to_string();
+        assert!(e.contains("cannot read the secret file"), "{e}");
     }
 }

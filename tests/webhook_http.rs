@@ -16,6 +16,13 @@ fn seed() -> Value {
     serde_json::from_str(SEED).unwrap()
 }
 
+/// The seed as stored and forwarded: without the secret echo.
+fn seed_stripped() -> Value {
+    let mut v = seed();
+    v["configuration"].as_object_mut().unwrap().remove("secret_key");
+    v
+}
+
 fn event(id: &str, attempt: u32) -> Value {
     let mut v = seed();
     v["id"] = json!(id);
@@ -73,7 +80,7 @@ fn received(ev: Option<ListenerEvent>) -> OtpEvent {
 }
 
 #[tokio::test]
-async fn seed_payload_with_correct_secret_is_accepted_verbatim() {
+async fn seed_payload_is_accepted_without_its_secret_echo() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("events.jsonl");
     let (h, mut rx) = listener(&path).await;
@@ -84,7 +91,7 @@ async fn seed_payload_with_correct_secret_is_accepted_verbatim() {
     assert_eq!(ev.attempt, 1);
     assert_eq!(ev.payload.code.expose(), "lprvj4");
     assert_eq!(ev.payload.username, "john.doe@banks.com");
-    assert_eq!(ev.raw, seed());
+    assert_eq!(ev.raw, seed_stripped());
     assert_eq!(ev.expires_at().to_rfc3339(), "2023-09-05T15:03:01.584+00:00");
     let stats = h.stats();
     assert_eq!((stats.accepted, stats.persisted), (1, 1));
@@ -93,7 +100,24 @@ async fn seed_payload_with_correct_secret_is_accepted_verbatim() {
     let (events, warnings) = load_events(&path);
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0].raw, seed());
+    assert_eq!(events[0].raw, seed_stripped());
+}
+
+#[tokio::test]
+async fn the_secret_echo_never_reaches_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.jsonl");
+    let (h, mut rx) = listener(&path).await;
+    let mut ev = event("e1", 1);
+    ev["configuration"]["secret_key"] = json!(SECRET);
+    assert_eq!(post_json(&h, &ev).await, 200);
+    let got = received(rx.recv().await);
+    assert!(!got.raw.to_string().contains(SECRET));
+    assert_eq!(got.raw["configuration"]["url"], seed()["configuration"]["url"]);
+    h.shutdown().await;
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains(SECRET), "{text}");
+    assert!(!text.contains("secret_key"), "{text}");
 }
 
 #[tokio::test]
@@ -122,7 +146,7 @@ async fn wrong_or_missing_secret_is_401_and_reported() {
     assert_eq!(post(&h, None, SEED).await, 401);
     assert_eq!(post(&h, Some(""), SEED).await, 401);
     assert_eq!(post(&h, Some("s3cret-ke"), SEED).await, 401);
-    assert_eq!(h.stats().rejected_auth, 4);
+    assert_eq!(h.stats().refused.bad_secret, 4);
     assert_eq!(h.stats().accepted, 0);
     // The secret can change while running.
     h.set_secret(Some(Secret::new("other")));
@@ -159,7 +183,7 @@ async fn malformed_json_is_400() {
     let mut bad_attempt = seed();
     bad_attempt["attempt"] = json!("two");
     assert_eq!(post_json(&h, &bad_attempt).await, 400);
-    assert_eq!(h.stats().rejected_bad, 5);
+    assert_eq!(h.stats().refused.bad_body, 5);
     h.shutdown().await;
     assert_eq!(load_events(&path).0.len(), 0);
 }

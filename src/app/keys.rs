@@ -16,6 +16,8 @@ pub enum Global {
     Log,
     Audit,
     Quit,
+    /// Show or hide the "Next:" line / the sandbox tour.
+    Hints,
     /// Dismiss the error line (after everything inside has had its Esc).
     Esc,
 }
@@ -23,7 +25,7 @@ pub enum Global {
 impl Global {
     /// Works while a field has the typing focus (no printable key).
     fn typing_safe(self) -> bool {
-        matches!(self, Global::Help | Global::Panel)
+        matches!(self, Global::Help | Global::Panel | Global::Hints)
     }
 }
 
@@ -44,6 +46,12 @@ pub fn global_table(typing: bool) -> Vec<(Bind, Global)> {
         (
             typing_only(Bind::global("F1", "help").help("this help, also while typing")),
             Global::Help,
+        ),
+        (
+            Bind::global("Ctrl-T", "hints")
+                .help("show or hide the Next: line (the tour in the sandbox)")
+                .quiet(),
+            Global::Hints,
         ),
         (
             Bind::global("Tab", "next panel").help("next panel (in a form: next field)"),
@@ -212,6 +220,7 @@ impl App {
                 self.overlay = Some(Overlay::Audit)
             }
             Global::Quit => self.ask_quit(),
+            Global::Hints => self.hints = !self.hints,
             Global::Esc => {
                 if self.sh.error.is_some() {
                     self.sh.error = None;
@@ -224,20 +233,44 @@ impl App {
     }
 
     pub(super) fn ask_quit(&mut self) {
+        match self.quit_dialog() {
+            None => {
+                self.quit = true;
+                self.sh.effects.push(Effect::Quit);
+            }
+            Some(d) => self.sh.ask(d, ConfirmAction::Quit),
+        }
+    }
+
+    /// The quit dialog as of now: the writes in flight, or None when there are none.
+    fn quit_dialog(&self) -> Option<Dialog> {
         let writes: Vec<String> =
             self.sh.inflight.values().filter(|f| f.write).map(|f| f.label.clone()).collect();
-        if writes.is_empty() {
-            self.quit = true;
-            self.sh.effects.push(Effect::Quit);
-        } else {
-            self.sh.ask(
-                writes.iter().fold(
-                    Dialog::destructive("Quit while work is in flight?", "quit")
-                        .consequence("Quitting now may leave these calls half done on the store."),
-                    |d, w| d.item(format!("in flight: {w}")),
-                ),
-                ConfirmAction::Quit,
-            );
+        (!writes.is_empty()).then(|| {
+            writes.iter().fold(
+                Dialog::destructive("Quit while work is in flight?", "quit")
+                    .consequence("Quitting now may leave these calls half done on the store."),
+                |d, w| d.item(format!("in flight: {w}")),
+            )
+        })
+    }
+
+    /// An open quit dialog follows the work in flight: finished calls leave it;
+    /// when nothing is left it says so (and Enter quits).
+    pub(super) fn refresh_quit_dialog(&mut self) {
+        let Some(p) = &self.sh.confirm else { return };
+        if p.action != ConfirmAction::Quit {
+            return;
+        }
+        let scroll = p.dialog.scroll;
+        let mut d = self.quit_dialog().unwrap_or_else(|| {
+            Dialog::confirm("Quit?")
+                .verb("quit")
+                .consequence("Nothing is in flight any more: quitting loses nothing.")
+        });
+        d.scroll = scroll;
+        if let Some(p) = &mut self.sh.confirm {
+            p.dialog = d;
         }
     }
 

@@ -41,6 +41,8 @@ pub struct App {
     pub log_scroll: usize,
     /// First help row shown.
     pub help_scroll: u16,
+    /// The "Next:" line (and in the sandbox the tour); Ctrl-T hides it.
+    pub hints: bool,
     pub settings: Settings,
     pub signup: Signup,
     pub approvals: Approvals,
@@ -64,6 +66,7 @@ impl App {
             audit: VecDeque::new(),
             log_scroll: 0,
             help_scroll: 0,
+            hints: true,
             settings: Settings::default(),
             signup: Signup::default(),
             approvals: Approvals::default(),
@@ -243,6 +246,12 @@ impl App {
                     return false; // stale: cancelled or superseded
                 };
                 self.absorb_shared(&result);
+                let failed = result.as_ref().err().map(ApiError::summary);
+                match flight.kind.as_str() {
+                    "LoadSettings" => self.sh.data.settings_error = failed,
+                    "LoadProfiles" => self.sh.data.profiles_error = failed,
+                    _ => {}
+                }
                 let ok = result.is_ok();
                 let before = self.sh.error.clone();
                 let (panel, sh) = self.split(flight.owner);
@@ -255,6 +264,7 @@ impl App {
                     self.sh.error = None;
                     self.sh.error_kind = None;
                 }
+                self.refresh_quit_dialog();
                 true
             }
             Msg::Progress(op, progress) => {
@@ -355,6 +365,57 @@ impl App {
         self.panel(self.focus).editing()
     }
 
+    /// Members waiting for approval, once a scan has counted them.
+    pub fn pending(&self) -> Option<usize> {
+        let a = &self.approvals;
+        (a.last_scan.is_some() || a.scan.is_some()).then(|| a.pending_count())
+    }
+
+    /// What to do next, one line (the guidance of the flow; more words in the
+    /// sandbox, where demos and training happen). None when nothing is left.
+    pub fn next_hint(&self) -> Option<String> {
+        if !self.hints {
+            return None;
+        }
+        let r = self.sh.readiness()?;
+        let tour = self.sh.connection_is_sandbox();
+        let hint = |short: &str, long: &str| {
+            if tour { format!("Tour: {long}  (Ctrl-T hides)") } else { format!("Next: {short}") }
+        };
+        Some(if !r.all_ready() && self.sh.read_only {
+            hint(
+                "the ✗ items on 1 need a store admin (read-only)",
+                "read-only: the ✗ items on 1 need a store admin",
+            )
+        } else if !r.all_ready() {
+            if self.focus != PanelId::Settings {
+                hint(
+                    "1 — fix the ✗ readiness items",
+                    "1 Settings: s, a, o fix what the store lacks",
+                )
+            } else {
+                hint("fix the ✗ items (s, a, o)", "the key beside each ✗ item fixes it, then 2")
+            }
+        } else if !self.visited.contains(&PanelId::Signup) {
+            hint("2 — sign up a test member", "the store is ready: 2 signs up a member")
+        } else if !self.visited.contains(&PanelId::Approvals) {
+            hint("3 — approve the member", "3 lists members waiting for approval")
+        } else if self.pending().is_some_and(|n| n > 0) {
+            let n = self.pending().unwrap_or_default();
+            hint(
+                &format!("3 — approve {n} pending (a)"),
+                &format!("{n} waiting: a approves the selected one, y confirms"),
+            )
+        } else if !self.visited.contains(&PanelId::Otp) {
+            hint(
+                "4 — request an OTP and watch it arrive",
+                "4 OTP: o requests a code, it arrives live",
+            )
+        } else {
+            return None;
+        })
+    }
+
     /// The stepper status of each panel.
     pub fn step_status(&self, panel: PanelId) -> StepStatus {
         if !self.visited.contains(&panel) {
@@ -367,7 +428,8 @@ impl App {
         let ok = match panel {
             PanelId::Settings => r.all_ready(),
             PanelId::Signup => r.get(ItemId::SelfSignup).is_some_and(|i| i.ready),
-            PanelId::Approvals => true,
+            // Members waiting for approval need attention.
+            PanelId::Approvals => self.pending().is_none_or(|n| n == 0),
             PanelId::Otp => r.get(ItemId::Otp).is_some_and(|i| i.ready),
         };
         if ok { StepStatus::Ready } else { StepStatus::Attention }

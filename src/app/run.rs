@@ -223,17 +223,26 @@ fn spawn_listener(cfg: &Config, tx: UnboundedSender<Msg>, ltx: UnboundedSender<L
     let bind = cfg.listen;
     let sandbox = cfg.is_sandbox();
     let public_url = cfg.public_url.clone();
+    let l = cfg.listener.clone();
+    let listener_cfg = move |bind, secret, events_file| ListenerConfig {
+        max_body: l.max_body,
+        limits: l.limits,
+        journal: l.journal,
+        ..ListenerConfig::new(bind, secret, events_file)
+    };
+    let recent = cfg.listener.console_events;
     tokio::spawn(async move {
         let path = events_file.clone();
-        let loaded = tokio::task::spawn_blocking(move || webhook::load_events(&path)).await;
+        // Only the recent events: memory stays bounded however long the log.
+        let loaded = tokio::task::spawn_blocking(move || webhook::load_recent(&path, recent)).await;
         if let Ok((events, warnings)) = loaded {
             let _ = tx.send(Msg::EventsLoaded(events, warnings));
         }
         let mut started =
-            webhook::start(ListenerConfig::new(bind, secret.clone(), events_file.clone())).await;
+            webhook::start(listener_cfg(bind, secret.clone(), events_file.clone())).await;
         if started.is_err() && sandbox {
             let any = std::net::SocketAddr::new(bind.ip(), 0);
-            started = webhook::start(ListenerConfig::new(any, secret, events_file)).await;
+            started = webhook::start(listener_cfg(any, secret, events_file)).await;
         }
         match started {
             Ok((handle, mut events)) => {

@@ -138,9 +138,21 @@ fn draw_stepper(app: &App, f: &mut Frame, area: Rect) {
             StepStatus::Attention => ("!", t.warn()),
         };
         let title = if narrow && *p == PanelId::Otp { "OTP" } else { p.title() };
-        let label = format!("{} {} {}", i + 1, title, mark);
+        let count = match (*p, app.pending()) {
+            (PanelId::Approvals, Some(n)) => format!(" ({n})"),
+            _ => String::new(),
+        };
+        let label = format!("{} {}{} {}", i + 1, title, count, mark);
         let style = if *p == app.focus { t.selected() } else { style };
         spans.push(Span::styled(format!(" {label} "), style));
+    }
+    // The marks explained, when there is room for it.
+    const LEGEND: &str = "✓ ready  ! needs attention  · not visited ";
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let legend = LEGEND.chars().count();
+    if used + legend + 2 <= area.width as usize {
+        spans.push(Span::raw(" ".repeat(area.width as usize - used - legend)));
+        spans.push(Span::styled(LEGEND, t.dim()));
     }
     f.render_widget(Line::from(spans), area);
 }
@@ -155,6 +167,15 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
         (format!(" {mark} {} ", toast.text), style)
     });
     let toast_w = toast.as_ref().map_or(0, |(s, _)| s.chars().count() as u16).min(area.width);
+    // The slowed rate (below) takes the place of the hint.
+    if app.sh.inflight.is_empty()
+        && app.sh.rate.is_none()
+        && let Some(hint) = app.next_hint()
+    {
+        let room = area.width.saturating_sub(toast_w + 1) as usize;
+        let hint = ellipsize(&hint, room.saturating_sub(1));
+        f.render_widget(Line::styled(format!(" {hint}"), t.accent()), area);
+    }
     let mut text = String::new();
     if let Some(flight) = app.sh.inflight.values().next() {
         let more = app.sh.inflight.len() - 1;
@@ -185,6 +206,16 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
 /// global keys; when narrow, global keys go first.
 fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.sh.theme;
+    if let Some(c) = &app.sh.confirm {
+        // A dialog has the keys: the same row it shows at its bottom.
+        let mut spans = Vec::new();
+        for (k, l) in c.dialog.key_row() {
+            spans.push(Span::styled(format!(" {k}"), t.key()));
+            spans.push(Span::raw(format!(" {l} ")));
+        }
+        f.render_widget(Line::from(spans), area);
+        return;
+    }
     let (panel, global) = if app.overlay == Some(Overlay::Help) {
         (
             Keymap::new(vec![

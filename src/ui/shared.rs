@@ -60,6 +60,9 @@ pub struct StoreData {
     pub integrations: Option<Vec<Integration>>,
     /// Why integrations could not be read (e.g. a role without access).
     pub integrations_error: Option<String>,
+    /// Why the last load of settings / profiles failed (shown instead of "loading…").
+    pub settings_error: Option<String>,
+    pub profiles_error: Option<String>,
 }
 
 /// State shared by the panels: operations, toasts, dialogs, store data.
@@ -111,6 +114,15 @@ impl Shared {
             listener_url: None,
             readiness: None,
             rate: None,
+        }
+    }
+
+    /// Running on the embedded sandbox (or about to).
+    pub fn connection_is_sandbox(&self) -> bool {
+        match &self.connection {
+            Connection::Connecting { sandbox } => *sandbox,
+            Connection::Connected(c) => c.sandbox,
+            Connection::Failed(_) => false,
         }
     }
 

@@ -129,6 +129,31 @@ impl Envelope {
     }
 }
 
+/// Removes the secret Commerce echoes in every delivery
+/// (`configuration.secret_key`, reference §2.13) from a body. Returns whether
+/// there was one to remove. Called before an event is stored, printed or
+/// forwarded.
+pub fn strip_secret_echo(v: &mut Value) -> bool {
+    v.get_mut("configuration")
+        .and_then(Value::as_object_mut)
+        .is_some_and(|c| c.remove("secret_key").is_some())
+}
+
+/// What an expired OTP code is replaced with in the event log.
+pub const REDACTED_CODE: &str = "";
+
+/// Blanks the OTP code of a body (`payload.one_time_password_token`). Returns
+/// whether there was a non-empty code.
+pub fn redact_code(v: &mut Value) -> bool {
+    match v.get_mut("payload").and_then(|p| p.get_mut("one_time_password_token")) {
+        Some(Value::String(code)) if !code.is_empty() => {
+            *code = REDACTED_CODE.to_owned();
+            true
+        }
+        _ => false,
+    }
+}
+
 fn req_str(v: &Value, path: &[&str]) -> Result<String, String> {
     opt_str(v, path).ok_or_else(|| format!("missing string field `payload.{}`", path.join(".")))
 }
@@ -193,6 +218,24 @@ mod tests {
         let dbg = format!("{ev:?}");
         assert!(!dbg.contains("lprvj4"), "{dbg}");
     }
+
+    #[test]
+    fn the_secret_echo_is_stripped_and_codes_redacted() {
+        let mut raw: Value = serde_json::from_str(SEED).unwrap();
+        raw["configuration"]["secret_key"] = Value::from("hush");
+        assert!(strip_secret_echo(&mut raw));
+        assert!(!raw.to_string().contains("hush"));
+        assert_eq!(raw["configuration"]["url"], SEED_URL);
+        assert!(!strip_secret_echo(&mut raw), "nothing left to strip");
+        assert!(!strip_secret_echo(&mut serde_json::json!({"configuration": 3})));
+        assert!(redact_code(&mut raw));
+        assert!(!raw.to_string().contains("lprvj4"));
+        assert!(!redact_code(&mut raw));
+        // A redacted event still parses (the console shows it as expired).
+        assert!(OtpEvent::from_raw(raw, Utc::now()).is_ok());
+    }
+
+    const SEED_URL: &str = "https://webhook.site/24b00ff8-90ae-439f-a400-30c53d5ba964";
 
     #[test]
     fn envelope_errors() {

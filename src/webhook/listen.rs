@@ -3,13 +3,29 @@
 use std::io::Write;
 
 use chrono::{DateTime, Local, TimeZone};
-use color_eyre::eyre::{Result, eyre};
+use color_eyre::eyre::Result;
 use tokio::sync::mpsc::error::TryRecvError;
 
-use super::{EVENTS_FILE, ListenerConfig, ListenerEvent, OtpEvent, start};
-use crate::cli::ListenArgs;
-use crate::config::{Config, DEFAULT_LISTEN};
+use super::{Limits, ListenerConfig, ListenerEvent, OtpEvent, start, strip_secret_echo};
 use crate::secret::Secret;
+
+/// What `onboard listen` needs, already resolved by the entry point from the
+/// command line, the environment and the config.
+#[derive(Debug, Clone)]
+pub struct ListenSettings {
+    pub bind: std::net::SocketAddr,
+    /// The expected `X-Moltin-Secret-Key`; `None` accepts every delivery
+    /// (only when asked for with an empty secret).
+    pub secret: Option<Secret>,
+    /// One JSON line per event (the event as received, the secret echo removed).
+    pub json: bool,
+    pub events_file: std::path::PathBuf,
+    /// Shown at start, for the integration's URL.
+    pub public_url: Option<String>,
+    pub max_body: usize,
+    pub limits: Limits,
+    pub journal: super::Policy,
+}
 
 /// One human line for an event; the code is masked.
 /// `14:53:01  reset_password  john.doe@banks.com  code ••••••  expires 15:03:01  attempt 1`
@@ -32,40 +48,36 @@ where
     )
 }
 
-/// The secret for `onboard listen`: `--secret` / `ONBOARD_WEBHOOK_SECRET`, then
-/// the config. Required; an explicitly empty secret disables the check.
-fn listen_secret(config: &Config, args: &ListenArgs) -> Result<Option<Secret>> {
-    match args.secret.clone().map(Secret::from).or_else(|| config.webhook_secret.clone()) {
-        Some(s) if s.is_empty() => {
-            eprintln!(
-                "warning: the secret is empty: deliveries are accepted without checking \
-                 X-Moltin-Secret-Key"
-            );
-            Ok(None)
-        }
-        Some(s) => Ok(Some(s)),
-        None => Err(eyre!(
-            "a webhook secret is required: pass --secret SECRET, set ONBOARD_WEBHOOK_SECRET \
-             or webhook_secret in the config (--secret '' accepts deliveries without a check)"
-        )),
-    }
-}
-
 /// Runs the listener without the UI (`onboard listen`): one line per accepted
 /// OTP event on stdout (`--json`: the event as received; else a human line with
 /// the code masked), refusals on stderr, until Ctrl-C or SIGTERM.
-pub async fn run_listen(config: Config, args: ListenArgs) -> Result<()> {
-    let secret = listen_secret(&config, &args)?;
-    // `--bind` has a default; a `listen` address from the config or the global
-    // `--listen` flag applies when `--bind` was left at it.
-    let default: std::net::SocketAddr = DEFAULT_LISTEN.parse().map_err(|e| eyre!("{e}"))?;
-    let bind = if args.bind == default { config.listen } else { args.bind };
-    let events_file = args.events_file.clone().unwrap_or_else(|| config.data_dir.join(EVENTS_FILE));
-    let (handle, mut rx) = start(ListenerConfig::new(bind, secret, events_file.clone())).await?;
+pub async fn run_listen(settings: ListenSettings) -> Result<()> {
+    let ListenSettings { bind, secret, json, events_file, public_url, max_body, limits, journal } =
+        settings;
+    if secret.is_none() {
+        eprintln!(
+            "warning: the secret is empty: deliveries are accepted without checking \
+             X-Moltin-Secret-Key"
+        );
+    }
+    let cfg = ListenerConfig {
+        max_body,
+        limits,
+        journal,
+        ..ListenerConfig::new(bind, secret, events_file.clone())
+    };
+    let (handle, mut rx) = start(cfg).await?;
     eprintln!("listening on {} (events saved to {})", handle.url(), events_file.display());
-    if let Some(url) = &config.public_url {
+    if let Some(url) = &public_url {
         eprintln!("public URL for the integration: {url}");
     }
+    eprintln!(
+        "limits: header {} s, body {} s, idle {} s, at most {} connections",
+        limits.header_timeout.as_secs_f64(),
+        limits.body_timeout.as_secs_f64(),
+        limits.idle_timeout.as_secs_f64(),
+        handle.connection_cap()
+    );
     eprintln!("press Ctrl-C to stop");
 
     let stop = shutdown_signal();
@@ -79,7 +91,7 @@ pub async fn run_listen(config: Config, args: ListenArgs) -> Result<()> {
                 let mut out = std::io::stdout().lock();
                 let mut next = Some(first);
                 while let Some(ev) = next.take() {
-                    if !print_event(&mut out, ev, args.json) {
+                    if !print_event(&mut out, ev, json) {
                         open = false;
                         break;
                     }
@@ -95,20 +107,36 @@ pub async fn run_listen(config: Config, args: ListenArgs) -> Result<()> {
             }
         }
     }
-    let stats = handle.stats();
-    handle.shutdown().await;
-    eprintln!(
-        "stopped: {} accepted, {} duplicates, {} refused (secret), {} refused (bad), {} saved",
-        stats.accepted, stats.duplicates, stats.rejected_auth, stats.rejected_bad, stats.persisted
-    );
+    let stats = handle.shutdown().await;
+    eprintln!("{}", stop_line(&stats));
     Ok(())
+}
+
+/// `stopped: 3 accepted, 1 duplicates, 3 saved; refused: 2 timeout, 0 too large, …`
+pub fn stop_line(stats: &super::ListenerStats) -> String {
+    let mut line = format!(
+        "stopped: {} accepted, {} duplicates, {} saved; refused: {}",
+        stats.accepted, stats.duplicates, stats.persisted, stats.refused
+    );
+    if stats.evicted > 0 {
+        line.push_str(&format!("; {} idle connections closed at the cap", stats.evicted));
+    }
+    line
 }
 
 /// Returns false when stdout is gone.
 fn print_event(out: &mut impl Write, ev: ListenerEvent, json: bool) -> bool {
     match ev {
         ListenerEvent::Received(ev) => {
-            let line = if json { ev.raw.to_string() } else { human_line(&ev) };
+            let line = if json {
+                // Stored events have no secret echo; strip it here too so the
+                // printed line never holds it whatever the source.
+                let mut raw = ev.raw;
+                strip_secret_echo(&mut raw);
+                raw.to_string()
+            } else {
+                human_line(&ev)
+            };
             writeln!(out, "{line}").is_ok()
         }
         ListenerEvent::Rejected { status, reason } => {
@@ -117,6 +145,8 @@ fn print_event(out: &mut impl Write, ev: ListenerEvent, json: bool) -> bool {
         }
         // `listen` prints OTP events; member events are in the log file.
         ListenerEvent::Member(_) => true,
+        // The totals go in the stop line.
+        ListenerEvent::Refusals(_) => true,
     }
 }
 
@@ -158,5 +188,19 @@ mod tests {
             "14:53:01  reset_password  john.doe@banks.com  code ••••••  expires 15:03:01  attempt 1"
         );
         assert!(!human_line(&ev).contains("lprvj4"));
+    }
+
+    #[test]
+    fn stop_line_counts_refusals_by_cause() {
+        let mut stats =
+            super::super::ListenerStats { accepted: 3, persisted: 3, ..Default::default() };
+        stats.refused.timeout = 2;
+        stats.refused.cut_off = 1;
+        stats.refused.bad_secret = 4;
+        assert_eq!(
+            stop_line(&stats),
+            "stopped: 3 accepted, 0 duplicates, 3 saved; refused: 2 timeout, 0 too large, \
+             1 cut off, 4 bad secret, 0 bad body"
+        );
     }
 }

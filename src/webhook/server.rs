@@ -1,45 +1,70 @@
-//! The HTTP side: routes, the secret check, parsing, deduplication.
+//! The HTTP side: routing, the secret check, reading the body within its
+//! limits, parsing, stripping the secret echo, deduplication.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use axum::Router;
-use axum::extract::Request;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use chrono::Utc;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::event::{Envelope, OTP_EVENT, OtpEvent, OtpPayload};
+use super::conn::Limits;
+use super::event::{Envelope, OTP_EVENT, OtpEvent, OtpPayload, strip_secret_echo};
 use super::journal::{JournalSender, Line, Seen, SeenMap, WriteReq};
-use super::{ListenerEvent, ListenerStats, WEBHOOK_PATH};
+use super::{ListenerEvent, ListenerStats, Refusals, WEBHOOK_PATH};
 use crate::secret::Secret;
 
 /// The secret header Commerce sends (header names are case-insensitive).
 pub const SECRET_HEADER: &str = "x-moltin-secret-key";
 
+pub(crate) type Resp = Response<Full<Bytes>>;
+
 #[derive(Default)]
 pub(crate) struct Counters {
     pub accepted: AtomicU64,
     pub duplicates: AtomicU64,
-    pub rejected_auth: AtomicU64,
-    pub rejected_bad: AtomicU64,
     pub other: AtomicU64,
+    pub refused_timeout: AtomicU64,
+    pub refused_too_large: AtomicU64,
+    pub refused_cut_off: AtomicU64,
+    pub refused_auth: AtomicU64,
+    pub refused_bad: AtomicU64,
+    pub refused_busy: AtomicU64,
+    pub evicted: AtomicU64,
 }
 
 pub(crate) fn stats(c: &Counters, persisted: &AtomicU64) -> ListenerStats {
+    let n = |a: &AtomicU64| a.load(Ordering::Relaxed);
     ListenerStats {
-        accepted: c.accepted.load(Ordering::Relaxed),
-        duplicates: c.duplicates.load(Ordering::Relaxed),
-        rejected_auth: c.rejected_auth.load(Ordering::Relaxed),
-        rejected_bad: c.rejected_bad.load(Ordering::Relaxed),
-        persisted: persisted.load(Ordering::Relaxed),
-        other: c.other.load(Ordering::Relaxed),
+        accepted: n(&c.accepted),
+        duplicates: n(&c.duplicates),
+        persisted: n(persisted),
+        other: n(&c.other),
+        refused: Refusals {
+            timeout: n(&c.refused_timeout),
+            too_large: n(&c.refused_too_large),
+            cut_off: n(&c.refused_cut_off),
+            bad_secret: n(&c.refused_auth),
+            bad_body: n(&c.refused_bad),
+            busy: n(&c.refused_busy),
+        },
+        evicted: n(&c.evicted),
     }
+}
+
+/// Why a delivery was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cause {
+    Timeout,
+    TooLarge,
+    CutOff,
+    BadSecret,
+    BadBody,
 }
 
 pub(crate) struct Shared {
@@ -51,6 +76,50 @@ pub(crate) struct Shared {
     pub persisted: Arc<AtomicU64>,
     pub epoch: Arc<watch::Sender<u64>>,
     pub max_body: usize,
+    pub limits: Limits,
+    /// Woken after every refusal (the UI hears of the new counts).
+    pub refused_changed: Arc<tokio::sync::Notify>,
+    /// Refusals are logged at most [`LOG_PER_SECOND`] a second, so a flood
+    /// cannot fill the disk with log lines (the counts stay exact).
+    pub log_budget: LogBudget,
+}
+
+/// Refusal log lines per second at most.
+pub const LOG_PER_SECOND: u64 = 10;
+
+pub(crate) enum Budget {
+    Log,
+    LogWithSuppressed(u64),
+    Quiet,
+}
+
+/// A per-second budget of log lines.
+#[derive(Default)]
+pub(crate) struct LogBudget {
+    state: std::sync::Mutex<(u64, u64, u64)>, // (second, logged in it, suppressed)
+}
+
+impl LogBudget {
+    pub fn take(&self) -> Budget {
+        let now = chrono::Utc::now().timestamp().max(0) as u64;
+        let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if st.0 != now {
+            let suppressed = st.2;
+            *st = (now, 1, 0);
+            return if suppressed > 0 {
+                Budget::LogWithSuppressed(suppressed)
+            } else {
+                Budget::Log
+            };
+        }
+        if st.1 < LOG_PER_SECOND {
+            st.1 += 1;
+            Budget::Log
+        } else {
+            st.2 += 1;
+            Budget::Quiet
+        }
+    }
 }
 
 impl Shared {
@@ -68,53 +137,122 @@ impl Shared {
         bool::from(given.ct_eq(secret.expose().as_bytes()))
     }
 
-    fn reject(&self, status: StatusCode, reason: String) -> Response {
-        match status {
-            StatusCode::UNAUTHORIZED => &self.counters.rejected_auth,
-            _ => &self.counters.rejected_bad,
+    fn reject(&self, cause: Cause, status: StatusCode, reason: String) -> Resp {
+        let c = &self.counters;
+        match cause {
+            Cause::Timeout => &c.refused_timeout,
+            Cause::TooLarge => &c.refused_too_large,
+            Cause::CutOff => &c.refused_cut_off,
+            Cause::BadSecret => &c.refused_auth,
+            Cause::BadBody => &c.refused_bad,
         }
         .fetch_add(1, Ordering::Relaxed);
-        tracing::warn!(status = status.as_u16(), %reason, "webhook delivery refused");
+        self.refused_changed.notify_one();
+        match self.log_budget.take() {
+            Budget::Log => {
+                tracing::warn!(status = status.as_u16(), %reason, "webhook delivery refused")
+            }
+            Budget::LogWithSuppressed(n) => tracing::warn!(
+                status = status.as_u16(),
+                %reason,
+                suppressed = n,
+                "webhook delivery refused ({n} more refusals not logged in the last second)"
+            ),
+            Budget::Quiet => {}
+        }
         let resp = error_response(status, &reason);
         let _ = self.events.send(ListenerEvent::Rejected { status: status.as_u16(), reason });
         resp
     }
 }
 
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
-        .route(WEBHOOK_PATH, post(receive).fallback(method_not_allowed))
-        .fallback(not_found)
-        .with_state(shared)
-}
-
 fn title(status: StatusCode) -> &'static str {
     status.canonical_reason().unwrap_or("Error")
 }
 
-/// An error body in the Commerce style: `{"errors":[{status,title,detail}]}`.
-fn error_response(status: StatusCode, detail: &str) -> Response {
-    let body =
-        json!({"errors": [{"status": status.as_u16(), "title": title(status), "detail": detail}]});
-    (status, axum::Json(body)).into_response()
+fn json_response(status: StatusCode, body: impl Into<Bytes>) -> Resp {
+    let mut resp = Response::new(Full::new(body.into()));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
 }
 
-async fn not_found() -> Response {
+/// An error body in the Commerce style: `{"errors":[{status,title,detail}]}`.
+fn error_response(status: StatusCode, detail: &str) -> Resp {
+    let body =
+        json!({"errors": [{"status": status.as_u16(), "title": title(status), "detail": detail}]});
+    json_response(status, body.to_string())
+}
+
+fn not_found() -> Resp {
     error_response(StatusCode::NOT_FOUND, &format!("the webhook endpoint is POST {WEBHOOK_PATH}"))
 }
 
-async fn method_not_allowed() -> Response {
+fn method_not_allowed() -> Resp {
     let mut resp = error_response(StatusCode::METHOD_NOT_ALLOWED, "only POST is allowed here");
     resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
     resp
 }
 
+/// Routes one request: `POST /webhooks/otp` only (404 elsewhere, 405 for other methods).
+pub(crate) async fn handle(s: &Shared, req: Request<Incoming>) -> Resp {
+    if req.uri().path() != WEBHOOK_PATH {
+        return not_found();
+    }
+    if req.method() != Method::POST {
+        return method_not_allowed();
+    }
+    receive(s, req).await
+}
+
+enum BodyError {
+    TooLarge,
+    CutOff,
+    Timeout,
+}
+
+/// Reads the body up to `max` bytes within `limit`.
+async fn read_body(
+    body: Incoming,
+    max: usize,
+    limit: std::time::Duration,
+) -> Result<Bytes, BodyError> {
+    let read = async move {
+        let mut body = body;
+        let mut first: Option<Bytes> = None;
+        let mut rest: Vec<u8> = Vec::new();
+        let mut len = 0usize;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|_| BodyError::CutOff)?;
+            let Ok(data) = frame.into_data() else { continue };
+            len += data.len();
+            if len > max {
+                return Err(BodyError::TooLarge);
+            }
+            match &first {
+                None => first = Some(data),
+                Some(f) => {
+                    if rest.is_empty() {
+                        rest.reserve(len);
+                        rest.extend_from_slice(f);
+                    }
+                    rest.extend_from_slice(&data);
+                }
+            }
+        }
+        Ok(if rest.is_empty() { first.unwrap_or_default() } else { Bytes::from(rest) })
+    };
+    match tokio::time::timeout(limit, read).await {
+        Ok(r) => r,
+        Err(_) => Err(BodyError::Timeout),
+    }
+}
+
 const ACCEPTED: &str = r#"{"status":"accepted"}"#;
 const DUPLICATE: &str = r#"{"status":"duplicate"}"#;
 
-fn ok_response(body: &'static str) -> Response {
-    let ct = [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))];
-    (StatusCode::OK, ct, body).into_response()
+fn ok_response(body: &'static str) -> Resp {
+    json_response(StatusCode::OK, Bytes::from_static(body.as_bytes()))
 }
 
 enum Decision {
@@ -126,8 +264,7 @@ enum Decision {
     DuplicatePending,
 }
 
-async fn receive(State(s): State<Arc<Shared>>, req: Request) -> Response {
-    // Not the `HeaderMap` extractor: it clones the headers.
+async fn receive(s: &Shared, req: Request<Incoming>) -> Resp {
     let (parts, body) = req.into_parts();
     let headers = &parts.headers;
     if !s.authorized(headers) {
@@ -136,7 +273,7 @@ async fn receive(State(s): State<Arc<Shared>>, req: Request) -> Response {
         } else {
             "missing X-Moltin-Secret-Key"
         };
-        return s.reject(StatusCode::UNAUTHORIZED, reason.to_owned());
+        return s.reject(Cause::BadSecret, StatusCode::UNAUTHORIZED, reason.to_owned());
     }
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -144,27 +281,55 @@ async fn receive(State(s): State<Arc<Shared>>, req: Request) -> Response {
         .and_then(|v| v.parse::<u64>().ok());
     let too_large = || format!("the body is larger than {} bytes", s.max_body);
     if declared.is_some_and(|n| n > s.max_body as u64) {
-        return s.reject(StatusCode::PAYLOAD_TOO_LARGE, too_large());
+        return s.reject(Cause::TooLarge, StatusCode::PAYLOAD_TOO_LARGE, too_large());
     }
-    let bytes = match axum::body::to_bytes(body, s.max_body).await {
+    let bytes = match read_body(body, s.max_body, s.limits.body_timeout).await {
         Ok(b) => b,
-        Err(_) => return s.reject(StatusCode::PAYLOAD_TOO_LARGE, too_large()),
+        Err(BodyError::TooLarge) => {
+            return s.reject(Cause::TooLarge, StatusCode::PAYLOAD_TOO_LARGE, too_large());
+        }
+        Err(BodyError::CutOff) => {
+            let reason = "the body was cut off (the connection closed before its end)";
+            return s.reject(Cause::CutOff, StatusCode::BAD_REQUEST, reason.to_owned());
+        }
+        Err(BodyError::Timeout) => {
+            let reason =
+                format!("the body did not arrive within {} s", s.limits.body_timeout.as_secs_f64());
+            return s.reject(Cause::Timeout, StatusCode::REQUEST_TIMEOUT, reason);
+        }
     };
-    let raw: Value = match serde_json::from_slice(&bytes) {
+    let mut raw: Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
-        Err(e) => return s.reject(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")),
+        Err(e) => {
+            return s.reject(
+                Cause::BadBody,
+                StatusCode::BAD_REQUEST,
+                format!("malformed JSON: {e}"),
+            );
+        }
     };
     let env = match Envelope::parse(&raw) {
         Ok(e) => e,
-        Err(e) => return s.reject(StatusCode::BAD_REQUEST, e),
+        Err(e) => return s.reject(Cause::BadBody, StatusCode::BAD_REQUEST, e),
     };
     let payload = if env.triggered_by == OTP_EVENT {
         match OtpPayload::parse(raw.get("payload")) {
             Ok(p) => Some(p),
-            Err(e) => return s.reject(StatusCode::BAD_REQUEST, e),
+            Err(e) => return s.reject(Cause::BadBody, StatusCode::BAD_REQUEST, e),
         }
     } else {
         None
+    };
+    // Commerce echoes the integration's secret in every body: never keep it.
+    let bytes = if strip_secret_echo(&mut raw) {
+        match serde_json::to_vec(&raw) {
+            Ok(v) => Bytes::from(v),
+            Err(e) => {
+                return error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e}"));
+            }
+        }
+    } else {
+        bytes
     };
     let received_at = Utc::now();
 
@@ -179,11 +344,14 @@ async fn receive(State(s): State<Arc<Shared>>, req: Request) -> Response {
                 }
             }
             Some(e) => {
-                *e = Seen { attempt: env.attempt, durable: false };
+                *e = Seen { attempt: env.attempt, durable: false, at: received_at.timestamp() };
                 Decision::Fresh
             }
             None => {
-                seen.insert(env.id.clone(), Seen { attempt: env.attempt, durable: false });
+                seen.insert(
+                    env.id.clone(),
+                    Seen { attempt: env.attempt, durable: false, at: received_at.timestamp() },
+                );
                 Decision::Fresh
             }
         }
@@ -215,7 +383,13 @@ async fn receive(State(s): State<Arc<Shared>>, req: Request) -> Response {
             error_response(StatusCode::SERVICE_UNAVAILABLE, "the event is not saved yet; retry")
         }
         Decision::Fresh => {
-            let line = Line::Event { received_at, attempt: env.attempt, body: bytes };
+            let line = Line::Event {
+                received_at,
+                attempt: env.attempt,
+                id: env.id.clone(),
+                triggered_by: env.triggered_by.clone(),
+                body: bytes,
+            };
             let tag = Some((env.id.clone(), env.attempt));
             // Member events feed the live Approvals queue (issue 12).
             let member = match payload {
@@ -254,5 +428,18 @@ async fn receive(State(s): State<Arc<Shared>>, req: Request) -> Response {
                 )
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusal_logging_is_capped_per_second() {
+        let b = LogBudget::default();
+        let logged = (0..1000).filter(|_| !matches!(b.take(), Budget::Quiet)).count() as u64;
+        // At most two seconds' worth, should the loop straddle a second.
+        assert!((LOG_PER_SECOND..=2 * LOG_PER_SECOND + 1).contains(&logged), "{logged}");
     }
 }

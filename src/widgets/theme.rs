@@ -22,8 +22,11 @@ impl Theme {
     pub fn base(&self) -> Style {
         Style::new()
     }
+    /// Secondary text: the terminal's own faint rendition of its foreground,
+    /// never colour 8 (bright black), which some dark palettes draw as the
+    /// background itself.
     pub fn dim(&self) -> Style {
-        if self.color { Style::new().fg(Color::DarkGray) } else { Style::new() }
+        Style::new().add_modifier(Modifier::DIM)
     }
     pub fn title(&self) -> Style {
         Style::new().add_modifier(Modifier::BOLD)
@@ -58,6 +61,65 @@ impl Theme {
             Style::new().bg(Color::Yellow).fg(Color::Black).add_modifier(Modifier::BOLD)
         } else {
             Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(t: &Theme) -> Vec<Style> {
+        vec![
+            t.base(),
+            t.dim(),
+            t.title(),
+            t.key(),
+            t.ok(),
+            t.warn(),
+            t.error(),
+            t.accent(),
+            t.selected(),
+            t.focused_border(),
+            t.banner(),
+        ]
+    }
+
+    /// Only the 16 ANSI colours, and never colour 8 (bright black) alone.
+    #[test]
+    fn sixteen_colours_and_no_meaning_in_colour_8() {
+        let ansi16 = |c: Color| {
+            matches!(
+                c,
+                Color::Black
+                    | Color::Red
+                    | Color::Green
+                    | Color::Yellow
+                    | Color::Blue
+                    | Color::Magenta
+                    | Color::Cyan
+                    | Color::Gray
+                    | Color::LightRed
+                    | Color::LightGreen
+                    | Color::LightYellow
+                    | Color::LightBlue
+                    | Color::LightMagenta
+                    | Color::LightCyan
+                    | Color::White
+                    | Color::Reset
+            )
+        };
+        for s in all(&Theme { color: true }) {
+            for c in [s.fg, s.bg].into_iter().flatten() {
+                assert!(ansi16(c), "{c:?} is not one of the 16 (or is colour 8)");
+            }
+        }
+    }
+
+    #[test]
+    fn no_color_means_no_colour() {
+        for s in all(&Theme { color: false }) {
+            assert_eq!((s.fg, s.bg), (None, None), "{s:?}");
         }
     }
 }

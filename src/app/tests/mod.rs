@@ -12,6 +12,7 @@ use crate::panels::signup::{Mode, S_EMAIL, S_NAME, S_PASSWORD, S_USERNAME};
 use crate::ui::{ConnInfo, Progress};
 
 mod approvals;
+mod guidance;
 mod keymap;
 mod otp;
 
@@ -68,6 +69,10 @@ fn answer_loads(app: &mut App, s: AccountAuthSettings, profiles: Vec<PasswordPro
                 Call::LoadSettings => Reply::Settings(s.clone()),
                 Call::LoadProfiles => Reply::Profiles(profiles.clone()),
                 Call::LoadIntegrations => Reply::Integrations(vec![]),
+                // A real store's queue cache: none on file.
+                Call::Approvals(crate::ui::ops::approvals::ApCall::LoadCache) => {
+                    Reply::Approvals(crate::ui::ops::approvals::ApReply::CacheLoaded(None))
+                }
                 other => panic!("unexpected call {other:?}"),
             };
             app.update(Msg::Done(op, Ok(reply)));

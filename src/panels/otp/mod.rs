@@ -30,6 +30,8 @@ pub struct ListenerInfo {
     pub error: Option<String>,
     pub rejected: u64,
     pub last_rejection: Option<String>,
+    /// Refusals by cause, as the listener counts them.
+    pub refusals: crate::webhook::Refusals,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,6 +254,7 @@ impl Otp {
             }
             // The Approvals panel's (the app routes them there).
             ListenerEvent::Member(_) => {}
+            ListenerEvent::Refusals(r) => self.listener.refusals = r,
         }
     }
 

@@ -54,15 +54,15 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
             t.warn(),
         ));
     }
-    if p.listener.rejected > 0 {
-        l1.push(Span::styled(
-            format!(
-                "   {} refused (last {})",
-                p.listener.rejected,
-                p.listener.last_rejection.as_deref().unwrap_or("")
-            ),
-            t.warn(),
-        ));
+    let by_cause = p.listener.refusals.summary();
+    if p.listener.rejected > 0 || !by_cause.is_empty() {
+        let counts = if by_cause.is_empty() {
+            format!("{} refused", p.listener.rejected)
+        } else {
+            format!("refused: {by_cause}")
+        };
+        let last = p.listener.last_rejection.as_deref().map(|l| format!(" (last {l})"));
+        l1.push(Span::styled(format!("   {counts}{}", last.unwrap_or_default()), t.warn()));
     }
     lines.push(Line::from(l1));
     let mut l2 = vec![Span::styled("integration ", t.dim())];
@@ -72,11 +72,22 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
             let from_it = p.from_integration(&i.id);
             l2.push(Span::styled(format!("   received {from_it} from it"), t.dim()));
         }
+        // Read-only: say what is wrong, not which key would change it (none does).
+        Some(i) if sh.read_only => l2.push(Span::styled(
+            format!("✗ {} is disabled or does not observe OTP events", i.id),
+            t.warn(),
+        )),
         Some(i) => l2.push(Span::styled(
             format!("✗ {} is disabled or does not observe OTP events: press i to repair", i.id),
             t.warn(),
         )),
-        None if sh.data.integrations.is_none() => l2.push(Span::styled("loading…", t.dim())),
+        None if sh.data.integrations.is_none() => match &sh.data.integrations_error {
+            Some(e) => l2.push(Span::styled(format!("✗ {e}  (l retries)"), t.error())),
+            None => l2.push(Span::styled("loading…", t.dim())),
+        },
+        None if sh.read_only => {
+            l2.push(Span::styled("✗ none points at this listener (read-only mode)", t.warn()))
+        }
         None => {
             l2.push(Span::styled("✗ none points at this listener: press i to create it", t.warn()))
         }

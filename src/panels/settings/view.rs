@@ -30,7 +30,7 @@ impl Settings {
         let mut lines: Vec<Line> = Vec::new();
         lines.push(Line::styled("Account authentication settings", t.title()));
         match &sh.data.settings {
-            None => lines.push(Line::styled("  loading…", t.dim())),
+            None => lines.push(load_state(sh.data.settings_error.as_deref(), t)),
             Some(s) => {
                 let rows = [
                     ("enable_self_signup", s.enable_self_signup.to_string()),
@@ -61,7 +61,10 @@ impl Settings {
         lines.push(Line::default());
         lines.push(Line::styled("Password profiles", t.title()));
         match &sh.data.profiles {
-            None => lines.push(Line::styled("  loading…", t.dim())),
+            None => lines.push(load_state(sh.data.profiles_error.as_deref(), t)),
+            Some(ps) if ps.is_empty() && sh.read_only => {
+                lines.push(Line::styled("  none yet", t.dim()))
+            }
             Some(ps) if ps.is_empty() => {
                 lines.push(Line::styled("  none yet: press n to create one", t.dim()))
             }
@@ -92,7 +95,7 @@ impl Settings {
                 }
             }
         }
-        f.render_widget(Paragraph::new(lines), left);
+        f.render_widget(Paragraph::new(wrap_lines(lines, left.width as usize)), left);
 
         // Readiness, always visible.
         let mut r: Vec<Line> = Vec::new();
@@ -180,5 +183,17 @@ impl Settings {
                 Rect { height: 2, ..rows[4] },
             );
         }
+    }
+}
+
+/// "loading…" while a load runs; its error and the retry key once it failed.
+fn load_state(error: Option<&str>, t: &crate::widgets::Theme) -> Line<'static> {
+    match error {
+        None => Line::styled("  loading…", t.dim()),
+        Some(e) => Line::from(vec![
+            Span::styled(format!("  ✗ {e}  "), t.error()),
+            Span::styled("r", t.key()),
+            Span::raw(" retries"),
+        ]),
     }
 }

@@ -1,0 +1,133 @@
+//! Nothing stale, read-only shows only what works, and the guidance lines.
+
+use super::approvals_fixture::scanned;
+use super::*;
+
+fn draw(app: &mut App, w: u16, h: u16) -> String {
+    app.update(Msg::Input(Input::Resize(w, h)));
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("term");
+    t.draw(|f| view::draw(app, f)).expect("draw");
+    t.backend().to_string()
+}
+
+#[test]
+fn the_quit_dialog_lists_what_is_in_flight_now() {
+    let mut a = loaded_app(false);
+    a.update(key(KeyCode::Down));
+    a.update(key(KeyCode::Enter));
+    a.update(key(KeyCode::Char('y')));
+    let (op, _) = calls(&mut a).remove(0);
+    a.update(key(KeyCode::Char('q')));
+    let d = &a.sh.confirm.as_ref().expect("asks").dialog;
+    assert!(d.items().iter().any(|i| i.contains("saving settings")), "{d:?}");
+    a.update(Msg::Done(op, Ok(Reply::Settings(settings(true, true)))));
+    let d = &a.sh.confirm.as_ref().expect("still open").dialog;
+    assert!(d.items().is_empty(), "the finished save is gone: {d:?}");
+    assert!(d.enter_confirms(), "nothing to lose: Enter quits");
+    assert!(d.consequence.as_deref().unwrap_or_default().contains("Nothing is in flight"));
+    a.update(key(KeyCode::Enter));
+    assert!(a.quit);
+}
+
+#[test]
+fn a_failed_load_shows_its_error_and_the_retry_key_instead_of_loading() {
+    let mut a = App::new(t0(), Theme { color: false }, false, true);
+    a.update(Msg::Connected(info()));
+    for (op, call) in calls(&mut a) {
+        let r = match call {
+            Call::LoadSettings => {
+                Err(ApiError::Http { status: 401, errors: vec![], body: "unauthorized".into() })
+            }
+            Call::LoadProfiles => Ok(Reply::Profiles(vec![])),
+            _ => Ok(Reply::Integrations(vec![])),
+        };
+        a.update(Msg::Done(op, r));
+    }
+    let text = draw(&mut a, 120, 36);
+    assert!(!text.contains("loading…"), "{text}");
+    assert!(text.contains("401") && text.contains("retries"), "{text}");
+    // The retry works and the error goes with it.
+    a.update(key(KeyCode::Char('r')));
+    for (op, call) in calls(&mut a) {
+        let r = match call {
+            Call::LoadSettings => Reply::Settings(settings(true, false)),
+            Call::LoadProfiles => Reply::Profiles(vec![email_profile()]),
+            _ => Reply::Integrations(vec![]),
+        };
+        a.update(Msg::Done(op, Ok(r)));
+    }
+    assert!(a.sh.data.settings_error.is_none());
+    let text = draw(&mut a, 120, 36);
+    assert!(!text.contains("retries"), "{text}");
+}
+
+#[test]
+fn read_only_offers_no_fix_or_create_keys_in_the_text_either() {
+    let mut a = loaded_app(true);
+    let text = draw(&mut a, 120, 36);
+    assert!(!text.contains("[o] fix") && !text.contains("press n"), "{text}");
+    a.update(key(KeyCode::Char('4')));
+    let text = draw(&mut a, 120, 36);
+    assert!(!text.contains("press i"), "{text}");
+}
+
+#[test]
+fn the_stepper_counts_pending_members_and_marks_them() {
+    let mut a = scanned(&[1, 2, 3], &[]);
+    assert_eq!(a.pending(), Some(3));
+    assert_eq!(a.step_status(PanelId::Approvals), StepStatus::Attention);
+    let text = draw(&mut a, 120, 36);
+    assert!(text.contains("3 Approvals (3) !"), "{text}");
+    assert!(text.contains("! needs attention"), "the marks are explained: {text}");
+}
+
+#[test]
+fn the_next_line_follows_the_flow() {
+    let mut a = App::new(t0(), Theme { color: false }, false, false);
+    a.update(Msg::Connected(ConnInfo { sandbox: false, ..info() }));
+    answer_loads(&mut a, settings(false, false), vec![email_profile()]);
+    let next = a.next_hint().unwrap_or_default();
+    assert!(next.starts_with("Next: fix"), "{next}");
+    let mut a = loaded_app(false);
+    a.sh.connection = Connection::Connected(ConnInfo { sandbox: false, ..info() });
+    // Readiness still lacks OTP in this fixture: fix first.
+    let next = a.next_hint().unwrap_or_default();
+    assert!(next.contains("fix"), "{next}");
+    // Ctrl-T hides it.
+    a.update(ctrl('t'));
+    assert_eq!(a.next_hint(), None);
+    a.update(ctrl('t'));
+    assert!(a.next_hint().is_some());
+}
+
+#[test]
+fn in_the_sandbox_the_hints_are_a_tour_that_never_takes_a_key() {
+    let mut a = loaded_app(false);
+    let hint = a.next_hint().unwrap_or_default();
+    assert!(hint.starts_with("Tour:") && hint.contains("Ctrl-T"), "{hint}");
+    // Every key still does what it did: 2 goes to Sign up.
+    a.update(key(KeyCode::Char('2')));
+    assert_eq!(a.focus, PanelId::Signup);
+}
+
+#[test]
+fn help_is_complete_and_scrolls_at_80x24() {
+    let mut a = scanned(&[1, 2], &[]);
+    a.update(key(KeyCode::Char('?')));
+    assert_eq!(a.overlay, Some(Overlay::Help));
+    let text: String = view::help_lines(&a, 80)
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>() + "\n")
+        .collect();
+    for needle in ["u ", "g/G", "Ctrl-S", "e ", "F1", "Alt-1", "✓", "!", "·", "Esc", "y "] {
+        assert!(text.contains(needle), "help lacks {needle:?}\n{text}");
+    }
+    let top = draw(&mut a, 80, 24);
+    assert!(top.contains("scroll"), "{top}");
+    a.update(key(KeyCode::End));
+    let bottom = draw(&mut a, 80, 24);
+    assert_ne!(top, bottom, "End scrolls help");
+    assert!(bottom.contains("not visited"), "the stepper marks at the end: {bottom}");
+    a.update(key(KeyCode::Esc));
+    assert_eq!(a.overlay, None);
+}
