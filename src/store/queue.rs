@@ -10,7 +10,8 @@
 //! * **File**: `queue-<16 hex digits>.json` in the data dir, the digits a
 //!   stable hash (FNV-1a) of the store key; the key itself is inside and is
 //!   compared on load, so a hash collision or a copied file is foreign.
-//!   Mode 0600, written atomically by [`super::write_private`].
+//!   Mode 0600 in a 0700 directory, written atomically by
+//!   [`crate::fsutil::write_atomic`].
 //! * **Never trusted**: a file that does not parse, has another format name or
 //!   version, or belongs to another store loads as an empty cache (with the
 //!   reason), and is overwritten by the next save.
@@ -188,7 +189,7 @@ impl QueueCache {
     /// Writes the cache to `path` (0600, atomic).
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
-        super::write_private(path, &bytes)
+        crate::fsutil::write_atomic(path, &bytes)
     }
 
     /// Whether the member's status is known.
@@ -390,6 +391,9 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+        // A second save replaces the file and leaves no temp file behind.
+        c.save(&path).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

@@ -28,8 +28,9 @@
 //!   redacted and old segments deleted ([`segments`]). The console reads the
 //!   recent events back with [`load_recent`].
 //! - Events of other types (`triggered_by` other than [`OTP_EVENT`]) are answered
-//!   200 and stored (so they are not lost), counted in [`ListenerStats::other`],
-//!   but not forwarded: the channel carries OTP events only.
+//!   200 and stored (so they are not lost). The member events of the live
+//!   Approvals queue ([`member_event`]) are forwarded as [`ListenerEvent::Member`];
+//!   the rest are counted in [`ListenerStats::other`] and not forwarded.
 //! - The UI gets [`ListenerEvent`]s after the delivery is acknowledged.
 
 mod conn;
@@ -135,7 +136,7 @@ pub struct ListenerStats {
     pub duplicates: u64,
     /// Lines written and synced to the event log.
     pub persisted: u64,
-    /// Accepted deliveries that are not OTP events (stored, not forwarded).
+    /// Accepted deliveries that are neither OTP nor member events (stored, not forwarded).
     pub other: u64,
     /// Refused deliveries and connections, by cause.
     pub refused: Refusals,
