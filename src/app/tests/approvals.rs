@@ -336,3 +336,57 @@ fn read_only_shows_the_queue_but_no_writes() {
     assert!(app.sh.confirm.is_none());
     assert!(calls(&mut app).is_empty());
 }
+
+fn member_event(e: crate::webhook::member_event::MemberEvent) -> Msg {
+    Msg::Listener(Box::new(crate::webhook::ListenerEvent::Member(e)))
+}
+
+#[test]
+fn member_events_keep_the_queue_live_without_a_call() {
+    use crate::webhook::member_event::MemberEvent;
+    let mut app = scanned(&[1, 2], &[3]);
+    // A sign-up: a new row on top, newest first, the cursor stays on its member.
+    let keep = app.approvals.selected_row().map(|r| r.member.id.clone());
+    app.update(member_event(MemberEvent::MemberCreated {
+        id: "m-9".into(),
+        name: "Member 9".into(),
+        email: "m9@x.co".into(),
+        created_at: Some("2026-11-09T10:00:00Z".into()),
+    }));
+    let ids: Vec<&str> = app.approvals.rows.iter().map(|r| r.member.id.as_str()).collect();
+    assert_eq!(ids, ["m-9", "m-2", "m-1"]);
+    assert_eq!(app.approvals.selected_row().map(|r| r.member.id.clone()), keep);
+    assert_eq!(app.approvals.pending_count(), 3);
+    // The same sign-up delivered again (or a member known approved): nothing.
+    app.update(member_event(MemberEvent::MemberCreated {
+        id: "m-3".into(),
+        name: "Member 3".into(),
+        email: "m3@x.co".into(),
+        created_at: None,
+    }));
+    assert_eq!(app.approvals.rows.len(), 3);
+    // Approved elsewhere, rejected elsewhere: the rows leave.
+    app.update(member_event(MemberEvent::MembershipCreated {
+        member_id: "m-9".into(),
+        account_id: Some("a".into()),
+    }));
+    app.update(member_event(MemberEvent::UserDeleted { id: "m-1".into() }));
+    let ids: Vec<&str> = app.approvals.rows.iter().map(|r| r.member.id.as_str()).collect();
+    assert_eq!(ids, ["m-2"]);
+    // Events arrive in any order: a membership before its member's creation.
+    app.update(member_event(MemberEvent::MembershipCreated {
+        member_id: "m-7".into(),
+        account_id: None,
+    }));
+    app.update(member_event(MemberEvent::MemberCreated {
+        id: "m-7".into(),
+        name: "Member 7".into(),
+        email: "m7@x.co".into(),
+        created_at: None,
+    }));
+    assert_eq!(app.approvals.rows.len(), 1, "an approved member is not queued");
+    // A deleted membership names no member: the header says R re-verifies.
+    app.update(member_event(MemberEvent::MembershipDeleted { membership_id: "ms".into() }));
+    assert!(app.approvals.membership_deleted);
+    assert!(calls(&mut app).is_empty(), "no call for any of it");
+}
