@@ -101,6 +101,7 @@ fn app_with(rows: usize) -> App {
             duration: Duration::from_millis(3),
             attempt: 1,
             error: None,
+            ..RequestRecord::default()
         })));
     }
     app

@@ -133,10 +133,198 @@ pub fn result_text<T>(r: &Result<T, crate::api::ApiError>) -> String {
     }
 }
 
+/// Names the console knows for ids (member id → e-mail, account id → name),
+/// used to make audit lines readable when an entry holds ids only.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    pub members: std::collections::HashMap<String, String>,
+    pub accounts: std::collections::HashMap<String, String>,
+}
+
+impl Names {
+    /// Learns what an entry says about ids (an account created with its name,
+    /// a member with their e-mail).
+    pub fn learn(&mut self, e: &AuditEntry) {
+        let t = &e.target;
+        let s = |k: &str| t.get(k).and_then(Value::as_str).filter(|v| !v.is_empty());
+        let account_name =
+            s("account_name").or(if e.action == "account.create" { s("name") } else { None });
+        if let (Some(id), Some(n)) = (s("account_id"), account_name) {
+            self.accounts.insert(id.to_owned(), n.to_owned());
+        }
+        if let (Some(id), Some(n)) =
+            (s("member_id"), s("member_email").or(s("email")).or(s("username")))
+        {
+            self.members.insert(id.to_owned(), n.to_owned());
+        }
+    }
+}
+
+fn short_id(id: &str) -> String {
+    if id.chars().count() > 8 {
+        format!("{}…", id.chars().take(8).collect::<String>())
+    } else {
+        id.to_owned()
+    }
+}
+
+/// One readable line for an entry, e.g. `approved ada@example.com into Ada
+/// Lovelace · 12:01 · ok`. Ids are replaced by names from the entry itself,
+/// else from `names`, else shown shortened. The time is the entry's (UTC).
+pub fn readable(e: &AuditEntry, names: &Names) -> String {
+    let t = &e.target;
+    let s = |k: &str| t.get(k).and_then(Value::as_str).filter(|v| !v.is_empty()).map(str::to_owned);
+    let member = || {
+        s("member_email")
+            .or_else(|| s("email"))
+            .or_else(|| s("username"))
+            .or_else(|| s("member_id").and_then(|id| names.members.get(&id).cloned()))
+            .or_else(|| s("member_name"))
+            .or_else(|| s("member_id").map(|id| format!("member {}", short_id(&id))))
+            .or_else(|| {
+                s("for_member_id").map(|id| {
+                    names
+                        .members
+                        .get(&id)
+                        .cloned()
+                        .unwrap_or_else(|| format!("member {}", short_id(&id)))
+                })
+            })
+            .unwrap_or_else(|| "a member".into())
+    };
+    let account = || {
+        s("account_name")
+            .or_else(|| s("account_id").and_then(|id| names.accounts.get(&id).cloned()))
+            .or_else(|| s("account_id").map(|id| format!("account {}", short_id(&id))))
+            .unwrap_or_else(|| "an account".into())
+    };
+    let what = match e.action.as_str() {
+        "membership.create" if s("kind").as_deref() == Some("add") => {
+            format!("added {} to {}", member(), account())
+        }
+        "membership.create" => format!("approved {} into {}", member(), account()),
+        "membership.delete" => format!("removed {} from {}", member(), account()),
+        "account.create" => match s("for_member_id") {
+            Some(_) => {
+                format!("created account {} for {}", s("name").unwrap_or_else(account), member())
+            }
+            None => format!("created account {}", s("name").unwrap_or_else(account)),
+        },
+        "member.reject" => {
+            format!("rejected {}", s("member_email").or_else(|| s("name")).unwrap_or_else(member))
+        }
+        "member.self_signup" => format!("signed up {}", member()),
+        "member.login_check" => format!("checked the password log-in of {}", member()),
+        "otp.request" => {
+            let purpose = match s("purpose").as_deref() {
+                Some("reset_password") => "a reset code",
+                Some("passwordless_authentication") => "a passwordless code",
+                _ => "a code",
+            };
+            format!("sent {purpose} to {}", member())
+        }
+        "password.reset" => format!("reset the password of {}", member()),
+        "settings.update" => {
+            let fields: Vec<String> = t
+                .as_object()
+                .map(|m| m.iter().map(|(k, v)| format!("{k}={v}")).collect())
+                .unwrap_or_default();
+            if fields.is_empty() {
+                "updated the settings".into()
+            } else {
+                format!("set {}", fields.join(", "))
+            }
+        }
+        "password_profile.create" => {
+            format!("created password profile {}", s("name").unwrap_or_default())
+        }
+        "password_profile.update" => {
+            format!("updated password profile {}", s("name").unwrap_or_default())
+        }
+        "password_profile.delete" => format!(
+            "deleted password profile {}",
+            s("profile_id").map(|i| short_id(&i)).unwrap_or_default()
+        ),
+        "integration.create" => {
+            format!("created the OTP webhook to {}", s("url").unwrap_or_default())
+        }
+        "integration.update" => {
+            format!("pointed the OTP webhook at {}", s("url").unwrap_or_default())
+        }
+        "bi_user.create" => {
+            format!("created a Beyond Identity user for {}", member_or_external(t, names))
+        }
+        "bi_user.recover" => {
+            format!("re-sent Beyond Identity enrolment to {}", member_or_external(t, names))
+        }
+        other => other.replace(['.', '_'], " "),
+    };
+    format!("{what} · {} · {}", e.time.format("%H:%M"), e.result)
+}
+
+fn member_or_external(t: &Value, names: &Names) -> String {
+    let ext = t.get("external_id").and_then(Value::as_str).unwrap_or_default();
+    t.get("email")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or_else(|| names.members.get(ext).cloned())
+        .unwrap_or_else(|| format!("member {}", short_id(ext)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn entry(action: &str, target: Value, result: &str) -> AuditEntry {
+        AuditEntry {
+            time: DateTime::parse_from_rfc3339("2026-01-01T12:01:30Z").unwrap().with_timezone(&Utc),
+            store: "http://store".into(),
+            client_id: "cid".into(),
+            action: action.into(),
+            target,
+            result: result.into(),
+        }
+    }
+
+    #[test]
+    fn readable_lines_use_names_and_emails() {
+        let mut names = Names::default();
+        let e = entry(
+            "membership.create",
+            json!({"account_id": "a1", "account_name": "Ada Lovelace", "member_id": "m1",
+                   "member_email": "ada@example.com"}),
+            "ok",
+        );
+        assert_eq!(readable(&e, &names), "approved ada@example.com into Ada Lovelace · 12:01 · ok");
+        // Ids only: names learnt from earlier entries.
+        names.learn(&entry("account.create", json!({"account_id": "a2", "name": "Acme"}), "ok"));
+        names.learn(&e);
+        let ids_only =
+            entry("membership.create", json!({"account_id": "a2", "member_id": "m1"}), "ok");
+        assert_eq!(readable(&ids_only, &names), "approved ada@example.com into Acme · 12:01 · ok");
+        let unknown = entry(
+            "membership.delete",
+            json!({"account_id": "0123456789", "member_id": "zz"}),
+            "error: 404 Not Found",
+        );
+        assert_eq!(
+            readable(&unknown, &Names::default()),
+            "removed member zz from account 01234567… · 12:01 · error: 404 Not Found"
+        );
+        let otp = entry(
+            "otp.request",
+            json!({"username": "wile@acme.io", "purpose": "reset_password", "profile_id": "p"}),
+            "ok",
+        );
+        assert_eq!(readable(&otp, &names), "sent a reset code to wile@acme.io · 12:01 · ok");
+        let add = entry(
+            "membership.create",
+            json!({"kind": "add", "account_name": "B", "member_email": "x@y.z"}),
+            "already exists",
+        );
+        assert_eq!(readable(&add, &names), "added x@y.z to B · 12:01 · already exists");
+    }
 
     #[test]
     fn appends_json_lines_and_reads_them_back() {

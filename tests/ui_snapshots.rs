@@ -278,6 +278,7 @@ fn request_log_overlay() {
                 duration: std::time::Duration::from_millis(12 + i as u64),
                 attempt: 1,
                 error: None,
+                ..RequestRecord::default()
             })));
         }
         key(&mut a, KeyCode::Char('L'));

@@ -57,6 +57,7 @@ use serde_json::Value;
 
 use super::auth::{self, Grant};
 use super::error::ApiError;
+use super::inspect::{self, AuthKind, CapturedBody, Scrubber};
 use super::ratelimit::{RateLimiter, RateState};
 use crate::secret::Secret;
 
@@ -82,12 +83,14 @@ pub enum ClientEvent {
     Rate(RateState),
 }
 
-/// One HTTP attempt. Never holds a secret: no headers, no bodies.
-#[derive(Debug, Clone, PartialEq)]
+/// One HTTP attempt, as the API call inspector shows it. Never holds a
+/// secret: header values and body fields that carry one are replaced by a
+/// placeholder before the record leaves the client (see [`super::inspect`]).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestRecord {
     pub at: DateTime<Utc>,
     pub method: String,
-    /// Path and query.
+    /// Path and query (secret query parameters redacted).
     pub path: String,
     /// `None` when no response arrived.
     pub status: Option<u16>,
@@ -96,6 +99,57 @@ pub struct RequestRecord {
     pub attempt: u32,
     /// One-line error for a failed attempt (non-2xx or no response).
     pub error: Option<String>,
+    /// What the inspector shows on `Enter` (shared: records clone cheaply).
+    pub detail: Arc<RequestDetail>,
+}
+
+/// The inspector's part of a [`RequestRecord`]: where the call went and what
+/// it carried, secrets redacted.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestDetail {
+    /// Base URL of the service (scheme, host, port): tells Commerce and
+    /// Beyond Identity calls apart.
+    pub host: String,
+    /// The full URL (`host` + `path`).
+    pub url: String,
+    /// Which token authenticated the call.
+    pub auth: AuthKind,
+    /// The API key's client id (not a secret; the curl copy needs it).
+    pub client_id: String,
+    /// Request headers as sent, secret values masked.
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: Option<CapturedBody>,
+    /// Response headers, secret values masked. Empty when no response arrived.
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: Option<CapturedBody>,
+}
+
+impl RequestRecord {
+    /// A bash command reproducing this call (see [`super::inspect::curl`]).
+    pub fn curl(&self) -> String {
+        let d = &self.detail;
+        // A record made without a capture (tests) still names its path.
+        let url = if d.url.is_empty() { &self.path } else { &d.url };
+        super::inspect::curl(super::inspect::CurlInput {
+            method: &self.method,
+            host: &d.host,
+            url,
+            auth: d.auth,
+            client_id: &d.client_id,
+            headers: &d.request_headers,
+            body: d.request_body.as_ref(),
+        })
+    }
+
+    /// Path without the query string.
+    pub fn path_only(&self) -> &str {
+        self.path.split('?').next().unwrap_or(&self.path)
+    }
+
+    /// Not a 2xx (including no response at all).
+    pub fn is_error(&self) -> bool {
+        !self.status.is_some_and(|s| (200..300).contains(&s))
+    }
 }
 
 /// State of the admin (client_credentials) token.
@@ -177,6 +231,18 @@ pub(crate) enum Auth {
     ImplicitWithAm(Secret),
     /// A fixed bearer (Beyond Identity API token).
     Static(Secret),
+}
+
+impl Auth {
+    fn kind(&self) -> AuthKind {
+        match self {
+            Auth::None => AuthKind::None,
+            Auth::Admin => AuthKind::Admin,
+            Auth::Implicit => AuthKind::Implicit,
+            Auth::ImplicitWithAm(_) => AuthKind::Member,
+            Auth::Static(_) => AuthKind::Static,
+        }
+    }
 }
 
 /// Which failures a request may be retried on (see the module docs).
@@ -482,8 +548,16 @@ impl Core {
             Body::Json(v) => rb.json(v),
             Body::Form(f) => rb.form(f),
         };
+        let request = rb.build().map_err(map_reqwest)?;
+        let mut scrub = Scrubber::default();
+        let capture =
+            self.observer.is_some().then(|| self.capture_request(req, &request, &mut scrub));
+        let mut response_headers = Vec::new();
         let result = async {
-            let resp = rb.send().await.map_err(map_reqwest)?;
+            let resp = self.http.execute(request).await.map_err(map_reqwest)?;
+            if capture.is_some() {
+                response_headers = inspect::headers(resp.headers(), req.auth.kind(), &mut scrub);
+            }
             let status = resp.status().as_u16();
             let retry_after = resp
                 .headers()
@@ -509,16 +583,58 @@ impl Core {
             error = error.as_deref().unwrap_or(""),
             "api request"
         );
-        self.emit(ClientEvent::Request(RequestRecord {
-            at,
-            method: req.method.to_string(),
-            path,
-            status,
-            duration,
-            attempt,
-            error,
-        }));
+        if let Some((headers, body)) = capture {
+            let path = inspect::redact_query(&path, &mut scrub);
+            let response_body = match &result {
+                Ok(r) => inspect::response_body(&r.body, &mut scrub),
+                Err(_) => None,
+            };
+            let path = scrub.scrub(&path);
+            self.emit(ClientEvent::Request(RequestRecord {
+                at,
+                method: req.method.to_string(),
+                status,
+                duration,
+                attempt,
+                error: error.map(|e| scrub.scrub(&e)),
+                detail: Arc::new(RequestDetail {
+                    host: self.base_url.clone(),
+                    url: format!("{}{}", self.base_url, path),
+                    auth: req.auth.kind(),
+                    client_id: self.client_id.clone(),
+                    request_headers: headers,
+                    request_body: body,
+                    response_headers,
+                    response_body,
+                }),
+                path,
+            }));
+        }
         result
+    }
+
+    /// The inspector's copy of an outgoing request: headers masked, body
+    /// redacted; every secret seen goes into `scrub`.
+    fn capture_request(
+        &self,
+        req: &Req,
+        request: &reqwest::Request,
+        scrub: &mut Scrubber,
+    ) -> (Vec<(String, String)>, Option<CapturedBody>) {
+        if let Some(secret) = &self.client_secret {
+            scrub.add(secret.expose(), "EPCC_CLIENT_SECRET");
+        }
+        let headers = inspect::headers(request.headers(), req.auth.kind(), scrub);
+        let body = match &req.body {
+            Body::None => None,
+            Body::Json(v) => Some(inspect::json_body(v, scrub)),
+            Body::Form(f) => {
+                let pairs: Vec<(String, String)> =
+                    f.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+                Some(inspect::form_body(&pairs, scrub))
+            }
+        };
+        (headers, body)
     }
 }
 

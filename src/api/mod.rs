@@ -12,6 +12,7 @@ pub mod commerce;
 pub mod decode;
 pub mod error;
 pub mod http;
+pub mod inspect;
 pub mod models;
 pub mod ratelimit;
 
@@ -19,6 +20,6 @@ pub use auth::clear_token_cache;
 pub use beyond::BiClient;
 pub use commerce::Client;
 pub use error::{ApiError, ErrorObject};
-pub use http::{ClientConfig, ClientEvent, Observer, RequestRecord, TokenState};
+pub use http::{ClientConfig, ClientEvent, Observer, RequestDetail, RequestRecord, TokenState};
 pub use models::*;
 pub use ratelimit::RateState;

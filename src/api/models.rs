@@ -410,6 +410,58 @@ impl Membership {
 /// Items of `GET /v2/account-members/{id}/account-memberships`.
 pub type MemberMembership = Membership;
 
+/// A membership of a member with the account it points at (its name comes
+/// from `include=account`, or from a `GET /v2/accounts/{id}` when the store
+/// did not include it). `account` is `None` when the account is gone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberAccount {
+    pub membership: Membership,
+    pub account_id: String,
+    pub account: Option<Account>,
+}
+
+impl MemberAccount {
+    /// The account's name, or its id when the account could not be read.
+    pub fn account_name(&self) -> &str {
+        self.account.as_ref().map(|a| a.name.as_str()).unwrap_or(&self.account_id)
+    }
+}
+
+/// How [`crate::api::Client::search_members`] found its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchHow {
+    /// No query: every member, newest first.
+    All,
+    /// `eq(email,…)` matched.
+    ExactEmail,
+    /// Case-insensitive substring (`ilike(field,'*q*')`) on e-mail and name.
+    Ilike,
+    /// The store's parser has no `ilike` (2024 spec): `like(field,*q*)`, case-sensitive.
+    Like,
+}
+
+/// Where the next page of a member search starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchCursor {
+    pub how: SearchHow,
+    /// Next offset per searched field (`email`, `name`; one entry for `All`);
+    /// `None` once that field is exhausted.
+    pub offsets: Vec<(String, Option<u32>)>,
+}
+
+/// One page of a member search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberSearch {
+    /// The matches of this page, each member once (by id).
+    pub members: Vec<AccountMember>,
+    pub how: SearchHow,
+    /// The largest `meta.results.total` of the searched fields: a lower bound
+    /// of the number of matches (e-mail and name matches may overlap).
+    pub total_hint: Option<u64>,
+    /// `Some` when more matches exist.
+    pub next: Option<SearchCursor>,
+}
+
 /// `create_membership` result: `409` means it already existed.
 // Returned once per approval, never stored in bulk: the size does not matter,
 // and the console matches on `Created(Membership)` directly.

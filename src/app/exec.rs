@@ -15,6 +15,7 @@ use serde_json::json;
 use crate::api::{ApiError, BiClient, Client, TokenRequest};
 use crate::audit::{AuditLog, result_text};
 use crate::panels::approvals::jobs as approvals;
+use crate::panels::members::jobs as members;
 use crate::panels::otp::jobs::{self as otp, OtpContext};
 use crate::ui::{Call, Msg, OpId, Reply};
 
@@ -241,6 +242,20 @@ async fn run(
                     .unwrap_or_default();
             }
             Ok(Reply::Approvals(reply))
+        }
+        Call::Members(c) => {
+            let mut reply = members::perform(client, c, audit).await?;
+            if let (crate::ui::ops::members::MemReply::Card(card), Some(path)) =
+                (&mut reply, &ctx.bi_map)
+            {
+                let path = path.clone();
+                let id = card.member.id.clone();
+                card.bi =
+                    tokio::task::spawn_blocking(move || crate::bi_map::load(&path).remove(&id))
+                        .await
+                        .unwrap_or_default();
+            }
+            Ok(Reply::Members(reply))
         }
         Call::Otp(c) => otp::perform(client, c, &ctx.otp, audit).await.map(Reply::Otp),
         Call::BiCreate(input) => {

@@ -63,8 +63,14 @@ pub fn global_table(typing: bool) -> Vec<(Bind, Global)> {
         t.extend([
             (Bind::global(PanelId::digit_keys(), "panel").help("go to a panel"), Global::Panel),
             (Bind::global("?", "help"), Global::Help),
-            (Bind::global("L", "log").help("request log: time, method, path, status"), Global::Log),
-            (Bind::global("A", "audit").help("audit log of the writes").quiet(), Global::Audit),
+            (
+                Bind::global("L", "log").help("API call inspector: details, copy as curl, filter"),
+                Global::Log,
+            ),
+            (
+                Bind::global("A", "audit").help("audit log of the writes, readable").quiet(),
+                Global::Audit,
+            ),
             (
                 Bind::global("q", "quit").help("quit (asks while writes are in flight)"),
                 Global::Quit,
@@ -160,6 +166,19 @@ impl App {
     }
 
     fn overlay_key(&mut self, overlay: Overlay, key: KeyEvent) {
+        // The inspector and the audit overlay have their own keys (a filter
+        // line, a detail view: Esc closes the innermost first).
+        if overlay != Overlay::Help {
+            use super::inspector::Outcome;
+            let outcome = match overlay {
+                Overlay::Log => self.inspector.on_key(key, &self.request_log, &mut self.sh),
+                _ => self.audit_view.on_key(key, &self.audit, &self.audit_names),
+            };
+            if outcome == Outcome::Close {
+                self.overlay = None;
+            }
+            return;
+        }
         let close = matches!(key.code, KeyCode::Esc | KeyCode::Char('q') | KeyCode::F(1))
             || matches!(
                 (overlay, key.code),
@@ -171,29 +190,18 @@ impl App {
             self.overlay = None;
             return;
         }
-        if overlay == Overlay::Help {
-            let max = view::help_max_scroll(self);
-            let s = self.help_scroll.min(max);
-            self.help_scroll = match key.code {
-                KeyCode::Up | KeyCode::Char('k') => s.saturating_sub(1),
-                KeyCode::Down | KeyCode::Char('j') => (s + 1).min(max),
-                KeyCode::PageUp => s.saturating_sub(10),
-                KeyCode::PageDown | KeyCode::Char(' ') => (s + 10).min(max),
-                KeyCode::Home | KeyCode::Char('g') => 0,
-                KeyCode::End | KeyCode::Char('G') => max,
-                _ => s,
-            };
-            return;
-        }
-        let len = if overlay == Overlay::Log { self.request_log.len() } else { self.audit.len() };
-        match key.code {
-            KeyCode::Up | KeyCode::Char('k') => self.log_scroll = (self.log_scroll + 1).min(len),
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.log_scroll = self.log_scroll.saturating_sub(1)
-            }
-            KeyCode::End | KeyCode::Char('G') => self.log_scroll = 0,
-            _ => {}
-        }
+        // Help scrolls.
+        let max = view::help_max_scroll(self);
+        let s = self.help_scroll.min(max);
+        self.help_scroll = match key.code {
+            KeyCode::Up | KeyCode::Char('k') => s.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => (s + 1).min(max),
+            KeyCode::PageUp => s.saturating_sub(10),
+            KeyCode::PageDown | KeyCode::Char(' ') => (s + 10).min(max),
+            KeyCode::Home | KeyCode::Char('g') => 0,
+            KeyCode::End | KeyCode::Char('G') => max,
+            _ => s,
+        };
     }
 
     fn run_global(&mut self, g: Global, key: KeyEvent) {
@@ -212,11 +220,11 @@ impl App {
                 self.overlay = Some(Overlay::Help)
             }
             Global::Log => {
-                self.log_scroll = 0;
+                self.inspector.open(&self.request_log);
                 self.overlay = Some(Overlay::Log)
             }
             Global::Audit => {
-                self.log_scroll = 0;
+                self.audit_view.open(&self.audit, &self.audit_names);
                 self.overlay = Some(Overlay::Audit)
             }
             Global::Quit => self.ask_quit(),

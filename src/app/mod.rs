@@ -3,6 +3,7 @@
 //! terminal, the API client and timers.
 
 pub mod exec;
+pub mod inspector;
 pub mod keys;
 pub mod run;
 pub mod stores;
@@ -13,7 +14,9 @@ use std::collections::{BTreeSet, VecDeque};
 use chrono::{DateTime, Utc};
 
 use crate::api::{ApiError, ClientEvent, RequestRecord};
-use crate::panels::{approvals::Approvals, otp::Otp, settings::Settings, signup::Signup};
+use crate::panels::{
+    approvals::Approvals, members::Members, otp::Otp, settings::Settings, signup::Signup,
+};
 use crate::ui::{
     Call, ConfirmAction, Connection, Effect, Input, Msg, OpId, Panel, PanelId, REQUEST_LOG_MAX,
     Reply, Shared, StepStatus,
@@ -38,7 +41,6 @@ pub struct App {
     pub overlay: Option<Overlay>,
     pub request_log: VecDeque<RequestRecord>,
     pub audit: VecDeque<crate::audit::AuditEntry>,
-    pub log_scroll: usize,
     /// First help row shown.
     pub help_scroll: u16,
     /// The "Next:" line (and in the sandbox the tour); Ctrl-T hides it.
@@ -47,6 +49,12 @@ pub struct App {
     pub signup: Signup,
     pub approvals: Approvals,
     pub otp: Otp,
+    pub members: Members,
+    /// The `L` overlay (API call inspector) and the `A` overlay (audit log).
+    pub inspector: inspector::Inspector,
+    pub audit_view: inspector::AuditView,
+    /// Names learnt from audit entries (ids → e-mails and account names).
+    pub audit_names: crate::audit::Names,
     pub size: (u16, u16),
     pub quit: bool,
     /// Set up the console's own integration (OTP and member events to its
@@ -64,13 +72,16 @@ impl App {
             overlay: None,
             request_log: VecDeque::new(),
             audit: VecDeque::new(),
-            log_scroll: 0,
             help_scroll: 0,
             hints: true,
             settings: Settings::default(),
             signup: Signup::default(),
             approvals: Approvals::default(),
             otp: Otp::default(),
+            members: Members::default(),
+            inspector: inspector::Inspector::new(),
+            audit_view: inspector::AuditView::new(),
+            audit_names: crate::audit::Names::default(),
             size: (80, 24),
             quit: false,
             auto_integration: None,
@@ -184,17 +195,25 @@ impl App {
             }
             Msg::Client(ClientEvent::Request(r)) => {
                 self.request_log.push_back(r);
-                while self.request_log.len() > REQUEST_LOG_MAX {
+                while self.request_log.len() > inspector::INSPECTOR_RING {
                     self.request_log.pop_front();
                 }
-                self.overlay == Some(Overlay::Log)
+                let open = self.overlay == Some(Overlay::Log);
+                self.inspector.pushed_one(&self.request_log, open);
+                open
             }
             Msg::Audited(e) => {
+                self.audit_names.learn(&e);
+                self.learn_member_names(&e);
                 self.audit.push_back(e);
                 while self.audit.len() > REQUEST_LOG_MAX {
                     self.audit.pop_front();
                 }
-                self.overlay == Some(Overlay::Audit)
+                self.members.sync_audit(self.audit.iter(), &self.audit_names);
+                if self.overlay == Some(Overlay::Audit) {
+                    self.audit_view.refresh(&self.audit, &self.audit_names);
+                }
+                self.overlay == Some(Overlay::Audit) || self.focus == PanelId::Members
             }
             Msg::ListenerStarted(Ok(url)) => {
                 self.sh.listener_url = Some(url);
@@ -215,7 +234,8 @@ impl App {
             }
             Msg::Listener(ev) => {
                 self.otp.on_listener(*ev);
-                self.focus == PanelId::Otp
+                self.members.sync_events(&self.otp.events);
+                matches!(self.focus, PanelId::Otp | PanelId::Members)
             }
             Msg::EventsLoaded(events, warnings) => {
                 self.otp.load(events);
@@ -228,6 +248,9 @@ impl App {
                 let mut all: VecDeque<_> = entries.into();
                 all.extend(self.audit.drain(..));
                 self.audit = all;
+                for e in &self.audit {
+                    self.audit_names.learn(e);
+                }
                 false
             }
             Msg::Client(ClientEvent::Rate(r)) => {
@@ -256,6 +279,10 @@ impl App {
                 let before = self.sh.error.clone();
                 let (panel, sh) = self.split(flight.owner);
                 panel.on_done(op, result, sh);
+                if flight.owner == PanelId::Members {
+                    self.members.sync_events(&self.otp.events);
+                    self.members.sync_audit(self.audit.iter(), &self.audit_names);
+                }
                 if self.sh.error.is_some() && self.sh.error != before {
                     // This operation set the error line: remember which kind it was.
                     self.sh.error_kind = Some(flight.kind);
@@ -274,6 +301,24 @@ impl App {
                 let (panel, sh) = self.split(owner);
                 panel.on_progress(op, progress, sh);
                 true
+            }
+        }
+    }
+
+    /// Entries recorded with a member id only (an approval) read better with
+    /// the member's e-mail, which the Approvals queue or the search results know.
+    fn learn_member_names(&mut self, e: &crate::audit::AuditEntry) {
+        let t = &e.target;
+        for key in ["member_id", "for_member_id"] {
+            let Some(id) = t.get(key).and_then(|v| v.as_str()) else { continue };
+            if self.audit_names.members.contains_key(id) {
+                continue;
+            }
+            let email = self.approvals.member(id).map(|m| m.email.clone()).or_else(|| {
+                self.members.results.iter().find(|m| m.id == id).map(|m| m.email.clone())
+            });
+            if let Some(email) = email {
+                self.audit_names.members.insert(id.to_owned(), email);
             }
         }
     }
@@ -317,6 +362,7 @@ impl App {
             PanelId::Signup => &mut self.signup,
             PanelId::Approvals => &mut self.approvals,
             PanelId::Otp => &mut self.otp,
+            PanelId::Members => &mut self.members,
         };
         (panel, &mut self.sh)
     }
@@ -328,6 +374,7 @@ impl App {
             PanelId::Signup => &self.signup,
             PanelId::Approvals => &self.approvals,
             PanelId::Otp => &self.otp,
+            PanelId::Members => &self.members,
         }
     }
 
@@ -431,6 +478,7 @@ impl App {
             // Members waiting for approval need attention.
             PanelId::Approvals => self.pending().is_none_or(|n| n == 0),
             PanelId::Otp => r.get(ItemId::Otp).is_some_and(|i| i.ready),
+            PanelId::Members => true,
         };
         if ok { StepStatus::Ready } else { StepStatus::Attention }
     }

@@ -55,8 +55,8 @@ pub fn draw(app: &App, f: &mut Frame) {
     draw_footer(app, f, footer);
     match app.overlay {
         Some(Overlay::Help) => draw_help(app, f, area),
-        Some(Overlay::Log) => draw_log(app, f, body),
-        Some(Overlay::Audit) => draw_audit(app, f, body),
+        Some(Overlay::Log) => app.inspector.draw(&app.request_log, f, body, &app.sh.theme),
+        Some(Overlay::Audit) => app.audit_view.draw(&app.audit, f, body, &app.sh.theme),
         None => {}
     }
     if let Some(c) = &app.sh.confirm {
@@ -126,18 +126,46 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
 
 fn draw_stepper(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.sh.theme;
-    let narrow = area.width < 80;
+    // The marks explained, when there is room for it.
+    const LEGEND: &str = "✓ ready  ! needs attention  · not visited ";
+    let width = area.width as usize;
+    let legend = LEGEND.chars().count() + 2;
+    let spelled = stepper_spans(app, false);
+    let compact = stepper_spans(app, true);
+    let len = |spans: &[Span]| spans.iter().map(|s| s.content.chars().count()).sum::<usize>();
+    // Spelled out with the legend; else compact with the legend; else
+    // spelled out alone if it fits; else compact (help explains the marks).
+    let (mut spans, with_legend) = if len(&spelled) + legend <= width {
+        (spelled, true)
+    } else if len(&compact) + legend <= width {
+        (compact, true)
+    } else if len(&spelled) <= width {
+        (spelled, false)
+    } else {
+        (compact, false)
+    };
+    if with_legend {
+        let used = len(&spans);
+        spans.push(Span::raw(" ".repeat(width - used - LEGEND.chars().count())));
+        spans.push(Span::styled(LEGEND, t.dim()));
+    }
+    f.render_widget(Line::from(spans), area);
+}
+
+/// The steps with their marks: spelled out (`→`, "OTP events") or compact.
+fn stepper_spans(app: &App, compact: bool) -> Vec<Span<'static>> {
+    let t = &app.sh.theme;
     let mut spans = vec![Span::raw(" ")];
     for (i, p) in PanelId::ALL.iter().enumerate() {
         if i > 0 {
-            spans.push(Span::styled(if narrow { "›" } else { " → " }, t.dim()));
+            spans.push(Span::styled(if compact { "›" } else { " → " }, t.dim()));
         }
         let (mark, style) = match app.step_status(*p) {
             StepStatus::NotVisited => ("·", t.dim()),
             StepStatus::Ready => ("✓", t.ok()),
             StepStatus::Attention => ("!", t.warn()),
         };
-        let title = if narrow && *p == PanelId::Otp { "OTP" } else { p.title() };
+        let title = if compact && *p == PanelId::Otp { "OTP" } else { p.title() };
         let count = match (*p, app.pending()) {
             (PanelId::Approvals, Some(n)) => format!(" ({n})"),
             _ => String::new(),
@@ -146,15 +174,7 @@ fn draw_stepper(app: &App, f: &mut Frame, area: Rect) {
         let style = if *p == app.focus { t.selected() } else { style };
         spans.push(Span::styled(format!(" {label} "), style));
     }
-    // The marks explained, when there is room for it.
-    const LEGEND: &str = "✓ ready  ! needs attention  · not visited ";
-    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-    let legend = LEGEND.chars().count();
-    if used + legend + 2 <= area.width as usize {
-        spans.push(Span::raw(" ".repeat(area.width as usize - used - legend)));
-        spans.push(Span::styled(LEGEND, t.dim()));
-    }
-    f.render_widget(Line::from(spans), area);
+    spans
 }
 
 /// The status line: work in flight on the left, the toast (one at a time) on
@@ -225,15 +245,10 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
             ]),
             Keymap::default(),
         )
-    } else if app.overlay.is_some() {
-        (
-            Keymap::new(vec![
-                Bind::moves("↑↓", "scroll"),
-                Bind::moves("G/End", "newest"),
-                Bind::moves("Esc", "close"),
-            ]),
-            Keymap::default(),
-        )
+    } else if app.overlay == Some(Overlay::Log) {
+        (app.inspector.keymap(), Keymap::default())
+    } else if app.overlay == Some(Overlay::Audit) {
+        (app.audit_view.keymap(), Keymap::default())
     } else {
         (app.panel(app.focus).keymap(&app.sh), global_keymap(app.editing()))
     };
@@ -367,87 +382,4 @@ fn draw_help(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(block, rect);
     let shown: Vec<Line> = lines.into_iter().skip(scroll).take(inner.height as usize).collect();
     f.render_widget(Paragraph::new(shown), inner);
-}
-
-fn draw_log(app: &App, f: &mut Frame, body: Rect) {
-    let t = &app.sh.theme;
-    f.render_widget(Clear, body);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(format!(" Request log ({}) — Esc closes ", app.request_log.len()))
-        .border_style(t.focused_border());
-    let inner = block.inner(body);
-    f.render_widget(block, body);
-    let visible = inner.height.saturating_sub(1) as usize;
-    let total = app.request_log.len();
-    let end = total.saturating_sub(app.log_scroll);
-    let start = end.saturating_sub(visible);
-    let mut lines = vec![Line::styled(
-        format!("{:<9} {:<7} {:<6} {:>7}  {}", "time", "method", "status", "ms", "path"),
-        t.dim(),
-    )];
-    // Only the visible rows are formatted.
-    for r in app.request_log.range(start..end) {
-        let status = match (r.status, &r.error) {
-            (Some(s), _) => s.to_string(),
-            (None, Some(_)) => "error".to_owned(),
-            (None, None) => "–".to_owned(),
-        };
-        let style = match r.status {
-            Some(s) if s < 400 => t.base(),
-            Some(_) | None => t.error(),
-        };
-        let retry = if r.attempt > 1 { format!(" (attempt {})", r.attempt) } else { String::new() };
-        lines.push(Line::styled(
-            format!(
-                "{:<9} {:<7} {:<6} {:>7}  {}{}",
-                r.at.format("%H:%M:%S"),
-                r.method,
-                status,
-                r.duration.as_millis(),
-                ellipsize(&r.path, inner.width.saturating_sub(36) as usize),
-                retry
-            ),
-            style,
-        ));
-    }
-    if total == 0 {
-        lines.push(Line::styled("no requests yet", t.dim()));
-    }
-    f.render_widget(Paragraph::new(lines), inner);
-}
-
-fn draw_audit(app: &App, f: &mut Frame, body: Rect) {
-    let t = &app.sh.theme;
-    f.render_widget(Clear, body);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(format!(" Audit log ({}) — Esc closes ", app.audit.len()))
-        .border_style(t.focused_border());
-    let inner = block.inner(body);
-    f.render_widget(block, body);
-    let visible = inner.height.saturating_sub(1) as usize;
-    let total = app.audit.len();
-    let end = total.saturating_sub(app.log_scroll);
-    let start = end.saturating_sub(visible);
-    let mut lines = vec![Line::styled(
-        format!("{:<19} {:<24} {:<14} {}", "time (UTC)", "action", "result", "target"),
-        t.dim(),
-    )];
-    for e in app.audit.range(start..end) {
-        let style =
-            if e.result == "ok" || e.result == "already exists" { t.base() } else { t.error() };
-        let line = format!(
-            "{:<19} {:<24} {:<14} {}",
-            e.time.format("%Y-%m-%d %H:%M:%S"),
-            e.action,
-            ellipsize(&e.result, 14),
-            e.target
-        );
-        lines.push(Line::styled(ellipsize(&line, inner.width as usize), style));
-    }
-    if total == 0 {
-        lines.push(Line::styled("no writes yet", t.dim()));
-    }
-    f.render_widget(Paragraph::new(lines), inner);
 }

@@ -1,6 +1,7 @@
 //! One module per panel: its state, its key handling, its view.
 
 pub mod approvals;
+pub mod members;
 pub mod otp;
 pub mod settings;
 pub mod signup;

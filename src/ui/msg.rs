@@ -8,7 +8,7 @@ use crate::api::{
     PasswordProfile, PasswordProfileInput,
 };
 use crate::secret::Secret;
-use crate::ui::ops::{approvals, otp};
+use crate::ui::ops::{approvals, members, otp};
 
 /// Terminal input as the app sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +100,8 @@ pub enum Call {
     Login(LoginRequest),
     Approvals(approvals::ApCall),
     Otp(otp::OtpCall),
+    /// The support desk (Members panel).
+    Members(members::MemCall),
     /// Create a passwordless user in Beyond Identity.
     BiCreate(crate::api::BiUserInput),
     /// Re-send the enrolment email of a Beyond Identity user.
@@ -134,7 +136,7 @@ impl Call {
                         | ApCall::LoadCache
                 )
                 | Call::Otp(otp::OtpCall::LoadLogs { .. })
-        )
+        ) && !matches!(self, Call::Members(c) if !c.is_write())
     }
 }
 
@@ -165,5 +167,6 @@ pub enum Reply {
     Tokens(AmTokens),
     Approvals(approvals::ApReply),
     Otp(otp::OtpReply),
+    Members(members::MemReply),
     BiUser(crate::api::BiUser),
 }

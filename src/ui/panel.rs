@@ -15,12 +15,14 @@ pub enum PanelId {
     Signup,
     Approvals,
     Otp,
+    /// The support desk: any member, their card, why they cannot log in.
+    Members,
 }
 
 impl PanelId {
     /// Every panel, in stepper (and `1`…`n`) order.
     pub const ALL: &'static [PanelId] =
-        &[PanelId::Settings, PanelId::Signup, PanelId::Approvals, PanelId::Otp];
+        &[PanelId::Settings, PanelId::Signup, PanelId::Approvals, PanelId::Otp, PanelId::Members];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -28,6 +30,7 @@ impl PanelId {
             PanelId::Signup => "Sign up",
             PanelId::Approvals => "Approvals",
             PanelId::Otp => "OTP events",
+            PanelId::Members => "Members",
         }
     }
 
@@ -76,7 +79,7 @@ pub type Keys = Vec<(&'static str, &'static str)>;
 /// What every panel offers the app. The app routes input, results and
 /// progress of the operations a panel started back to that panel.
 pub trait Panel {
-    /// Whether printable keys are text for a field (then `q`, `1`–`4`, `?` are not commands).
+    /// Whether printable keys are text for a field (then `q`, `1`–`5`, `?` are not commands).
     fn editing(&self) -> bool {
         false
     }

@@ -213,6 +213,9 @@ impl Console {
         };
         let handle = tokio::spawn(async move {
             let result = perform(&client, call, op, &tx, Some(&audit), &ctx).await;
+            // Let go of the listener before the result is seen, so a test that
+            // stops the listener right after it finds the handle unshared.
+            drop(ctx);
             let _ = tx.send(Msg::Done(op, result));
         });
         self.tasks.insert(op, handle);

@@ -14,6 +14,7 @@ use crate::ui::{ConnInfo, Progress};
 mod approvals;
 mod guidance;
 mod keymap;
+mod members;
 mod otp;
 
 /// The Approvals fixtures, shared with the keymap tests.
@@ -143,6 +144,9 @@ fn navigation_with_tab_digits_and_backtab() {
     assert_eq!(app.focus, PanelId::Otp);
     app.update(key(KeyCode::BackTab));
     assert_eq!(app.focus, PanelId::Approvals);
+    assert_eq!(app.visited.len(), 4, "Members not visited yet");
+    app.update(key(KeyCode::Char('5')));
+    assert_eq!(app.focus, PanelId::Members);
     assert_eq!(app.visited.len(), PanelId::ALL.len());
     app.update(key(KeyCode::Char('1')));
     assert_eq!(app.focus, PanelId::Settings);

@@ -219,7 +219,8 @@ pub async fn approve_one(
         };
         a.record(
             "membership.create",
-            json!({"account_id": account_id, "member_id": item.member_id}),
+            json!({"account_id": account_id, "account_name": account_name,
+                   "member_id": item.member_id}),
             result,
         );
     }

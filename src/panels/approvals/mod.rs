@@ -417,7 +417,8 @@ impl Approvals {
         self.bulk.as_ref().is_some_and(|b| b.op.is_some())
     }
 
-    fn member(&self, id: &str) -> Option<&AccountMember> {
+    /// A member of the queue by id.
+    pub fn member(&self, id: &str) -> Option<&AccountMember> {
         self.row_index(id).map(|i| &self.rows[i].member)
     }
 

@@ -2,4 +2,5 @@
 //! between a panel's state (which asks) and its jobs (which answer).
 
 pub mod approvals;
+pub mod members;
 pub mod otp;

@@ -1,0 +1,348 @@
+//! Members panel (support desk) flows through `App::update`: search as you
+//! type (latest wins), the card and its checklist, the actions' dialogs, and
+//! the card refresh after an action.
+
+use super::*;
+use crate::api::{Account, AccountMember, MemberAccount, MemberSearch, Membership, SearchHow};
+use crate::panels::members::View;
+use crate::panels::members::checklist::{Check, Mark, fixtures::healthy};
+use crate::ui::ops::members::{MemCall, MemReply, MemberCard};
+
+fn ada() -> AccountMember {
+    healthy().member
+}
+
+fn found(query: &str, members: Vec<AccountMember>) -> Reply {
+    Reply::Members(MemReply::Found {
+        query: query.into(),
+        append: false,
+        page: MemberSearch { members, how: SearchHow::ExactEmail, total_hint: Some(1), next: None },
+    })
+}
+
+/// Opens the panel and answers its first (empty) search.
+fn members_app() -> App {
+    let mut app = loaded_app(false);
+    app.update(key(KeyCode::Char('5')));
+    assert_eq!(app.focus, PanelId::Members);
+    let c = calls(&mut app);
+    assert_eq!(c.len(), 1);
+    let (op, call) = c[0].clone();
+    assert_eq!(call, Call::Members(MemCall::Search { query: String::new(), cursor: None }));
+    app.update(Msg::Done(op, Ok(found("", vec![]))));
+    app
+}
+
+/// Opens the card of `card.member` by e-mail search and answers the card load.
+fn with_card(card: MemberCard) -> App {
+    let mut app = members_app();
+    app.update(key(KeyCode::Char('/')));
+    type_str(&mut app, &card.member.email);
+    let searches = calls(&mut app);
+    let (op, _) = searches.last().cloned().unwrap();
+    app.update(key(KeyCode::Enter)); // search still in flight: open when it finds one
+    app.update(Msg::Done(op, Ok(found(&card.member.email, vec![card.member.clone()]))));
+    let c = calls(&mut app);
+    assert_eq!(c.len(), 1, "{c:?}");
+    let (op, call) = c[0].clone();
+    assert_eq!(call, Call::Members(MemCall::Card { member: card.member.clone() }));
+    app.update(Msg::Done(op, Ok(Reply::Members(MemReply::Card(Box::new(card))))));
+    assert_eq!(app.members.view, View::Card);
+    app
+}
+
+fn failing(app: &App) -> Vec<Check> {
+    app.members.checks.iter().filter(|l| l.mark == Mark::Fail).map(|l| l.check).collect()
+}
+
+#[test]
+fn search_as_you_type_latest_wins() {
+    let mut app = members_app();
+    app.update(key(KeyCode::Char('/')));
+    assert!(app.members.typing);
+    type_str(&mut app, "ad");
+    let effects = app.take_effects();
+    let searches: Vec<(OpId, String)> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Call(op, Call::Members(MemCall::Search { query, .. })) => {
+                Some((*op, query.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(searches.iter().map(|(_, q)| q.as_str()).collect::<Vec<_>>(), vec!["a", "ad"]);
+    let (first, second) = (searches[0].0, searches[1].0);
+    assert!(effects.contains(&Effect::Cancel(first)), "the older search is cancelled");
+    // A late answer to the first search is dropped.
+    app.update(Msg::Done(first, Ok(found("a", vec![ada(), ada()]))));
+    assert!(app.members.results.is_empty());
+    app.update(Msg::Done(second, Ok(found("ad", vec![ada()]))));
+    assert_eq!(app.members.results.len(), 1);
+    assert_eq!(app.members.searched.as_deref(), Some("ad"));
+}
+
+#[test]
+fn checklist_for_each_broken_case_through_the_card() {
+    let app = with_card(healthy());
+    assert!(failing(&app).is_empty(), "{:?}", app.members.checks);
+
+    let mut c = healthy();
+    c.credentials = Some(vec![]);
+    assert!(failing(&with_card(c)).contains(&Check::Credential));
+
+    let mut c = healthy();
+    c.accounts = Some(vec![]);
+    assert_eq!(failing(&with_card(c)), vec![Check::Account]);
+
+    let mut c = healthy();
+    c.profiles.as_mut().unwrap()[0].enable_one_time_password_token = false;
+    assert_eq!(failing(&with_card(c)), vec![Check::ProfileOtp]);
+
+    let mut c = healthy();
+    c.settings.as_mut().unwrap().account_member_self_management = SelfManagement::Disabled;
+    assert_eq!(failing(&with_card(c)), vec![Check::SelfManagement]);
+
+    let mut c = healthy();
+    c.integrations = Some(vec![]);
+    c.deliveries.clear();
+    assert_eq!(failing(&with_card(c)), vec![Check::Integration]);
+
+    let mut c = healthy();
+    c.deliveries[0].last.as_mut().unwrap().succeeded = false;
+    assert_eq!(failing(&with_card(c)), vec![Check::LastDelivery]);
+}
+
+fn two_accounts() -> MemberCard {
+    let mut c = healthy();
+    c.accounts.as_mut().unwrap().push(MemberAccount {
+        membership: Membership { id: "ms-wrong".into(), ..Default::default() },
+        account_id: "a-wrong".into(),
+        account: Some(Account {
+            id: "a-wrong".into(),
+            name: "Wrong Ltd".into(),
+            ..Default::default()
+        }),
+    });
+    c
+}
+
+#[test]
+fn remove_membership_dialog_names_the_account_and_the_card_refreshes() {
+    let mut app = with_card(two_accounts());
+    app.update(key(KeyCode::Char('d')));
+    // Two memberships: a pick list first.
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Enter));
+    let dialog = app.sh.confirm.as_ref().expect("a confirmation").dialog.clone();
+    assert_eq!(dialog.title, "Remove ada@example.com from Wrong Ltd?");
+    assert!(dialog.requests()[0].contains("/v2/accounts/a-wrong/account-memberships/ms-wrong"));
+    assert!(dialog.is_destructive(), "destructive: needs an explicit y");
+    app.update(key(KeyCode::Enter));
+    assert!(app.sh.confirm.is_some(), "Enter does not confirm a destructive dialog");
+    app.update(key(KeyCode::Char('y')));
+    let c = calls(&mut app);
+    assert_eq!(c.len(), 1);
+    let (op, call) = c[0].clone();
+    match call {
+        Call::Members(MemCall::RemoveMembership {
+            account_id,
+            membership_id,
+            account_name,
+            who,
+        }) => {
+            assert_eq!((account_id.as_str(), membership_id.as_str()), ("a-wrong", "ms-wrong"));
+            assert_eq!(account_name, "Wrong Ltd");
+            assert_eq!(who.email, "ada@example.com");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Members(MemReply::Done {
+            member_id: "m1".into(),
+            message: "ada@example.com removed from Wrong Ltd".into(),
+        })),
+    ));
+    // The card reloads after the action.
+    let c = calls(&mut app);
+    assert!(
+        matches!(&c[..], [(_, Call::Members(MemCall::Card { member }))] if member.id == "m1"),
+        "{c:?}"
+    );
+    let (op, _) = c[0].clone();
+    app.update(Msg::Done(op, Ok(Reply::Members(MemReply::Card(Box::new(healthy()))))));
+    let accounts = app.members.card.as_ref().unwrap().accounts.as_ref().unwrap().len();
+    assert_eq!(accounts, 1);
+    assert!(app.members.result.as_ref().unwrap().1.contains("removed from Wrong Ltd"));
+}
+
+#[test]
+fn add_to_account_dialog_offers_other_accounts_only() {
+    let mut app = with_card(healthy());
+    app.update(key(KeyCode::Char('e')));
+    let c = calls(&mut app);
+    assert_eq!(c.len(), 1);
+    let (op, call) = c[0].clone();
+    assert_eq!(call, Call::Members(MemCall::LoadAccounts));
+    let acc =
+        |id: &str, name: &str| Account { id: id.into(), name: name.into(), ..Default::default() };
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Members(MemReply::Accounts(vec![
+            acc("a1", "Ada Lovelace"),
+            acc("a2", "Babbage & Co"),
+            acc("a3", "Charles Ltd"),
+        ]))),
+    ));
+    match &app.members.sub {
+        Some(crate::panels::members::Sub::Pick(p)) => {
+            let names: Vec<&str> = p.items.iter().map(|(_, n)| n.as_str()).collect();
+            assert_eq!(names, vec!["Babbage & Co", "Charles Ltd"], "not the account they are in");
+        }
+        other => panic!("no pick list: {other:?}"),
+    }
+    type_str(&mut app, "char");
+    app.update(key(KeyCode::Enter));
+    let dialog = app.sh.confirm.as_ref().expect("a confirmation").dialog.clone();
+    assert_eq!(dialog.title, "Add ada@example.com to Charles Ltd?");
+    app.update(key(KeyCode::Enter));
+    let c = calls(&mut app);
+    assert!(
+        matches!(&c[..], [(_, Call::Members(MemCall::AddToAccount { account_id, .. }))] if account_id == "a3"),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn a_code_sent_from_the_card_arrives_on_it() {
+    let mut app = with_card(healthy());
+    app.update(key(KeyCode::Char('o')));
+    let dialog = app.sh.confirm.as_ref().expect("a confirmation").dialog.clone();
+    assert!(dialog.title.contains("reset code"), "{}", dialog.title);
+    app.update(key(KeyCode::Char('y')));
+    let (op, call) = calls(&mut app).remove(0);
+    assert!(matches!(call, Call::Members(MemCall::SendOtp { .. })));
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Members(MemReply::OtpSent {
+            member_id: "m1".into(),
+            outcome: crate::api::OtpRequestOutcome::Accepted,
+        })),
+    ));
+    assert!(app.members.awaiting_code.is_some());
+    // The webhook delivers it.
+    let raw = serde_json::json!({
+        "id": "ev1", "triggered_by": "one-time-password-token-request.created", "attempt": 1,
+        "payload": {"one_time_password_token": "123456", "purpose": "reset_password",
+            "password_profile_id": "p1", "authentication_realm_id": "r",
+            "created_at": t0().to_rfc3339(),
+            "user_authentication_info": {"id": "m1", "email": "ada@example.com", "name": "Ada"},
+            "user_authentication_password_profile_info": {"id": "ppi1", "username": "ada@example.com"}}
+    });
+    let ev = crate::webhook::OtpEvent::from_raw(raw, t0() + chrono::Duration::seconds(1)).unwrap();
+    app.update(Msg::Listener(Box::new(crate::webhook::ListenerEvent::Received(ev))));
+    assert_eq!(app.members.events.len(), 1);
+    assert!(app.members.awaiting_code.is_none(), "arrived");
+    let text = format!("{:?}", app.members.card_lines(&app.sh));
+    assert!(!text.contains("123456"), "the code stays masked");
+}
+
+#[test]
+fn audit_overlay_reads_names_for_an_approval_recorded_with_ids() {
+    let mut app = members_app();
+    app.update(key(KeyCode::Char('/')));
+    type_str(&mut app, "ada");
+    let (op, _) = calls(&mut app).last().cloned().unwrap();
+    app.update(Msg::Done(op, Ok(found("ada", vec![ada()]))));
+    app.update(key(KeyCode::Esc));
+    // The Approvals job records ids and the account's name, not the e-mail.
+    let entry = crate::audit::AuditEntry {
+        time: t0(),
+        store: "http://127.0.0.1:9".into(),
+        client_id: "cid".into(),
+        action: "membership.create".into(),
+        target: serde_json::json!({"account_id": "a1", "account_name": "Ada Lovelace", "member_id": "m1"}),
+        result: "ok".into(),
+    };
+    app.update(Msg::Audited(entry));
+    app.update(key(KeyCode::Char('A')));
+    assert_eq!(app.overlay, Some(super::Overlay::Audit));
+    assert_eq!(
+        app.audit_view.lines,
+        vec!["approved ada@example.com into Ada Lovelace · 12:00 · ok".to_owned()]
+    );
+    // `/` filters, Enter shows the whole entry.
+    app.update(key(KeyCode::Char('/')));
+    type_str(&mut app, "nobody");
+    assert!(app.audit_view.visible.is_empty());
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.audit_view.visible.len(), 1);
+    app.update(key(KeyCode::Enter));
+    let (detail, _) = app.audit_view.detail.clone().expect("the full entry");
+    let text = detail.join("\n");
+    for want in [
+        "store      http://127.0.0.1:9",
+        "client id  cid",
+        "\"member_id\": \"m1\"",
+        "result     ok",
+    ] {
+        assert!(text.contains(want), "{want} in {text}");
+    }
+}
+
+fn record(path: &str, status: u16) -> crate::api::RequestRecord {
+    crate::api::RequestRecord {
+        at: t0(),
+        method: "GET".into(),
+        path: path.into(),
+        status: Some(status),
+        attempt: 1,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn inspector_selection_filter_errors_only_copy_and_ring() {
+    let mut app = loaded_app(false);
+    for (p, s) in [("/v2/a", 200), ("/v2/b", 404), ("/v2/c", 200)] {
+        app.update(Msg::Client(ClientEvent::Request(record(p, s))));
+    }
+    app.update(key(KeyCode::Char('L')));
+    assert_eq!(app.inspector.visible.len(), 3);
+    app.update(key(KeyCode::Up)); // select /v2/b
+    let sel = app.inspector.current();
+    // A new call arrives: the selection stays on the chosen one.
+    app.update(Msg::Client(ClientEvent::Request(record("/v2/d", 500))));
+    assert_eq!(app.inspector.current(), sel);
+    app.update(key(KeyCode::Char('e')));
+    assert_eq!(app.inspector.visible.len(), 2, "errors only: 404 and 500");
+    app.update(key(KeyCode::Char('/')));
+    type_str(&mut app, "50");
+    assert_eq!(app.inspector.visible.len(), 1, "status 500");
+    app.update(key(KeyCode::Enter)); // leave the filter line
+    app.update(key(KeyCode::Char('c')));
+    let copied: Vec<String> = app
+        .take_effects()
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Copy(s) => Some(s.expose().to_owned()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied.len(), 1);
+    assert!(copied[0].contains("curl -sS") && copied[0].contains("/v2/d"), "{}", copied[0]);
+    app.update(key(KeyCode::Enter));
+    assert!(app.inspector.detail.is_some());
+    app.update(key(KeyCode::Esc)); // detail → list
+    assert!(app.inspector.detail.is_none());
+    assert_eq!(app.overlay, Some(super::Overlay::Log));
+    app.update(key(KeyCode::Esc)); // list → closed
+    assert_eq!(app.overlay, None);
+    // The ring keeps the last 1 000.
+    for i in 0..1_100 {
+        app.update(Msg::Client(ClientEvent::Request(record(&format!("/v2/x/{i}"), 200))));
+    }
+    assert_eq!(app.request_log.len(), super::inspector::INSPECTOR_RING);
+    assert_eq!(app.request_log.back().unwrap().path, "/v2/x/1099");
+}

@@ -1,0 +1,731 @@
+//! The Members panel, the support desk: find any member (server-side search
+//! as you type, latest search wins), open their card, see why they cannot
+//! log in, and fix it from there.
+
+pub mod checklist;
+pub mod jobs;
+mod keys;
+mod view;
+
+use chrono::{DateTime, Utc};
+
+use crate::api::{
+    Account, AccountMember, ApiError, OtpPurpose, OtpRequestOutcome, SearchCursor, SearchHow,
+};
+use crate::audit::{AuditEntry, Names};
+use crate::secret::Secret;
+use crate::ui::ops::members::{MemCall, MemReply, MemberCard, Who};
+use crate::ui::{Call, ConfirmAction, OpId, Panel, PanelId, Reply, Shared};
+use crate::webhook::OtpEvent;
+use crate::widgets::{Dialog, TextField};
+
+/// An OTP event of the card's member, as the card shows it (code masked).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CardEvent {
+    pub received_at: DateTime<Utc>,
+    pub purpose: String,
+    pub username: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What a pick list chooses.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PickFor {
+    /// Add the member to this account.
+    Account,
+    /// Remove this membership.
+    Membership,
+    /// Send this kind of code for the chosen credential.
+    Otp(OtpPurpose),
+    /// Check the password log-in of the chosen credential.
+    Login,
+}
+
+/// A pick list: `(id, label)` items, filtered by typing.
+#[derive(Debug, Clone)]
+pub struct Picker {
+    pub title: String,
+    pub items: Vec<(String, String)>,
+    pub filter: TextField,
+    /// Indices into `items` that pass the filter.
+    pub visible: Vec<usize>,
+    pub selected: usize,
+    pub purpose: PickFor,
+}
+
+impl Picker {
+    pub fn new(title: impl Into<String>, items: Vec<(String, String)>, purpose: PickFor) -> Self {
+        let visible = (0..items.len()).collect();
+        Picker {
+            title: title.into(),
+            items,
+            filter: TextField::new("Filter"),
+            visible,
+            selected: 0,
+            purpose,
+        }
+    }
+
+    pub fn refilter(&mut self) {
+        let f = self.filter.value().to_lowercase();
+        let keep = self.chosen().map(|(id, _)| id.to_owned());
+        self.visible = (0..self.items.len())
+            .filter(|i| f.is_empty() || self.items[*i].1.to_lowercase().contains(&f))
+            .collect();
+        self.selected = keep
+            .and_then(|id| self.visible.iter().position(|i| self.items[*i].0 == id))
+            .unwrap_or(0);
+    }
+
+    pub fn chosen(&self) -> Option<(&str, &str)> {
+        let i = *self.visible.get(self.selected)?;
+        self.items.get(i).map(|(a, b)| (a.as_str(), b.as_str()))
+    }
+}
+
+/// What a one-field prompt asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PromptFor {
+    /// The name of a new account to approve the member into.
+    AccountName,
+    /// The password the member reads out, for the log-in check of this credential.
+    Password { profile_id: String, username: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    pub title: String,
+    pub field: TextField,
+    pub purpose: PromptFor,
+}
+
+/// A sub-view over the card.
+#[derive(Debug, Clone)]
+pub enum Sub {
+    Pick(Picker),
+    Prompt(Prompt),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    List,
+    Card,
+}
+
+#[derive(Debug)]
+pub struct Members {
+    pub query: TextField,
+    /// The search line has the focus (typing edits the query).
+    pub typing: bool,
+    pub results: Vec<AccountMember>,
+    /// Selection by member id (stable across a refresh of the results).
+    pub selected: usize,
+    /// The query the results are for.
+    pub searched: Option<String>,
+    pub how: Option<SearchHow>,
+    pub total_hint: Option<u64>,
+    pub next: Option<SearchCursor>,
+    /// The search in flight (only its result is taken: latest search wins).
+    pub search_op: Option<OpId>,
+    /// Open the card when the search in flight finds exactly one member.
+    pub open_single: bool,
+    pub view: View,
+    pub card: Option<MemberCard>,
+    pub card_op: Option<OpId>,
+    pub card_scroll: u16,
+    /// The card's member's OTP events from the journal, newest first.
+    pub events: Vec<CardEvent>,
+    /// Readable audit lines about the card's member, newest first.
+    pub audit: Vec<String>,
+    /// The checklist of the card, computed when it loads.
+    pub checks: Vec<checklist::Line>,
+    /// The label of the last action asked for (names a failure).
+    pub asked: Option<String>,
+    pub sub: Option<Sub>,
+    pub accounts: Option<Vec<Account>>,
+    pub accounts_op: Option<OpId>,
+    /// The action in flight from the card, and its label.
+    pub action: Option<(OpId, String)>,
+    /// Last action's result, one line.
+    pub result: Option<(bool, String)>,
+    /// A code was requested at this time and has not arrived yet.
+    pub awaiting_code: Option<DateTime<Utc>>,
+    /// When the last code was asked for (the dialog opened).
+    pub otp_asked_at: Option<DateTime<Utc>>,
+}
+
+impl Default for Members {
+    fn default() -> Self {
+        Members {
+            query: TextField::new("Search").placeholder("e-mail or name"),
+            typing: false,
+            results: Vec::new(),
+            selected: 0,
+            searched: None,
+            how: None,
+            total_hint: None,
+            next: None,
+            search_op: None,
+            open_single: false,
+            view: View::List,
+            card: None,
+            card_op: None,
+            card_scroll: 0,
+            events: Vec::new(),
+            audit: Vec::new(),
+            checks: Vec::new(),
+            asked: None,
+            sub: None,
+            accounts: None,
+            accounts_op: None,
+            action: None,
+            result: None,
+            awaiting_code: None,
+            otp_asked_at: None,
+        }
+    }
+}
+
+impl Members {
+    pub fn selected_member(&self) -> Option<&AccountMember> {
+        self.results.get(self.selected)
+    }
+
+    /// Starts a search for the current query; a search in flight is cancelled
+    /// (its result would be dropped anyway: latest search wins).
+    pub fn search(&mut self, sh: &mut Shared) {
+        if let Some(op) = self.search_op.take() {
+            sh.cancel(op);
+        }
+        let query = self.query.value().trim().to_owned();
+        self.search_op = sh.call(
+            PanelId::Members,
+            "searching members",
+            Call::Members(MemCall::Search { query, cursor: None }),
+        );
+    }
+
+    /// The next page of a broad search.
+    pub fn more(&mut self, sh: &mut Shared) {
+        let (Some(cursor), Some(query)) = (self.next.clone(), self.searched.clone()) else {
+            sh.toast("no more results");
+            return;
+        };
+        if self.search_op.is_some() {
+            return;
+        }
+        self.search_op = sh.call(
+            PanelId::Members,
+            "loading more members",
+            Call::Members(MemCall::Search { query, cursor: Some(cursor) }),
+        );
+    }
+
+    pub fn open_card(&mut self, member: AccountMember, sh: &mut Shared) {
+        if let Some(op) = self.card_op.take() {
+            sh.cancel(op);
+        }
+        let same = self.card.as_ref().is_some_and(|c| c.member.id == member.id);
+        if !same {
+            self.card = None;
+            self.checks.clear();
+            self.events.clear();
+            self.audit.clear();
+            self.result = None;
+            self.awaiting_code = None;
+            self.card_scroll = 0;
+        }
+        self.view = View::Card;
+        self.sub = None;
+        self.typing = false;
+        self.card_op = sh.call(
+            PanelId::Members,
+            "loading the member card",
+            Call::Members(MemCall::Card { member }),
+        );
+    }
+
+    pub fn reload_card(&mut self, sh: &mut Shared) {
+        if let Some(m) = self.card.as_ref().map(|c| c.member.clone()) {
+            self.open_card(m, sh);
+        }
+    }
+
+    /// The member the card (or the list selection) is about.
+    pub fn card_member_id(&self) -> Option<&str> {
+        match self.view {
+            View::Card => self.card.as_ref().map(|c| c.member.id.as_str()),
+            View::List => None,
+        }
+    }
+
+    /// Takes the card member's OTP events from the journal (newest first).
+    pub fn sync_events(&mut self, all: &[OtpEvent]) {
+        let Some(card) = &self.card else {
+            self.events.clear();
+            return;
+        };
+        let mut events: Vec<CardEvent> = all
+            .iter()
+            .filter(|e| {
+                e.payload.user_id == card.member.id
+                    || e.payload
+                        .email
+                        .as_deref()
+                        .is_some_and(|m| m.eq_ignore_ascii_case(&card.member.email))
+            })
+            .map(|e| CardEvent {
+                received_at: e.received_at,
+                purpose: e.payload.purpose.clone(),
+                username: e.payload.username.clone(),
+                expires_at: e.expires_at(),
+            })
+            .collect();
+        events.sort_by_key(|e| std::cmp::Reverse(e.received_at));
+        if let (Some(since), Some(newest)) = (self.awaiting_code, events.first())
+            && newest.received_at >= since
+        {
+            self.awaiting_code = None;
+            self.result =
+                Some((true, format!("the {} code arrived", newest.purpose.replace('_', " "))));
+        }
+        self.events = events;
+    }
+
+    /// Takes the audit entries about the card's member (newest first).
+    pub fn sync_audit<'a>(
+        &mut self,
+        all: impl DoubleEndedIterator<Item = &'a AuditEntry>,
+        names: &Names,
+    ) {
+        let Some(card) = &self.card else {
+            self.audit.clear();
+            return;
+        };
+        let (id, email) = (card.member.id.as_str(), card.member.email.to_lowercase());
+        self.audit = all
+            .rev()
+            .filter(|e| {
+                let t = &e.target;
+                let has = |k: &str, v: &str| {
+                    t.get(k).and_then(|x| x.as_str()).is_some_and(|x| x.eq_ignore_ascii_case(v))
+                };
+                has("member_id", id)
+                    || has("for_member_id", id)
+                    || has("external_id", id)
+                    || has("member_email", &email)
+                    || has("username", &email)
+                    || has("email", &email)
+            })
+            .take(50)
+            .map(|e| crate::audit::readable(e, names))
+            .collect();
+    }
+
+    fn who(&self) -> Option<Who> {
+        self.card.as_ref().map(MemberCard::who)
+    }
+
+    /// Asks to run one action from the card (one dialog: consequence first).
+    fn confirm(&mut self, sh: &mut Shared, dialog: Dialog, label: &str, call: MemCall) {
+        self.asked = Some(label.to_owned());
+        sh.ask(
+            dialog,
+            ConfirmAction::Calls(PanelId::Members, vec![(label.to_owned(), Call::Members(call))]),
+        );
+    }
+
+    pub fn ask_new_account(&mut self, name: String, sh: &mut Shared) {
+        let Some(who) = self.who() else { return };
+        if name.trim().is_empty() {
+            if let Some(Sub::Prompt(p)) = &mut self.sub {
+                p.field.error = Some("an account needs a name".into());
+            }
+            return;
+        }
+        self.sub = None;
+        let name = name.trim().to_owned();
+        self.confirm(
+            sh,
+            Dialog::confirm(format!("Approve {} into a new account?", who.email))
+                .verb("approve")
+                .consequence(format!(
+                    "{} ({}) can log in: a log-in returns a token for the new account",
+                    who.name, who.email
+                ))
+                .item(format!("creates account \"{name}\""))
+                .item(format!("adds {} to it", who.email))
+                .gap()
+                .request("POST /v2/accounts")
+                .request("POST /v2/accounts/{new}/account-memberships"),
+            "approving into a new account",
+            MemCall::NewAccount { who, name },
+        );
+    }
+
+    pub fn ask_add(&mut self, account_id: String, account_name: String, sh: &mut Shared) {
+        let Some(who) = self.who() else { return };
+        self.sub = None;
+        let pending = self.card.as_ref().and_then(MemberCard::is_pending) == Some(true);
+        self.confirm(
+            sh,
+            Dialog::confirm(if pending {
+                format!("Approve {} into {account_name}?", who.email)
+            } else {
+                format!("Add {} to {account_name}?", who.email)
+            })
+            .verb(if pending { "approve" } else { "add" })
+            .consequence(format!(
+                "{} ({}) becomes a member of {account_name}: a log-in also returns a token for it",
+                who.name, who.email
+            ))
+            .request(format!("POST /v2/accounts/{account_id}/account-memberships")),
+            "adding to an account",
+            MemCall::AddToAccount { who, account_id, account_name },
+        );
+    }
+
+    pub fn ask_remove(&mut self, membership_id: &str, sh: &mut Shared) {
+        let Some(who) = self.who() else { return };
+        let Some(card) = &self.card else { return };
+        let Some(ma) =
+            card.accounts.iter().flatten().find(|m| m.membership.id == membership_id).cloned()
+        else {
+            return;
+        };
+        self.sub = None;
+        let left = card.accounts.as_ref().map(|a| a.len().saturating_sub(1)).unwrap_or(0);
+        let account_name = ma.account_name().to_owned();
+        self.confirm(
+            sh,
+            Dialog::destructive(format!("Remove {} from {account_name}?", who.email), "remove")
+                .consequence(format!(
+                    "{} loses access to {account_name} (the membership is deleted).",
+                    who.email
+                ))
+                .item(if left == 0 {
+                    "they are in no other account: they become pending (log-in gives no token)"
+                        .to_owned()
+                } else {
+                    format!("they stay in {left} other account(s)")
+                })
+                .gap()
+                .request(format!(
+                    "DELETE /v2/accounts/{}/account-memberships/{}",
+                    ma.account_id, ma.membership.id
+                )),
+            "removing a membership",
+            MemCall::RemoveMembership {
+                who,
+                account_id: ma.account_id.clone(),
+                account_name,
+                membership_id: ma.membership.id,
+            },
+        );
+    }
+
+    pub fn ask_otp(&mut self, cred_id: &str, purpose: OtpPurpose, sh: &mut Shared) {
+        let Some(who) = self.who() else { return };
+        let Some(card) = &self.card else { return };
+        let Some(cred) = card.credentials.iter().flatten().find(|c| c.id == cred_id).cloned()
+        else {
+            return;
+        };
+        self.sub = None;
+        let kind = jobs::purpose_label(purpose);
+        self.otp_asked_at = Some(sh.now);
+        let profile = card.profile_name(&cred.password_profile_id).to_owned();
+        self.confirm(
+            sh,
+            Dialog::confirm(format!("Send a {kind} code to {}?", cred.username))
+                .verb("send")
+                .consequence(format!(
+                    "Commerce e-mails a {kind} code to {} (profile {profile}).",
+                    cred.username
+                ))
+                .item("the OTP webhook delivers it here too: watch the card")
+                .gap()
+                .request(format!(
+                    "POST /v2/authentication-realms/{{realm}}/password-profiles/{}/one-time-password-token-request",
+                    cred.password_profile_id
+                )),
+            "requesting a code",
+            MemCall::SendOtp {
+                who,
+                profile_id: cred.password_profile_id,
+                username: cred.username,
+                purpose,
+            },
+        );
+    }
+
+    pub fn ask_reject(&mut self, sh: &mut Shared) {
+        let Some(who) = self.who() else { return };
+        self.confirm(
+            sh,
+            Dialog::destructive(format!("Reject {}?", who.email), "reject")
+                .consequence(format!(
+                    "Deletes {} ({}) for good: they must sign up again.",
+                    who.name, who.email
+                ))
+                .item("their credentials and memberships go with them")
+                .gap()
+                .request(format!(
+                    "DELETE /v2/authentication-realms/{{realm}}/user-authentication-info/{}",
+                    who.member_id
+                )),
+            "rejecting a member",
+            MemCall::Reject { who },
+        );
+    }
+
+    pub fn login_check(
+        &mut self,
+        profile_id: String,
+        username: String,
+        password: Secret,
+        sh: &mut Shared,
+    ) {
+        let Some(who) = self.who() else { return };
+        if password.is_empty() {
+            if let Some(Sub::Prompt(p)) = &mut self.sub {
+                p.field.error = Some("type the password the member reads out".into());
+            }
+            return;
+        }
+        self.sub = None;
+        let op = sh.call(
+            PanelId::Members,
+            "checking the password log-in",
+            Call::Members(MemCall::LoginCheck { who, profile_id, username, password }),
+        );
+        if let Some(op) = op {
+            self.action = Some((op, "log-in check".into()));
+            self.result = None;
+        }
+    }
+
+    fn on_reply(&mut self, op: OpId, reply: MemReply, sh: &mut Shared) {
+        match reply {
+            MemReply::Found { query, append, page } => {
+                if self.search_op != Some(op) {
+                    return;
+                }
+                self.search_op = None;
+                let keep = self.selected_member().map(|m| m.id.clone());
+                if append {
+                    for m in page.members {
+                        if !self.results.iter().any(|x| x.id == m.id) {
+                            self.results.push(m);
+                        }
+                    }
+                } else {
+                    self.results = page.members;
+                }
+                self.how = Some(page.how);
+                self.total_hint = page.total_hint;
+                self.next = page.next;
+                self.searched = Some(query);
+                self.selected =
+                    keep.and_then(|id| self.results.iter().position(|m| m.id == id)).unwrap_or(0);
+                if std::mem::take(&mut self.open_single) && self.results.len() == 1 {
+                    let m = self.results[0].clone();
+                    self.open_card(m, sh);
+                }
+            }
+            MemReply::Card(card) => {
+                if self.card_op != Some(op) {
+                    return;
+                }
+                self.card_op = None;
+                if let Some(e) = card.errors.first() {
+                    sh.toast_error(format!("card: {e}"));
+                }
+                // Keep the result list's copy of the member fresh.
+                if let Some(m) = self.results.iter_mut().find(|m| m.id == card.member.id) {
+                    *m = card.member.clone();
+                }
+                self.checks = checklist::checklist(&card);
+                self.card = Some(*card);
+            }
+            MemReply::Accounts(list) => {
+                if self.accounts_op != Some(op) {
+                    return;
+                }
+                self.accounts_op = None;
+                self.accounts = Some(list);
+                self.open_account_picker(sh);
+            }
+            MemReply::Done { member_id, message } => {
+                self.finish_action(op, true, message.clone(), sh);
+                sh.toast(message);
+                self.accounts = None; // an account may have been created
+                if self.card.as_ref().is_some_and(|c| c.member.id == member_id) {
+                    self.reload_card(sh);
+                }
+            }
+            MemReply::OtpSent { outcome, .. } => {
+                let msg = match outcome {
+                    OtpRequestOutcome::Accepted => {
+                        self.awaiting_code = Some(self.otp_asked_at.unwrap_or(sh.now));
+                        "code requested: waiting for it to arrive…".to_owned()
+                    }
+                    OtpRequestOutcome::Issued { .. } => {
+                        "the store returned the code in its answer (not shown; see OTP events)"
+                            .into()
+                    }
+                };
+                self.finish_action(op, true, msg.clone(), sh);
+                sh.toast(msg);
+                self.reload_card(sh);
+            }
+            MemReply::LoginOk { tokens, .. } => {
+                let msg = if tokens.tokens.is_empty() {
+                    "the password is right, but the member is in no account (pending): approve them"
+                        .to_owned()
+                } else {
+                    let names: Vec<&str> =
+                        tokens.tokens.iter().map(|t| t.account_name.as_str()).collect();
+                    format!("log-in works: tokens for {}", names.join(", "))
+                };
+                self.finish_action(op, true, msg, sh);
+            }
+            MemReply::Rejected { member_id } => {
+                self.finish_action(op, true, "member rejected".into(), sh);
+                sh.toast("member rejected");
+                self.results.retain(|m| m.id != member_id);
+                self.selected = self.selected.min(self.results.len().saturating_sub(1));
+                if self.card.as_ref().is_some_and(|c| c.member.id == member_id) {
+                    self.card = None;
+                    self.view = View::List;
+                }
+            }
+        }
+    }
+
+    fn finish_action(&mut self, op: OpId, ok: bool, text: String, _sh: &mut Shared) {
+        if self.action.as_ref().is_some_and(|(o, _)| *o == op) {
+            self.action = None;
+        }
+        self.result = Some((ok, text));
+    }
+
+    pub fn open_account_picker(&mut self, sh: &mut Shared) {
+        let Some(list) = &self.accounts else {
+            if self.accounts_op.is_none() {
+                self.accounts_op = sh.call(
+                    PanelId::Members,
+                    "loading accounts",
+                    Call::Members(MemCall::LoadAccounts),
+                );
+            }
+            return;
+        };
+        let member_of: Vec<&str> = self
+            .card
+            .as_ref()
+            .and_then(|c| c.accounts.as_ref())
+            .map(|a| a.iter().map(|m| m.account_id.as_str()).collect())
+            .unwrap_or_default();
+        let items: Vec<(String, String)> = list
+            .iter()
+            .filter(|a| !member_of.contains(&a.id.as_str()))
+            .map(|a| (a.id.clone(), a.name.clone()))
+            .collect();
+        if items.is_empty() {
+            sh.toast_error("no other account to add the member to: a creates one");
+            return;
+        }
+        self.sub = Some(Sub::Pick(Picker::new("Add to which account?", items, PickFor::Account)));
+    }
+}
+
+impl Panel for Members {
+    fn editing(&self) -> bool {
+        self.typing || self.sub.is_some()
+    }
+
+    fn on_key(&mut self, key: ratatui::crossterm::event::KeyEvent, sh: &mut Shared) -> bool {
+        self.handle_key(key, sh)
+    }
+
+    fn on_paste(&mut self, text: &str) {
+        match &mut self.sub {
+            Some(Sub::Prompt(p)) => p.field.paste(text),
+            Some(Sub::Pick(p)) => {
+                p.filter.paste(text);
+                p.refilter();
+            }
+            None if self.typing => self.query.paste(text),
+            None => {}
+        }
+    }
+
+    fn on_enter(&mut self, sh: &mut Shared) {
+        if self.searched.is_none() && self.search_op.is_none() && sh.connected() {
+            self.search(sh);
+        }
+    }
+
+    fn on_done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
+        match result {
+            Ok(Reply::Members(r)) => self.on_reply(op, r, sh),
+            Ok(_) => {}
+            Err(e) => {
+                if self.search_op == Some(op) {
+                    self.search_op = None;
+                    self.open_single = false;
+                    sh.api_error("search", &e);
+                } else if self.card_op == Some(op) {
+                    self.card_op = None;
+                    sh.api_error("member card", &e);
+                } else if self.accounts_op == Some(op) {
+                    self.accounts_op = None;
+                    sh.api_error("accounts", &e);
+                } else {
+                    let what = self
+                        .action
+                        .as_ref()
+                        .filter(|(o, _)| *o == op)
+                        .map(|(_, l)| l.clone())
+                        .or_else(|| self.asked.clone())
+                        .unwrap_or_else(|| "action".into());
+                    self.finish_action(op, false, format!("{what}: {}", e.summary()), sh);
+                    sh.api_error(&what, &e);
+                    self.awaiting_code = None;
+                    let was_check = what == "log-in check";
+                    if self.view == View::Card && !was_check {
+                        self.reload_card(sh);
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_cancelled(&mut self, op: OpId, _sh: &mut Shared) {
+        if self.search_op == Some(op) {
+            self.search_op = None;
+        }
+        if self.card_op == Some(op) {
+            self.card_op = None;
+        }
+        if self.accounts_op == Some(op) {
+            self.accounts_op = None;
+        }
+        if self.action.as_ref().is_some_and(|(o, _)| *o == op) {
+            self.action = None;
+        }
+    }
+
+    fn needs_tick(&self, _sh: &Shared) -> bool {
+        self.view == View::Card && self.awaiting_code.is_some()
+    }
+
+    fn keymap(&self, sh: &Shared) -> crate::ui::Keymap {
+        Members::keymap(self, sh)
+    }
+
+    fn view(&self, f: &mut ratatui::Frame, area: ratatui::layout::Rect, sh: &Shared) {
+        self.draw(f, area, sh)
+    }
+}
