@@ -72,7 +72,12 @@ fn app_with(rows: usize) -> App {
         .collect();
     app.update(Msg::Progress(
         1,
-        Progress::Approvals(ApProgress::Checked { pending, with_membership: vec![], failed: 0 }),
+        Progress::Approvals(ApProgress::Checked {
+            pending,
+            with_membership: vec![],
+            gone: vec![],
+            failed: 0,
+        }),
     ));
     app.sh.inflight.clear();
     // OTP: N events.

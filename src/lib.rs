@@ -17,6 +17,7 @@ pub mod panels;
 pub mod readiness;
 pub mod sandbox;
 pub mod secret;
+pub mod store;
 pub mod tui;
 pub mod ui;
 pub mod webhook;

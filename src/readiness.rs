@@ -31,10 +31,20 @@ pub struct IntegrationFact {
     pub enabled: bool,
     pub webhook: bool,
     pub observes_otp: bool,
+    /// Observes every event of [`MEMBER_EVENTS`] (the live Approvals queue).
+    pub observes_members: bool,
     pub url: Option<String>,
 }
 
 pub const OTP_EVENT: &str = "one-time-password-token-request.created";
+
+pub use crate::webhook::member_event::MEMBER_EVENTS;
+
+/// What the console's integration observes: OTP codes and the member events
+/// of the live queue. Five: the per-webhook limit of Commerce Manager (§2.12).
+pub fn console_events() -> Vec<String> {
+    std::iter::once(OTP_EVENT).chain(MEMBER_EVENTS).map(str::to_owned).collect()
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -42,6 +52,8 @@ pub enum ItemId {
     SelfSignup,
     Approvals,
     Otp,
+    /// Member events reach this console (the queue updates without a key).
+    LiveQueue,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -59,8 +71,10 @@ pub struct Readiness {
 }
 
 impl Readiness {
+    /// Every item a flow needs. The live queue is a convenience (a refresh
+    /// finds sign-ups without it), so it does not count.
     pub fn all_ready(&self) -> bool {
-        self.items.iter().all(|i| i.ready)
+        self.items.iter().filter(|i| i.id != ItemId::LiveQueue).all(|i| i.ready)
     }
     pub fn get(&self, id: ItemId) -> Option<&Item> {
         self.items.iter().find(|i| i.id == id)
@@ -97,6 +111,9 @@ impl Facts {
                     enabled: i.enabled,
                     webhook: i.integration_type == "webhook",
                     observes_otp: i.observes.iter().any(|o| o == OTP_EVENT),
+                    observes_members: MEMBER_EVENTS
+                        .iter()
+                        .all(|e| i.observes.iter().any(|o| o == e)),
                     url: i.configuration.url.clone(),
                 })
                 .collect(),
@@ -114,6 +131,19 @@ impl Facts {
             i.enabled
                 && i.webhook
                 && i.observes_otp
+                && match &self.listener_url {
+                    Some(url) => i.url.as_deref() == Some(url.as_str()),
+                    None => true,
+                }
+        })
+    }
+
+    /// The integration that delivers member events to this console, if any.
+    pub fn live_integration(&self) -> Option<&IntegrationFact> {
+        self.integrations.iter().find(|i| {
+            i.enabled
+                && i.webhook
+                && i.observes_members
                 && match &self.listener_url {
                     Some(url) => i.url.as_deref() == Some(url.as_str()),
                     None => true,
@@ -150,6 +180,10 @@ impl Facts {
             };
             otp.push(why);
         }
+        let mut live = Vec::new();
+        if self.live_integration().is_none() {
+            live.push("member events do not reach this listener".to_owned());
+        }
         Readiness {
             items: vec![
                 Item {
@@ -165,6 +199,12 @@ impl Facts {
                     missing: approvals,
                 },
                 Item { id: ItemId::Otp, title: "OTP ready", ready: otp.is_empty(), missing: otp },
+                Item {
+                    id: ItemId::LiveQueue,
+                    title: "Live queue",
+                    ready: live.is_empty(),
+                    missing: live,
+                },
             ],
         }
     }
@@ -190,6 +230,7 @@ mod tests {
                 enabled: true,
                 webhook: true,
                 observes_otp: true,
+                observes_members: true,
                 url: Some("http://127.0.0.1:8787/webhooks/otp".into()),
             }],
             listener_url: Some("http://127.0.0.1:8787/webhooks/otp".into()),
@@ -217,6 +258,18 @@ mod tests {
         f.integrations[0].url = f.listener_url.clone();
         f.integrations[0].enabled = false;
         assert!(!f.readiness().get(ItemId::Otp).unwrap().ready);
+    }
+
+    #[test]
+    fn live_queue_needs_member_events_to_this_listener_and_is_optional() {
+        let mut f = ready_facts();
+        assert!(f.readiness().get(ItemId::LiveQueue).unwrap().ready);
+        f.integrations[0].observes_members = false;
+        let r = f.readiness();
+        assert!(!r.get(ItemId::LiveQueue).unwrap().ready);
+        assert!(r.get(ItemId::Otp).unwrap().ready);
+        assert!(r.all_ready(), "the live queue is not needed by any flow");
+        assert_eq!(console_events().len(), 5, "within the five-events-per-webhook limit");
     }
 
     #[test]

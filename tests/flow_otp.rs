@@ -36,7 +36,9 @@ async fn assert_integration(con: &Console, url: &str) -> String {
     let i = &all[0];
     assert!(i.enabled);
     assert_eq!(i.integration_type, "webhook");
-    assert_eq!(i.observes, vec![OTP_EVENT.to_owned()]);
+    // OTP codes and the live queue's member events: one integration, five events.
+    assert_eq!(i.observes, onboard::readiness::console_events());
+    assert_eq!(i.observes[0], OTP_EVENT);
     assert_eq!(i.configuration.url.as_deref(), Some(url));
     i.id.clone()
 }

@@ -121,10 +121,14 @@ fn approvals(n: usize) -> App {
         Progress::Approvals(ApProgress::Checked {
             pending: (1..=n).map(member).collect(),
             with_membership: vec![],
+            gone: vec![],
             failed: 0,
         }),
     ));
-    a.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Scanned { listed: n, checked: n }))));
+    a.update(Msg::Done(
+        op,
+        Ok(Reply::Approvals(ApReply::Scanned { listed: n, checked: n, complete: true })),
+    ));
     // The newest member (the long name) first.
     while a.approvals.selected_row().is_some_and(|r| r.member.id != member(1).id) {
         key(&mut a, KeyCode::Down);

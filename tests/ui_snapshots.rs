@@ -335,6 +335,7 @@ mod approvals {
             Progress::Approvals(ApProgress::Checked {
                 pending: (1..=6).map(member).collect(),
                 with_membership: (100..434).map(|i| format!("m{i}")).collect(),
+                gone: vec![],
                 failed: 0,
             }),
         ));
@@ -345,7 +346,7 @@ mod approvals {
         let (mut a, op) = scanning();
         a.update(Msg::Done(
             op,
-            Ok(Reply::Approvals(ApReply::Scanned { listed: 2000, checked: 340 })),
+            Ok(Reply::Approvals(ApReply::Scanned { listed: 2000, checked: 340, complete: true })),
         ));
         a
     }
@@ -369,7 +370,11 @@ mod approvals {
                 if let Effect::Call(op, _) = e {
                     a.update(Msg::Done(
                         op,
-                        Ok(Reply::Approvals(ApReply::Scanned { listed: 0, checked: 0 })),
+                        Ok(Reply::Approvals(ApReply::Scanned {
+                            listed: 0,
+                            checked: 0,
+                            complete: true,
+                        })),
                     ));
                 }
             }

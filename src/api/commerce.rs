@@ -119,12 +119,21 @@ impl Client {
         &self.inner.core.base_url
     }
 
+    pub fn client_id(&self) -> &str {
+        &self.inner.core.client_id
+    }
+
     pub fn is_read_only(&self) -> bool {
         self.inner.core.read_only
     }
 
     fn core(&self) -> &Core {
         &self.inner.core
+    }
+
+    /// The effective request rate (lower than configured after a `429`).
+    pub fn rate(&self) -> super::RateState {
+        self.core().rate()
     }
 
     // ------------------------------------------------------------ plumbing

@@ -27,13 +27,25 @@
 //!   again.
 //!
 //! Attempts are bounded by `max_attempts` (default 4). Between attempts the
-//! client waits `Retry-After` (seconds or an HTTP date, capped at 60 s) when
-//! the server sends it, else `retry_base × attempt` plus a random jitter of at
-//! most `min(retry_base, 250 ms)`. A `401` on a cached token invalidates it,
+//! client waits `retry_base × attempt` plus a random jitter of at most
+//! `min(retry_base, 250 ms)`. A `401` on a cached token invalidates it,
 //! fetches a new one and replays the request once.
+//!
+//! # A `429` slows the whole client
+//!
+//! A `429` is not the call's own business: the store's limit is shared by
+//! every request of the client (and by the storefront). So a `429` goes to the
+//! shared [`RateLimiter`]: it halves the effective rate, pauses every request
+//! for `Retry-After` (seconds or an HTTP date, capped at 60 s) or else one
+//! interval at the new rate, and grows the rate back by small steps (see
+//! [`super::ratelimit`]). The retried call then queues for a slot like any
+//! other. While the rate is below the configured one the observer receives
+//! [`ClientEvent::Rate`] on every whole-request-per-second change, and once
+//! more when it is back.
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -46,7 +58,7 @@ use serde_json::Value;
 use super::auth::{self, Grant};
 use super::error::ApiError;
 use super::inspect::{self, AuthKind, CapturedBody, Scrubber};
-use super::ratelimit::RateLimiter;
+use super::ratelimit::{RateLimiter, RateState};
 use crate::secret::Secret;
 
 /// Everything but the RFC 3986 unreserved characters is percent-encoded, so a
@@ -66,6 +78,9 @@ pub type Observer = Arc<dyn Fn(ClientEvent) + Send + Sync>;
 pub enum ClientEvent {
     Request(RequestRecord),
     Token(TokenState),
+    /// The effective rate after a `429` slowed the client down, and as it
+    /// grows back (the last one has `effective == configured`).
+    Rate(RateState),
 }
 
 /// One HTTP attempt, as the API call inspector shows it. Never holds a
@@ -339,7 +354,9 @@ pub(crate) struct Core {
     pub base_url: String,
     pub client_id: String,
     pub client_secret: Option<Secret>,
-    limiter: RateLimiter,
+    limiter: Arc<RateLimiter>,
+    /// A task reports the rate's recovery while no request does.
+    rate_reporter: Arc<AtomicBool>,
     observer: Option<Observer>,
     pub read_only: bool,
     max_attempts: u32,
@@ -366,7 +383,8 @@ impl Core {
             base_url,
             client_id: cfg.client_id.clone(),
             client_secret: cfg.client_secret.clone(),
-            limiter: RateLimiter::new(cfg.rate_limit, cfg.burst),
+            limiter: Arc::new(RateLimiter::new(cfg.rate_limit, cfg.burst)),
+            rate_reporter: Arc::new(AtomicBool::new(false)),
             observer: cfg.observer.clone(),
             read_only: cfg.read_only,
             max_attempts: cfg.max_attempts.max(1),
@@ -421,18 +439,22 @@ impl Core {
             let last = attempt >= self.max_attempts;
             match self.send_once(req, bearer, attempt).await {
                 Ok(resp) => {
-                    let retryable = match resp.status {
-                        429 => true,
-                        s if s >= 500 => req.retry != Retry::Only429,
-                        _ => false,
-                    };
+                    if resp.status == 429 {
+                        self.slow_down(resp.retry_after);
+                        if last {
+                            return Ok(resp);
+                        }
+                        // The limiter holds this retry (and every other
+                        // request) until the pause is over.
+                        tracing::debug!(attempt, "429: retrying behind the client's pause");
+                        continue;
+                    }
+                    self.limiter.on_answer();
+                    let retryable = resp.status >= 500 && req.retry != Retry::Only429;
                     if !retryable || last {
                         return Ok(resp);
                     }
-                    let delay = resp
-                        .retry_after
-                        .map(|d| d.min(MAX_RETRY_AFTER))
-                        .unwrap_or_else(|| backoff(self.retry_base, attempt));
+                    let delay = backoff(self.retry_base, attempt);
                     tracing::debug!(status = resp.status, ?delay, attempt, "retrying");
                     tokio::time::sleep(delay).await;
                 }
@@ -447,6 +469,54 @@ impl Core {
         }
     }
 
+    /// The effective rate of this client now.
+    pub fn rate(&self) -> RateState {
+        self.limiter.effective()
+    }
+
+    /// A `429`: the whole client slows down (see the module docs).
+    fn slow_down(&self, retry_after: Option<Duration>) {
+        let retry_after = retry_after.map(|d| d.min(MAX_RETRY_AFTER));
+        self.limiter.on_429(retry_after, self.retry_base);
+        self.report_rate();
+        let Some(observer) = self.observer.clone() else { return };
+        if !self.limiter.effective().slowed() || self.rate_reporter.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            self.rate_reporter.store(false, Ordering::Release);
+            return;
+        };
+        // Tells the recovery while no request does (an idle console), once a
+        // second at most, and ends when the rate is back.
+        let limiter = self.limiter.clone();
+        let flag = self.rate_reporter.clone();
+        rt.spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                if let Some(r) = limiter.report() {
+                    observer(ClientEvent::Rate(r));
+                }
+                if !limiter.effective().slowed() {
+                    // One last report if the recovery was not told yet.
+                    if let Some(r) = limiter.report() {
+                        observer(ClientEvent::Rate(r));
+                    }
+                    break;
+                }
+            }
+            flag.store(false, Ordering::Release);
+        });
+    }
+
+    fn report_rate(&self) {
+        if self.observer.is_some()
+            && let Some(r) = self.limiter.report()
+        {
+            self.emit(ClientEvent::Rate(r));
+        }
+    }
+
     async fn send_once(
         &self,
         req: &Req,
@@ -454,6 +524,7 @@ impl Core {
         attempt: u32,
     ) -> Result<RawResponse, ApiError> {
         self.limiter.acquire().await;
+        self.report_rate();
         let path = req.path_and_query();
         let url = format!("{}{}", self.base_url, path);
         let at = Utc::now();

@@ -22,3 +22,4 @@ pub use commerce::Client;
 pub use error::{ApiError, ErrorObject};
 pub use http::{ClientConfig, ClientEvent, Observer, RequestDetail, RequestRecord, TokenState};
 pub use models::*;
+pub use ratelimit::RateState;

@@ -26,6 +26,7 @@ pub struct Executor {
     otp: OtpContext,
     bi: Option<BiClient>,
     bi_map: Option<std::path::PathBuf>,
+    queue_dir: Option<std::path::PathBuf>,
     tasks: HashMap<OpId, AbortHandle>,
     /// Cooperative stops of long jobs (a bulk run finishes what it started).
     stops: HashMap<OpId, CancellationToken>,
@@ -40,6 +41,7 @@ impl Executor {
             otp: OtpContext::default(),
             bi: None,
             bi_map: None,
+            queue_dir: None,
             tasks: HashMap::new(),
             stops: HashMap::new(),
         }
@@ -54,6 +56,12 @@ impl Executor {
     pub fn attach_bi(&mut self, bi: Option<BiClient>, map: std::path::PathBuf) {
         self.bi = bi;
         self.bi_map = Some(map);
+    }
+
+    /// Where the per-store queue cache lives (unset: no cache, as for the
+    /// embedded sandbox).
+    pub fn attach_queue_dir(&mut self, dir: Option<std::path::PathBuf>) {
+        self.queue_dir = dir;
     }
 
     /// What the OTP jobs need: the listener (to change its secret) and the config file.
@@ -89,8 +97,13 @@ impl Executor {
         let audit = self.audit.clone();
         let stop = CancellationToken::new();
         self.stops.insert(op, stop.clone());
-        let ctx =
-            Ctx { otp: self.otp.clone(), bi: self.bi.clone(), bi_map: self.bi_map.clone(), stop };
+        let ctx = Ctx {
+            otp: self.otp.clone(),
+            bi: self.bi.clone(),
+            bi_map: self.bi_map.clone(),
+            queue_dir: self.queue_dir.clone(),
+            stop,
+        };
         let handle = tokio::spawn(async move {
             let result = perform(&client, call, op, &tx, audit.as_ref(), &ctx).await;
             let _ = tx.send(Msg::Done(op, result));
@@ -205,6 +218,16 @@ async fn run(
             })
             .await
             .map(Reply::Tokens),
+        Call::Approvals(approvals::ApCall::LoadCache) => {
+            let Some(dir) = ctx.queue_dir.clone() else {
+                return Ok(Reply::Approvals(approvals::ApReply::CacheLoaded(None)));
+            };
+            let key = crate::store::queue::StoreKey::new(client.base_url(), client.client_id());
+            let load = tokio::task::spawn_blocking(move || approvals::load_cache(&dir, key))
+                .await
+                .map_err(|e| ApiError::Config(format!("queue cache: {e}")))?;
+            Ok(Reply::Approvals(approvals::ApReply::CacheLoaded(Some(Box::new(load)))))
+        }
         Call::Approvals(c) => {
             let tx = tx.clone();
             let progress: approvals::ProgressFn = Arc::new(move |p| {
@@ -273,6 +296,8 @@ pub struct Ctx {
     pub otp: OtpContext,
     pub bi: Option<BiClient>,
     pub bi_map: Option<std::path::PathBuf>,
+    /// The data dir for the queue cache (`None`: no cache).
+    pub queue_dir: Option<std::path::PathBuf>,
     /// Set when the user stops this operation (`Esc` on a bulk run).
     pub stop: CancellationToken,
 }

@@ -57,6 +57,10 @@ pub struct App {
     pub audit_names: crate::audit::Names,
     pub size: (u16, u16),
     pub quit: bool,
+    /// Set up the console's own integration (OTP and member events to its
+    /// listener) without asking: the embedded sandbox's demo store (the run
+    /// loop sets it in sandbox mode). `Some(true)` once tried.
+    pub auto_integration: Option<bool>,
 }
 
 impl App {
@@ -80,6 +84,7 @@ impl App {
             audit_names: crate::audit::Names::default(),
             size: (80, 24),
             quit: false,
+            auto_integration: None,
         }
     }
 
@@ -123,8 +128,36 @@ impl App {
         let redraw = self.handle(msg);
         if data_may_change {
             self.sh.refresh_readiness();
+            self.auto_integration();
         }
         redraw
+    }
+
+    /// In sandbox mode the console points an integration at its own listener
+    /// (once the listener and the integrations are known), so the OTP codes
+    /// and the live queue work with no setup at all.
+    fn auto_integration(&mut self) {
+        if self.auto_integration != Some(false) || self.sh.read_only || !self.sh.connected() {
+            return;
+        }
+        let Some(url) = self.sh.listener_url.clone() else { return };
+        if self.sh.data.integrations.is_none() {
+            return;
+        }
+        self.auto_integration = Some(true);
+        let facts = self.sh.facts();
+        if facts.live_integration().is_some() && facts.otp_integration().is_some() {
+            return;
+        }
+        let existing = facts
+            .otp_integration()
+            .map(|i| i.id.clone())
+            .or_else(|| crate::panels::otp::repair_candidate(&self.sh, &url).map(|i| i.id.clone()));
+        self.sh.call(
+            PanelId::Otp,
+            "setting up the sandbox integration",
+            Call::Otp(crate::panels::otp::OtpCall::SetupIntegration { url, existing }),
+        );
     }
 
     fn handle(&mut self, msg: Msg) -> bool {
@@ -152,6 +185,7 @@ impl App {
             Msg::Connected(info) => {
                 self.sh.connection = Connection::Connected(info);
                 self.load_store_data();
+                self.approvals.on_connected(&mut self.sh);
                 self.on_enter(self.focus);
                 true
             }
@@ -192,6 +226,13 @@ impl App {
                 self.sh.error = Some(format!("OTP listener: {e}"));
                 true
             }
+            Msg::Listener(ev) if matches!(*ev, crate::webhook::ListenerEvent::Member(_)) => {
+                if let crate::webhook::ListenerEvent::Member(e) = *ev {
+                    self.approvals.on_member_event(e, &mut self.sh);
+                }
+                // The stepper shows the pending count on every panel.
+                true
+            }
             Msg::Listener(ev) => {
                 self.otp.on_listener(*ev, &mut self.sh);
                 self.members.sync_events(&self.otp.events);
@@ -212,6 +253,12 @@ impl App {
                     self.audit_names.learn(e);
                 }
                 false
+            }
+            Msg::Client(ClientEvent::Rate(r)) => {
+                let r = r.slowed().then_some(r);
+                let changed = self.sh.rate != r;
+                self.sh.rate = r;
+                changed
             }
             Msg::Client(ClientEvent::Token(t)) => {
                 let changed = self.sh.token.as_ref() != Some(&t);

@@ -127,6 +127,9 @@ pub async fn run(cfg: Config) -> Result<()> {
     tui::spawn_reader(tx.clone(), Msg::Input);
 
     let mut app = App::new(Utc::now(), Theme::from_env(), cfg.read_only, cfg.is_sandbox());
+    // The embedded sandbox's store needs no setup: the console points an
+    // integration at its own listener.
+    app.auto_integration = cfg.is_sandbox().then_some(false);
     let size = tui.terminal.size()?;
     app.size = (size.width, size.height);
     // The first frame never waits for the sandbox or the network.
@@ -271,6 +274,8 @@ fn handle(
             Ok(b) => {
                 exec.attach(b.client, Some(b.audit));
                 exec.attach_bi(b.bi, crate::bi_map::default_path(data_dir));
+                // The embedded sandbox's store dies with the console: no cache.
+                exec.attach_queue_dir(b.sandbox.is_none().then(|| data_dir.to_path_buf()));
                 *sandbox = b.sandbox;
                 app.update(Msg::AuditLoaded(b.audit_tail));
                 app.update(Msg::Connected(b.info))

@@ -187,19 +187,32 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
         (format!(" {mark} {} ", toast.text), style)
     });
     let toast_w = toast.as_ref().map_or(0, |(s, _)| s.chars().count() as u16).min(area.width);
+    // The slowed rate (below) takes the place of the hint.
     if app.sh.inflight.is_empty()
+        && app.sh.rate.is_none()
         && let Some(hint) = app.next_hint()
     {
         let room = area.width.saturating_sub(toast_w + 1) as usize;
         let hint = ellipsize(&hint, room.saturating_sub(1));
         f.render_widget(Line::styled(format!(" {hint}"), t.accent()), area);
     }
+    let mut text = String::new();
     if let Some(flight) = app.sh.inflight.values().next() {
         let more = app.sh.inflight.len() - 1;
-        let mut text = format!(" {} {}", SPINNER[app.sh.spinner % SPINNER.len()], flight.label);
+        text = format!(" {} {}", SPINNER[app.sh.spinner % SPINNER.len()], flight.label);
         if more > 0 {
             text.push_str(&format!(" (+{more})"));
         }
+    }
+    if let Some(r) = &app.sh.rate {
+        // The store answered 429: the client slowed down and is growing back.
+        text.push_str(&format!(
+            "  · store rate limit: {:.0} of {:.0} req/s",
+            r.effective.floor(),
+            r.configured
+        ));
+    }
+    if !text.is_empty() {
         let room = area.width.saturating_sub(toast_w + 1) as usize;
         f.render_widget(Line::styled(ellipsize(&text, room), t.warn()), area);
     }

@@ -130,7 +130,10 @@ impl Call {
                 | Call::LoadProfiles
                 | Call::LoadIntegrations
                 | Call::Approvals(
-                    ApCall::Scan { .. } | ApCall::Details { .. } | ApCall::LoadAccounts
+                    ApCall::Scan { .. }
+                        | ApCall::Details { .. }
+                        | ApCall::LoadAccounts
+                        | ApCall::LoadCache
                 )
                 | Call::Otp(otp::OtpCall::LoadLogs { .. } | otp::OtpCall::FindMembers { .. })
         ) && !matches!(self, Call::Members(c) if !c.is_write())

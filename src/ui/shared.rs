@@ -87,6 +87,8 @@ pub struct Shared {
     /// Where this console's OTP listener is reachable (the integration's URL).
     pub listener_url: Option<String>,
     readiness: Option<Readiness>,
+    /// The client's effective rate while a `429` has slowed it down.
+    pub rate: Option<crate::api::RateState>,
 }
 
 pub const REQUEST_LOG_MAX: usize = 2000;
@@ -111,6 +113,7 @@ impl Shared {
             spinner: 0,
             listener_url: None,
             readiness: None,
+            rate: None,
         }
     }
 

@@ -143,6 +143,8 @@ fn print_event(out: &mut impl Write, ev: ListenerEvent, json: bool) -> bool {
             eprintln!("refused a delivery: {status} {reason}");
             true
         }
+        // `listen` prints OTP events; member events are in the log file.
+        ListenerEvent::Member(_) => true,
         // The totals go in the stop line.
         ListenerEvent::Refusals(_) => true,
     }

@@ -28,14 +28,16 @@
 //!   redacted and old segments deleted ([`segments`]). The console reads the
 //!   recent events back with [`load_recent`].
 //! - Events of other types (`triggered_by` other than [`OTP_EVENT`]) are answered
-//!   200 and stored (so they are not lost), counted in [`ListenerStats::other`],
-//!   but not forwarded: the channel carries OTP events only.
+//!   200 and stored (so they are not lost). The member events of the live
+//!   Approvals queue ([`member_event`]) are forwarded as [`ListenerEvent::Member`];
+//!   the rest are counted in [`ListenerStats::other`] and not forwarded.
 //! - The UI gets [`ListenerEvent`]s after the delivery is acknowledged.
 
 mod conn;
 mod event;
 pub mod journal;
 mod listen;
+pub mod member_event;
 pub mod segments;
 mod server;
 
@@ -118,6 +120,8 @@ pub enum ListenerEvent {
     /// A delivery was refused (401 wrong/missing secret, 400 malformed or cut
     /// off, 408 body timeout, 413 too large).
     Rejected { status: u16, reason: String },
+    /// A member or membership event for the Approvals queue ([`member_event`]).
+    Member(member_event::MemberEvent),
     /// The refusals by cause so far (connection-level ones included: idle and
     /// slow connections closed by the timeouts). Sent after refusals happen,
     /// at most twice a second, never while nothing is refused.
@@ -133,7 +137,7 @@ pub struct ListenerStats {
     pub duplicates: u64,
     /// Lines written and synced to the event log.
     pub persisted: u64,
-    /// Accepted deliveries that are not OTP events (stored, not forwarded).
+    /// Accepted deliveries that are neither OTP nor member events (stored, not forwarded).
     pub other: u64,
     /// Refused deliveries and connections, by cause.
     pub refused: Refusals,

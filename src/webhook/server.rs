@@ -408,6 +408,11 @@ async fn receive(s: &Shared, req: Request<Incoming>) -> Resp {
             let line =
                 Line::Event { received_at, attempt: env.attempt, triggered_by, body: bytes, cut };
             let tag = Some((env.id.clone(), env.attempt));
+            // Member events feed the live Approvals queue (issue 12).
+            let member = match payload {
+                None => super::member_event::forward(&env.triggered_by, &raw),
+                Some(_) => None,
+            };
             let event = payload.map(|payload| {
                 ListenerEvent::Received(OtpEvent {
                     id: env.id,
@@ -419,6 +424,7 @@ async fn receive(s: &Shared, req: Request<Incoming>) -> Resp {
                     raw,
                 })
             });
+            let event = event.or(member);
             let (done, rx) = oneshot::channel();
             if let Err(req) = s.journal.send(WriteReq { line: Some(line), tag, event, done }) {
                 if let Some((id, attempt)) = &req.tag {

@@ -47,6 +47,9 @@ pub struct Console {
     tasks: HashMap<OpId, JoinHandle<()>>,
     pub listener: Option<Arc<ListenerHandle>>,
     listener_rx: Option<UnboundedReceiver<ListenerEvent>>,
+    /// Where the queue cache lives (`None`, as for the embedded sandbox: no
+    /// cache; `use_queue_cache` sets it to `dir`, as for a real store).
+    pub queue_dir: Option<PathBuf>,
 }
 
 fn client_config(sb: &SandboxHandle) -> ClientConfig {
@@ -61,7 +64,13 @@ fn client_config(sb: &SandboxHandle) -> ClientConfig {
 impl Console {
     /// A sandbox (seeded with `seed` members when set) and a connected console.
     pub async fn start(seed: Option<usize>) -> Console {
-        let sb = sandbox::spawn(SandboxConfig { seed, ..SandboxConfig::local() }).await.unwrap();
+        Self::start_cfg(SandboxConfig { seed, ..SandboxConfig::local() }, 0.0).await
+    }
+
+    /// A sandbox with `cfg` and a console whose client sends at most `rate`
+    /// requests per second (0: unlimited, as in sandbox mode).
+    pub async fn start_cfg(cfg: SandboxConfig, rate: f64) -> Console {
+        let sb = sandbox::spawn(cfg).await.unwrap();
         let (tx, rx) = unbounded_channel::<Msg>();
         let requests: Arc<Mutex<Vec<RequestRecord>>> = Arc::default();
         let observer: Observer = {
@@ -75,6 +84,7 @@ impl Console {
         };
         let mut cfg = client_config(&sb);
         cfg.observer = Some(observer.clone());
+        cfg.rate_limit = rate;
         let client = Client::new(cfg).unwrap();
         let truth = Client::new(client_config(&sb)).unwrap();
         let bi = BiClient::new(sb.base_url(), Secret::new(sb.bi_token()), Some(observer)).unwrap();
@@ -106,14 +116,38 @@ impl Console {
             tasks: HashMap::new(),
             listener: None,
             listener_rx: None,
+            queue_dir: None,
         }
+    }
+
+    /// Keep a queue cache in `dir`, as the console does for a real store.
+    pub fn use_queue_cache(&mut self) {
+        self.queue_dir = Some(self.dir.path().to_path_buf());
+    }
+
+    /// Quits and opens the console again on the same store and data dir: a
+    /// new `App` (the old one's cache writer saves on drop), an empty request
+    /// log. Call `connect` next.
+    pub async fn restart(&mut self) {
+        self.idle().await;
+        for (_, t) in self.tasks.drain() {
+            t.abort();
+        }
+        let old = std::mem::replace(
+            &mut self.app,
+            App::new(Utc::now(), Theme { color: false }, false, true),
+        );
+        drop(old);
+        while self.rx.try_recv().is_ok() {}
+        self.requests.lock().unwrap().clear();
     }
 
     /// Sends `Msg::Connected` (as the main loop does once the backend is up)
     /// and runs the loads it triggers.
     pub async fn connect(&mut self) {
         let info = ConnInfo {
-            sandbox: true,
+            // With a queue cache the console runs as for a real store.
+            sandbox: self.queue_dir.is_none(),
             base_url: self.sb.base_url(),
             host: self.sb.base_url().trim_start_matches("http://").to_owned(),
             profile: "sandbox".into(),
@@ -189,6 +223,7 @@ impl Console {
             },
             bi: Some(self.bi.clone()),
             bi_map: Some(self.bi_map_path()),
+            queue_dir: self.queue_dir.clone(),
             stop: Default::default(),
         };
         let handle = tokio::spawn(async move {
@@ -260,6 +295,31 @@ impl Console {
                     }
                     Err(_) => return,
                 }
+            }
+            let m = tokio::time::timeout(DEADLINE, self.rx.recv())
+                .await
+                .expect("the console made no progress")
+                .expect("channel closed");
+            self.deliver(m);
+        }
+    }
+
+    /// Sends `Msg::Connected` and runs the loop only until `done` holds (the
+    /// rest stays in flight; `idle` finishes it).
+    pub async fn connect_until(&mut self, mut done: impl FnMut(&App) -> bool) {
+        let info = ConnInfo {
+            // With a queue cache the console runs as for a real store.
+            sandbox: self.queue_dir.is_none(),
+            base_url: self.sb.base_url(),
+            host: self.sb.base_url().trim_start_matches("http://").to_owned(),
+            profile: "sandbox".into(),
+            bi: true,
+        };
+        self.app.update(Msg::Connected(info));
+        loop {
+            self.run_effects();
+            if done(&self.app) {
+                return;
             }
             let m = tokio::time::timeout(DEADLINE, self.rx.recv())
                 .await

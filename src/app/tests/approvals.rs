@@ -28,10 +28,14 @@ pub(super) fn scanned(pending: &[usize], with: &[usize]) -> App {
         Progress::Approvals(ApProgress::Checked {
             pending: pending.iter().map(|i| member(*i)).collect(),
             with_membership: with.iter().map(|i| format!("m-{i}")).collect(),
+            gone: vec![],
             failed: 0,
         }),
     ));
-    app.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Scanned { listed: 0, checked: 0 }))));
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Approvals(ApReply::Scanned { listed: 0, checked: 0, complete: true })),
+    ));
     app
 }
 
@@ -50,7 +54,11 @@ fn refresh_skips_members_already_seen() {
     app.update(key(KeyCode::Char('r')));
     let (_, call) = calls(&mut app).remove(0);
     match call {
-        Call::Approvals(ApCall::Scan { seen, .. }) => assert_eq!(seen.len(), 3),
+        Call::Approvals(ApCall::Scan { known, full, .. }) => {
+            assert!(!full && known.complete);
+            assert_eq!(known.approved.len(), 2);
+            assert_eq!(known.pending.len(), 1, "pending members are verified again");
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -60,7 +68,10 @@ fn full_rescan_clears_the_cache() {
     let mut app = scanned(&[1], &[2, 3]);
     app.update(key(KeyCode::Char('R')));
     match calls(&mut app).remove(0).1 {
-        Call::Approvals(ApCall::Scan { seen, .. }) => assert!(seen.is_empty()),
+        Call::Approvals(ApCall::Scan { known, full, .. }) => {
+            assert!(full && !known.complete);
+            assert!(known.approved.is_empty());
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -233,12 +244,10 @@ fn leaving_during_a_scan_lets_the_next_visit_scan_again() {
     app.update(key(KeyCode::Char('3')));
     let sent = calls(&mut app);
     assert!(matches!(sent.first(), Some((_, Call::Approvals(ApCall::Scan { .. })))));
-    assert!(
-        !app.update(Msg::Done(
-            op,
-            Ok(Reply::Approvals(ApReply::Scanned { listed: 0, checked: 0 }))
-        ))
-    );
+    assert!(!app.update(Msg::Done(
+        op,
+        Ok(Reply::Approvals(ApReply::Scanned { listed: 0, checked: 0, complete: true }))
+    )));
 }
 
 #[test]
@@ -467,10 +476,14 @@ fn a_failed_full_rescan_keeps_the_list() {
         Progress::Approvals(ApProgress::Checked {
             pending: vec![member(2)],
             with_membership: vec!["m-1".into()],
+            gone: vec![],
             failed: 0,
         }),
     ));
-    app.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Scanned { listed: 2, checked: 2 }))));
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Approvals(ApReply::Scanned { listed: 2, checked: 2, complete: true })),
+    ));
     let ids: Vec<&str> = app.approvals.rows.iter().map(|r| r.member.id.as_str()).collect();
     assert_eq!(ids, ["m-2"]);
 }
@@ -504,4 +517,58 @@ fn retry_asks_names_the_count_and_takes_failed_only() {
     // The row keeps the whole failure text.
     let m1 = app.approvals.rows.iter().find(|r| r.member.id == "m-1").expect("row");
     assert!(crate::panels::approvals::view::status_text(m1).contains("full text of the failure"));
+}
+
+fn member_event(e: crate::webhook::member_event::MemberEvent) -> Msg {
+    Msg::Listener(Box::new(crate::webhook::ListenerEvent::Member(e)))
+}
+
+#[test]
+fn member_events_keep_the_queue_live_without_a_call() {
+    use crate::webhook::member_event::MemberEvent;
+    let mut app = scanned(&[1, 2], &[3]);
+    // A sign-up: a new row on top, newest first, the cursor stays on its member.
+    let keep = app.approvals.selected_row().map(|r| r.member.id.clone());
+    app.update(member_event(MemberEvent::MemberCreated {
+        id: "m-9".into(),
+        name: "Member 9".into(),
+        email: "m9@x.co".into(),
+        created_at: Some("2026-11-09T10:00:00Z".into()),
+    }));
+    let ids: Vec<&str> = app.approvals.rows.iter().map(|r| r.member.id.as_str()).collect();
+    assert_eq!(ids, ["m-9", "m-2", "m-1"]);
+    assert_eq!(app.approvals.selected_row().map(|r| r.member.id.clone()), keep);
+    assert_eq!(app.approvals.pending_count(), 3);
+    // The same sign-up delivered again (or a member known approved): nothing.
+    app.update(member_event(MemberEvent::MemberCreated {
+        id: "m-3".into(),
+        name: "Member 3".into(),
+        email: "m3@x.co".into(),
+        created_at: None,
+    }));
+    assert_eq!(app.approvals.rows.len(), 3);
+    // Approved elsewhere, rejected elsewhere: the rows leave.
+    app.update(member_event(MemberEvent::MembershipCreated {
+        member_id: "m-9".into(),
+        account_id: Some("a".into()),
+    }));
+    app.update(member_event(MemberEvent::UserDeleted { id: "m-1".into() }));
+    let ids: Vec<&str> = app.approvals.rows.iter().map(|r| r.member.id.as_str()).collect();
+    assert_eq!(ids, ["m-2"]);
+    // Events arrive in any order: a membership before its member's creation.
+    app.update(member_event(MemberEvent::MembershipCreated {
+        member_id: "m-7".into(),
+        account_id: None,
+    }));
+    app.update(member_event(MemberEvent::MemberCreated {
+        id: "m-7".into(),
+        name: "Member 7".into(),
+        email: "m7@x.co".into(),
+        created_at: None,
+    }));
+    assert_eq!(app.approvals.rows.len(), 1, "an approved member is not queued");
+    // A deleted membership names no member: the header says R re-verifies.
+    app.update(member_event(MemberEvent::MembershipDeleted { membership_id: "ms".into() }));
+    assert!(app.approvals.membership_deleted);
+    assert!(calls(&mut app).is_empty(), "no call for any of it");
 }

@@ -171,10 +171,14 @@ fn a_sticky_error_clears_when_the_same_operation_succeeds() {
         Progress::Approvals(ApProgress::Checked {
             pending: vec![],
             with_membership: vec![],
+            gone: vec![],
             failed: 0,
         }),
     ));
-    a.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Scanned { listed: 1, checked: 0 }))));
+    a.update(Msg::Done(
+        op,
+        Ok(Reply::Approvals(ApReply::Scanned { listed: 1, checked: 0, complete: true })),
+    ));
     assert!(a.sh.error.is_none(), "the same operation worked: {:?}", a.sh.error);
 }
 
@@ -196,7 +200,8 @@ fn call_kinds_name_the_operation_without_its_arguments() {
     assert_eq!(Call::LoadSettings.kind(), "LoadSettings");
     assert_eq!(Call::DeleteProfile("p-1".into()).kind(), "DeleteProfile");
     assert_eq!(Call::DeleteProfile("p-2".into()).kind(), Call::DeleteProfile("p-1".into()).kind());
-    let scan = Call::Approvals(ApCall::Scan { seen: Default::default(), concurrency: 1 });
+    let scan =
+        Call::Approvals(ApCall::Scan { known: Default::default(), full: false, concurrency: 1 });
     let reject = Call::Approvals(ApCall::Reject { member_id: "m".into(), name: "n".into() });
     assert_ne!(scan.kind(), reject.kind());
 }

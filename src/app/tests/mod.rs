@@ -70,6 +70,10 @@ fn answer_loads(app: &mut App, s: AccountAuthSettings, profiles: Vec<PasswordPro
                 Call::LoadSettings => Reply::Settings(s.clone()),
                 Call::LoadProfiles => Reply::Profiles(profiles.clone()),
                 Call::LoadIntegrations => Reply::Integrations(vec![]),
+                // A real store's queue cache: none on file.
+                Call::Approvals(crate::ui::ops::approvals::ApCall::LoadCache) => {
+                    Reply::Approvals(crate::ui::ops::approvals::ApReply::CacheLoaded(None))
+                }
                 other => panic!("unexpected call {other:?}"),
             };
             app.update(Msg::Done(op, Ok(reply)));

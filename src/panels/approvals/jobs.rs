@@ -11,7 +11,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::{AccountInput, AccountMember, ApiError, Client, ListParams, MembershipOutcome};
 use crate::audit::{AuditLog, result_text};
+use crate::store::queue::{PendingMember, QueueCache, StoreKey, Writer};
 use crate::ui::Progress;
+pub use crate::ui::ops::approvals::CacheLoad;
 pub use crate::ui::ops::approvals::{
     ApCall, ApProgress, ApReply, ApproveItem, MemberDetails, RowOutcome, Target,
 };
@@ -30,7 +32,9 @@ pub async fn perform(
     stop: &CancellationToken,
 ) -> Result<ApReply, ApiError> {
     match call {
-        ApCall::Scan { seen, concurrency } => scan(client, &seen, concurrency, progress).await,
+        ApCall::Scan { known, full, concurrency } => {
+            super::scan::scan(client, &known, full, concurrency, progress).await
+        }
         ApCall::Approve { items, concurrency } => {
             approve(client, items, concurrency, progress, audit, stop).await
         }
@@ -51,6 +55,47 @@ pub async fn perform(
             .list_all_accounts(&ListParams { sort: Some("name".into()), ..Default::default() })
             .await
             .map(ApReply::Accounts),
+        // Needs the data dir: the executor runs it (see `load_cache`).
+        ApCall::LoadCache => Ok(ApReply::CacheLoaded(None)),
+    }
+}
+
+/// Reads the queue cache of `key` in `dir` and starts its writer (blocking:
+/// run it off the UI thread).
+pub fn load_cache(dir: &std::path::Path, key: StoreKey) -> CacheLoad {
+    let path = key.path(dir);
+    let loaded = QueueCache::load(&path, &key);
+    if let Some(why) = &loaded.rebuilt {
+        tracing::warn!("queue cache {}: {why}; rebuilt", path.display());
+    }
+    let writer = match Writer::spawn(path, loaded.cache.clone()) {
+        Ok(w) => Some(Arc::new(w)),
+        Err(e) => {
+            tracing::warn!("queue cache writer: {e}");
+            None
+        }
+    };
+    CacheLoad { loaded, writer }
+}
+
+/// What the cache keeps of a pending member.
+pub fn to_cached(m: &AccountMember) -> PendingMember {
+    PendingMember {
+        id: m.id.clone(),
+        name: m.name.clone(),
+        email: m.email.clone(),
+        created_at: m.meta.created_at.clone(),
+    }
+}
+
+/// A queue row's member from the cache.
+pub fn from_cached(m: &PendingMember) -> AccountMember {
+    AccountMember {
+        id: m.id.clone(),
+        name: m.name.clone(),
+        email: m.email.clone(),
+        meta: crate::api::ResourceMeta { created_at: m.created_at.clone(), ..Default::default() },
+        ..Default::default()
     }
 }
 
@@ -110,88 +155,6 @@ impl Cursor {
         self.offset = 0;
         true
     }
-}
-
-async fn scan(
-    client: &Client,
-    seen: &HashSet<String>,
-    concurrency: usize,
-    progress: ProgressFn,
-) -> Result<ApReply, ApiError> {
-    let mut cursor = Cursor::default();
-    let mut listed = 0usize;
-    let mut checked = 0usize;
-    let mut told_total = false;
-    loop {
-        if !cursor.prepare() {
-            tracing::warn!("pending scan stopped: cannot page past the offset limit");
-            break;
-        }
-        let page = client
-            .list_account_members(&ListParams {
-                limit: Some(PAGE),
-                offset: Some(cursor.offset),
-                sort: Some("-created_at".into()),
-                filter: cursor.filter(),
-            })
-            .await?;
-        if !told_total && let Some(t) = page.total_results {
-            progress(Progress::Approvals(ApProgress::Total(t)));
-            told_total = true;
-        }
-        let n = page.data.len();
-        let more = n > 0
-            && (page.has_next
-                || page.total_results.is_some_and(|t| ((cursor.offset + n as u32) as u64) < t));
-        let page_members = cursor.advance(page.data);
-        listed += page_members.len();
-        let all_known =
-            !page_members.is_empty() && page_members.iter().all(|m| seen.contains(&m.id));
-        let fresh: Vec<AccountMember> =
-            page_members.into_iter().filter(|m| !seen.contains(&m.id)).collect();
-        let mut results = futures::stream::iter(fresh)
-            .map(|m| async move {
-                let r = client
-                    .member_memberships(&m.id, &ListParams { limit: Some(1), ..Default::default() })
-                    .await;
-                (m, r)
-            })
-            .buffer_unordered(concurrency.max(1));
-        let (mut pending, mut with, mut failed) = (Vec::new(), Vec::new(), 0);
-        while let Some((m, r)) = results.next().await {
-            checked += 1;
-            match r {
-                Ok(p)
-                    if p.total_results.unwrap_or(p.data.len() as u64) == 0 && p.data.is_empty() =>
-                {
-                    pending.push(m)
-                }
-                Ok(_) => with.push(m.id),
-                Err(e) => {
-                    tracing::warn!("membership check of {}: {}", m.id, e.summary());
-                    failed += 1;
-                }
-            }
-            if pending.len() + with.len() + failed >= 25 {
-                progress(Progress::Approvals(ApProgress::Checked {
-                    pending: std::mem::take(&mut pending),
-                    with_membership: std::mem::take(&mut with),
-                    failed: std::mem::take(&mut failed),
-                }));
-            }
-        }
-        if !(pending.is_empty() && with.is_empty() && failed == 0) {
-            progress(Progress::Approvals(ApProgress::Checked {
-                pending,
-                with_membership: with,
-                failed,
-            }));
-        }
-        if !more || all_known {
-            break;
-        }
-    }
-    Ok(ApReply::Scanned { listed, checked })
 }
 
 async fn approve(

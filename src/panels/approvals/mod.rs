@@ -1,17 +1,22 @@
 //! Approvals: members who signed up but belong to no account (EPCC has no
 //! "pending" status: a member is pending when it has no membership).
 //!
-//! The pending scan lists members newest first and checks each one's
-//! memberships in the background, with bounded concurrency, within the
-//! client's rate limit. **Cache:** the ids whose status is known (with a
-//! membership, or pending) live in this panel's state for the session
-//! (`seen`); a refresh (`r`) checks only members not seen before and stops
-//! listing at the first page made only of seen members. The console updates
-//! the cache itself when it approves or rejects; `R` (full rescan) clears it,
-//! for changes made elsewhere (a membership deleted in Commerce Manager).
+//! The pending scan runs in the background within the client's rate limit
+//! ([`scan`]: a verification of what is known, or a planned full scan, see
+//! [`plan`]). **Cache:** the ids whose status is known (with a membership, or
+//! pending) are `seen`; with a real store they also live on disk per store
+//! ([`crate::store::queue`]), so at start the queue is on screen at once from
+//! the file, its rows marked "verifying" until their check comes back. A
+//! verification (at start, and on `r`) lists members newest first until a
+//! known one and checks only the new members and the cached pending ones;
+//! members known to have a membership are not checked again. `R` verifies
+//! everything (for changes made elsewhere, such as a membership deleted in
+//! Commerce Manager). Every change is sent to the cache's writer.
 
 pub mod jobs;
 mod keys;
+pub mod plan;
+pub mod scan;
 pub mod view;
 
 use std::collections::{HashMap, HashSet};
@@ -22,7 +27,9 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 
 use crate::api::{Account, AccountMember, ApiError};
+use crate::store::queue::{CacheOp, Writer};
 use crate::ui::{Call, OpId, PanelId, Progress, Reply, Shared};
+use crate::webhook::member_event::MemberEvent;
 use crate::widgets::form::{Event as FormEvent, Form};
 use crate::widgets::list::{Item, List};
 
@@ -73,6 +80,8 @@ pub struct ScanState {
     /// Members this scan found pending (a full rescan replaces the list with
     /// them only when it succeeds).
     pub found: HashSet<String>,
+    /// The plan of a full scan, and its line ("402 calls via accounts, about 20 s").
+    pub plan: Option<(plan::Plan, String)>,
 }
 
 /// The approve dialog: one confirmation that is also the form. With one
@@ -189,6 +198,14 @@ pub struct Approvals {
     pub list: List,
     /// Members whose status is known: the scan cache.
     pub seen: HashSet<String>,
+    /// A scan listed every member (a refresh then only verifies).
+    pub complete: bool,
+    pub cache: CacheState,
+    /// Rows shown from the cache whose status no check has confirmed yet.
+    pub unverified: HashSet<String>,
+    /// A membership was deleted elsewhere (the event names only the
+    /// membership): a member may be pending again, which `R` finds.
+    pub membership_deleted: bool,
     pub scan: Option<ScanState>,
     pub last_scan: Option<ScanState>,
     pub accounts: Option<Vec<Account>>,
@@ -208,6 +225,10 @@ impl Default for Approvals {
             rows: Vec::new(),
             list: List::new(),
             seen: HashSet::new(),
+            complete: false,
+            cache: CacheState::Unread,
+            unverified: HashSet::new(),
+            membership_deleted: false,
             scan: None,
             last_scan: None,
             accounts: None,
@@ -219,6 +240,18 @@ impl Default for Approvals {
             counts: (0, 0, 0),
         }
     }
+}
+
+/// The per-store queue cache file.
+#[derive(Debug, Clone, Default)]
+pub enum CacheState {
+    /// Not read yet.
+    #[default]
+    Unread,
+    Loading(OpId),
+    /// No file for this store (the embedded sandbox), or it cannot be written.
+    Off,
+    On(Arc<Writer>),
 }
 
 impl Item for Row {
@@ -283,8 +316,113 @@ impl Approvals {
         self.counts = c;
     }
 
-    /// Starts a scan: incremental (only members not seen) or full. A full
-    /// rescan keeps the current list until it succeeds.
+    /// Records a change in the cache file (a no-op without one).
+    fn cache(&self, op: CacheOp) {
+        if let CacheState::On(w) = &self.cache {
+            w.send(op);
+        }
+    }
+
+    /// Connected: read this store's queue cache (the scan waits for it). The
+    /// embedded sandbox has none: its store dies with the console.
+    pub fn on_connected(&mut self, sh: &mut Shared) {
+        if let crate::ui::Connection::Connected(info) = &sh.connection
+            && info.sandbox
+        {
+            self.cache = CacheState::Off;
+        }
+        if matches!(self.cache, CacheState::Unread) && sh.connected() {
+            let op = sh.call(
+                PanelId::Approvals,
+                "reading the queue cache",
+                Call::Approvals(ApCall::LoadCache),
+            );
+            self.cache = op.map_or(CacheState::Off, CacheState::Loading);
+        }
+    }
+
+    /// The cache came back: its queue goes on screen at once, marked
+    /// "verifying", and a verification starts when there is anything to verify
+    /// (or the panel was opened meanwhile).
+    fn on_cache(&mut self, load: Option<Box<jobs::CacheLoad>>, sh: &mut Shared) {
+        let Some(load) = load else {
+            self.cache = CacheState::Off;
+            if self.started {
+                self.started = false;
+                self.on_enter(sh);
+            }
+            return;
+        };
+        let jobs::CacheLoad { loaded, writer } = *load;
+        if let Some(why) = &loaded.rebuilt {
+            sh.toast_error(format!("queue cache {why}: rebuilt"));
+        }
+        self.cache = writer.map_or(CacheState::Off, CacheState::On);
+        let c = loaded.cache;
+        let has_any = !c.pending.is_empty() || !c.approved.is_empty();
+        for m in c.pending.values() {
+            if !self.seen.contains(&m.id) {
+                self.seen.insert(m.id.clone());
+                self.unverified.insert(m.id.clone());
+                self.rows.push(Row { member: jobs::from_cached(m), status: RowStatus::Pending });
+            }
+        }
+        self.seen.extend(c.approved);
+        self.complete = c.complete;
+        self.rows.sort_by(|a, b| b.member.meta.created_at.cmp(&a.member.meta.created_at));
+        self.refilter();
+        if (has_any || self.started) && self.scan.is_none() {
+            self.started = true;
+            self.start_scan(false, sh);
+        }
+    }
+
+    /// A member event from the listener: the queue follows the store
+    /// without a call (sign-ups in, approvals and rejections elsewhere out).
+    pub fn on_member_event(&mut self, e: MemberEvent, sh: &mut Shared) {
+        match e {
+            MemberEvent::MemberCreated { id, name, email, created_at } => {
+                // Known already: pending on screen, or approved (a membership
+                // event arrived first: events come in any order).
+                if self.seen.contains(&id) {
+                    return;
+                }
+                let member = AccountMember {
+                    id: id.clone(),
+                    name,
+                    email,
+                    meta: crate::api::ResourceMeta { created_at, ..Default::default() },
+                    ..Default::default()
+                };
+                self.cache(CacheOp::Pending(jobs::to_cached(&member)));
+                self.seen.insert(id);
+                sh.toast(format!("new sign-up: {}", member.email));
+                self.rows.push(Row { member, status: RowStatus::Pending });
+                self.rows.sort_by(|a, b| b.member.meta.created_at.cmp(&a.member.meta.created_at));
+            }
+            MemberEvent::MembershipCreated { member_id, .. } => {
+                self.seen.insert(member_id.clone());
+                self.unverified.remove(&member_id);
+                self.list.unmark(&member_id);
+                // A row being approved here keeps its status until its run reports.
+                self.rows.retain(|r| r.member.id != member_id || !r.status.is_open());
+                self.cache(CacheOp::Approved { id: member_id, created_at: None });
+            }
+            MemberEvent::MembershipDeleted { .. } => self.membership_deleted = true,
+            MemberEvent::UserDeleted { id } => {
+                self.seen.remove(&id);
+                self.unverified.remove(&id);
+                self.list.unmark(&id);
+                self.rows.retain(|r| r.member.id != id || r.status == RowStatus::Working);
+                self.cache(CacheOp::Removed(id));
+            }
+        }
+        self.refilter();
+    }
+
+    /// Starts a scan: a verification of what is known, or (`full`, or nothing
+    /// complete known) a planned full scan. A full rescan keeps the current
+    /// list until it succeeds.
     pub fn start_scan(&mut self, full: bool, sh: &mut Shared) {
         if self.scan.is_some() {
             return;
@@ -292,10 +430,26 @@ impl Approvals {
         // Approved members leave the queue: their membership exists.
         self.rows.retain(|r| !r.status.is_done());
         self.refilter();
-        let seen = if full { HashSet::new() } else { self.seen.clone() };
-        let call =
-            Call::Approvals(ApCall::Scan { seen: Arc::new(seen), concurrency: SCAN_CONCURRENCY });
-        let label = if full { "scanning all members" } else { "checking new members" };
+        let pending: Vec<AccountMember> =
+            self.rows.iter().filter(|r| r.status.is_open()).map(|r| r.member.clone()).collect();
+        let open: HashSet<&str> = pending.iter().map(|m| m.id.as_str()).collect();
+        let known = scan::Known {
+            approved: self.seen.iter().filter(|id| !open.contains(id.as_str())).cloned().collect(),
+            pending,
+            complete: self.complete && !full,
+        };
+        let call = Call::Approvals(ApCall::Scan {
+            known: Arc::new(known),
+            full,
+            concurrency: SCAN_CONCURRENCY,
+        });
+        let label = if full {
+            "verifying every member"
+        } else if self.complete {
+            "verifying the queue"
+        } else {
+            "scanning members"
+        };
         let op = sh.call(PanelId::Approvals, label, call);
         self.scan = op.map(|op| ScanState { op: Some(op), full, ..Default::default() });
     }
@@ -545,25 +699,46 @@ impl Approvals {
 
     fn on_progress_inner(&mut self, op: OpId, p: ApProgress) {
         match p {
+            ApProgress::Plan(plan) => {
+                if let Some(s) = self.scan.as_mut().filter(|s| s.op == Some(op)) {
+                    s.plan = Some((plan, plan.describe()));
+                }
+            }
             ApProgress::Total(t) => {
                 if let Some(s) = self.scan.as_mut().filter(|s| s.op == Some(op)) {
                     s.total = Some(t);
                 }
             }
-            ApProgress::Checked { pending, with_membership, failed } => {
+            ApProgress::Checked { pending, with_membership, gone, failed } => {
                 let Some(s) = self.scan.as_mut().filter(|s| s.op == Some(op)) else { return };
-                s.checked += pending.len() + with_membership.len() + failed;
+                s.checked += pending.len() + with_membership.len() + gone.len() + failed;
                 s.failed += failed;
                 for m in &pending {
                     s.found.insert(m.id.clone());
                 }
+                // Approved or deleted elsewhere: out of the queue (a row being
+                // approved here keeps its status until its run reports).
+                let out: HashSet<&str> =
+                    with_membership.iter().chain(&gone).map(String::as_str).collect();
+                self.rows.retain(|r| !out.contains(r.member.id.as_str()) || !r.status.is_open());
+                for id in gone {
+                    self.seen.remove(&id);
+                    self.list.unmark(&id);
+                    self.unverified.remove(&id);
+                    self.cache(CacheOp::Removed(id));
+                }
                 for id in with_membership {
-                    self.seen.insert(id);
+                    self.list.unmark(&id);
+                    self.unverified.remove(&id);
+                    self.seen.insert(id.clone());
+                    self.cache(CacheOp::Approved { id, created_at: None });
                 }
                 let known: HashMap<String, usize> =
                     self.rows.iter().enumerate().map(|(i, r)| (r.member.id.clone(), i)).collect();
                 for m in pending {
                     self.seen.insert(m.id.clone());
+                    self.unverified.remove(&m.id);
+                    self.cache(CacheOp::Pending(jobs::to_cached(&m)));
                     if !known.contains_key(&m.id) {
                         self.rows.push(Row { member: m, status: RowStatus::Pending });
                     }
@@ -579,6 +754,10 @@ impl Approvals {
                         RowOutcome::Failed { .. } => run.failed += 1,
                         _ => run.ok += 1,
                     }
+                }
+                if matches!(outcome, RowOutcome::Approved { .. } | RowOutcome::AlreadyMember { .. })
+                {
+                    self.cache(CacheOp::Approved { id: member_id.clone(), created_at: None });
                 }
                 let Some(i) = self.row_index(&member_id) else { return };
                 self.rows[i].status = match outcome {
@@ -611,6 +790,10 @@ impl Approvals {
                 run.rejected += 1;
                 self.rows.retain(|r| r.member.id != id);
                 self.seen.remove(&id);
+                self.unverified.remove(&id);
+                if let CacheState::On(w) = &self.cache {
+                    w.send(CacheOp::Removed(id.clone()));
+                }
             }
             Err(e) => {
                 run.failed += 1;
@@ -658,15 +841,24 @@ impl Panel for Approvals {
         if self.accounts_op == Some(op) {
             self.accounts_op = None;
         }
+        if matches!(self.cache, CacheState::Loading(o) if o == op) {
+            self.cache = CacheState::Unread;
+        }
         if matches!(self.view, View::Details(Some(o), None) if o == op) {
             self.view = View::List;
         }
     }
 
     fn on_enter(&mut self, sh: &mut Shared) {
+        if matches!(self.cache, CacheState::Unread) {
+            self.on_connected(sh);
+        }
         if !self.started && sh.connected() {
             self.started = true;
-            self.start_scan(false, sh);
+            // The cache first: the scan starts when it is read.
+            if !matches!(self.cache, CacheState::Loading(_)) {
+                self.start_scan(false, sh);
+            }
         }
     }
 
@@ -716,8 +908,25 @@ impl Panel for Approvals {
             let mut s = self.scan.take().unwrap_or_default();
             s.op = None;
             match &result {
-                Ok(_) => {
+                Ok(reply) => {
+                    if let Reply::Approvals(ApReply::Scanned { complete, .. }) = reply {
+                        self.complete = *complete;
+                        if *complete {
+                            self.cache(CacheOp::Complete);
+                        }
+                    }
+                    // A full scan lists every member: the list becomes what it
+                    // found, and a cached row it did not confirm belongs to a
+                    // member that no longer exists.
                     if s.full {
+                        self.membership_deleted = false;
+                        let stale = std::mem::take(&mut self.unverified);
+                        self.rows.retain(|r| !stale.contains(&r.member.id));
+                        for id in stale {
+                            self.seen.remove(&id);
+                            self.list.unmark(&id);
+                            self.cache(CacheOp::Removed(id));
+                        }
                         self.replace_with_scan(&s.found);
                     }
                     let pending = self.pending_count();
@@ -787,6 +996,7 @@ impl Panel for Approvals {
                     self.view = View::Details(Some(op), Some(d));
                 }
             }
+            Ok(Reply::Approvals(ApReply::CacheLoaded(load))) => self.on_cache(load, sh),
             Ok(_) => {}
             Err(e) => {
                 if matches!(self.view, View::Picker(_)) {

@@ -44,11 +44,21 @@ pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
 
     // Summary / scan progress / filter line.
     let mut spans = vec![Span::styled(format!("{} pending", p.pending_count()), t.title())];
+    if p.membership_deleted {
+        spans.push(Span::styled("  a membership was deleted elsewhere: R re-verifies", t.warn()));
+    }
+    if !p.unverified.is_empty() {
+        let what = if p.scan.is_some() { "verifying" } else { "not verified (r retries)" };
+        spans.push(Span::styled(format!("  {what} {} from cache", p.unverified.len()), t.warn()));
+    }
     if let Some(s) = &p.scan {
         let total = s.total.map_or("?".to_owned(), |t| t.to_string());
         let what =
             if s.full { "rescanning (the list stays until it succeeds)" } else { "scanning" };
         spans.push(Span::styled(format!("  {what}: checked {} / {}", s.checked, total), t.warn()));
+        if let Some((_, plan)) = &s.plan {
+            spans.push(Span::styled(format!("  · {plan}"), t.dim()));
+        }
     } else if let Some(s) = &p.last_scan {
         spans.push(Span::styled(format!("  last scan checked {}", s.checked), t.dim()));
         if s.failed > 0 {
@@ -143,14 +153,19 @@ pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
                 .as_deref()
                 .map(|s| s.get(..16).unwrap_or(s).replace('T', " "))
                 .unwrap_or_default();
+            // Shown from the queue cache; its check has not come back yet.
+            let verifying = row.status == RowStatus::Pending && p.unverified.contains(&m.id);
             let style = match &row.status {
+                RowStatus::Pending if verifying => t.dim(),
                 RowStatus::Pending => t.base(),
                 RowStatus::Working => t.warn(),
                 RowStatus::Approved { .. } | RowStatus::AlreadyMember => t.ok(),
                 RowStatus::Failed { .. } => t.error(),
                 RowStatus::Cancelled => t.dim(),
             };
-            ListRow { cells: vec![m.name.clone(), m.email.clone(), when, status_text(row)], style }
+            let status =
+                if verifying { format!("verifying… {}", m.id) } else { status_text(row) };
+            ListRow { cells: vec![m.name.clone(), m.email.clone(), when, status], style }
         },
         t,
     );

@@ -11,7 +11,6 @@ use crate::api::{
     PasswordProfileInfoUpdate, TokenRequest,
 };
 use crate::audit::{AuditLog, result_text};
-use crate::readiness::OTP_EVENT;
 use crate::secret::Secret;
 pub use crate::ui::ops::otp::{OtpCall, OtpReply, ResetRequest};
 use crate::ui::store::SecretStore;
@@ -55,7 +54,7 @@ pub async fn perform(
                             id,
                             &IntegrationUpdate {
                                 enabled: Some(true),
-                                observes: Some(vec![OTP_EVENT.to_owned()]),
+                                observes: Some(crate::readiness::console_events()),
                                 configuration: Some(configuration),
                                 ..Default::default()
                             },
@@ -69,7 +68,7 @@ pub async fn perform(
                             description: "OTP codes for the onboard console".into(),
                             enabled: true,
                             integration_type: "webhook".into(),
-                            observes: vec![OTP_EVENT.to_owned()],
+                            observes: crate::readiness::console_events(),
                             configuration,
                         })
                         .await

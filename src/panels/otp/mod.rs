@@ -282,6 +282,8 @@ impl Otp {
                 self.listener.rejected += 1;
                 self.listener.last_rejection = Some(format!("{status}: {reason}"));
             }
+            // The Approvals panel's (the app routes them there).
+            ListenerEvent::Member(_) => {}
             ListenerEvent::Refusals(r) => self.listener.refusals = r,
         }
     }
@@ -309,7 +311,7 @@ impl Otp {
                  secret: whatever received its events before stops getting them.",
                 vec![format!("PUT /v2/integrations/{id}")],
                 vec![
-                    format!("enabled: true, observes {OTP_EVENT}"),
+                    format!("enabled: true, observes {OTP_EVENT} and the member events"),
                     format!("url: {old} → {url}"),
                     "secret_key: a fresh secret (kept in the config file, mode 0600)".into(),
                 ],
@@ -319,7 +321,7 @@ impl Otp {
                  it issues to this console's listener.",
                 vec!["POST /v2/integrations".into()],
                 vec![
-                    format!("new webhook integration observing {OTP_EVENT}"),
+                    format!("new webhook integration observing {OTP_EVENT} and the member events"),
                     format!("url: {url}"),
                     "secret_key: a fresh secret (kept in the config file, mode 0600)".into(),
                 ],

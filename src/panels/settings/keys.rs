@@ -42,7 +42,8 @@ impl Settings {
             KeyCode::Char('s') if write_ok => self.fix(ItemId::SelfSignup, sh),
             KeyCode::Char('a') if write_ok => self.fix(ItemId::Approvals, sh),
             KeyCode::Char('o') if write_ok => self.fix(ItemId::Otp, sh),
-            KeyCode::Enter | KeyCode::Char(' ' | 'n' | 'e' | 'd' | 's' | 'a' | 'o')
+            KeyCode::Char('l') if write_ok => self.fix(ItemId::LiveQueue, sh),
+            KeyCode::Enter | KeyCode::Char(' ' | 'n' | 'e' | 'd' | 's' | 'a' | 'o' | 'l')
                 if !write_ok =>
             {
                 sh.toast_error("read-only mode: settings cannot be changed");
@@ -112,6 +113,14 @@ impl Settings {
             // Offered in the footer only when there is something to fix.
             k.push(if unmet(id) { b } else { b.quiet() });
         }
+        // The live queue's fix: in help and the readiness box ("[l] fix"), not
+        // the footer (it is optional, and the footer has no room to spare).
+        k.push(
+            Bind::primary("l", "fix")
+                .help("fix the live queue: member events to this console (asks first)")
+                .off_if(ro, RO)
+                .quiet(),
+        );
         k.push(Bind::new("r", "reload").help("reload settings, profiles and integrations"));
         k.push(Bind::moves("↑↓/j k", "move"));
         k.push(Bind::moves("PgUp/PgDn", "page").quiet());

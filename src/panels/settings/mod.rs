@@ -217,6 +217,27 @@ impl Settings {
                     }),
                 ));
             }
+            ItemId::LiveQueue => match facts.listener_url.clone() {
+                // The console's integration (the OTP one when there is one)
+                // observes the member events too: one integration, five events.
+                Some(url) => {
+                    let existing = facts.otp_integration().map(|i| i.id.clone()).or_else(|| {
+                        crate::panels::otp::repair_candidate(sh, &url).map(|i| i.id.clone())
+                    });
+                    shown.push(match &existing {
+                        Some(id) => format!("PUT /v2/integrations/{id}"),
+                        None => "POST /v2/integrations".to_owned(),
+                    });
+                    changes.push(format!(
+                        "webhook integration → {url} observing OTP and member events (fresh secret)"
+                    ));
+                    calls.push((
+                        "setting up the live queue".into(),
+                        Call::Otp(crate::panels::otp::OtpCall::SetupIntegration { url, existing }),
+                    ));
+                }
+                None => changes.push("the OTP listener is not running yet".to_owned()),
+            },
             ItemId::Otp => {
                 if !facts.self_management_update_only {
                     shown.push(PUT_SETTINGS.to_owned());

@@ -16,7 +16,11 @@ impl Settings {
         let [left, right] = if wide {
             Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area)
         } else {
-            let ready_h = 8.min(area.height / 2);
+            // As tall as the readiness lines (up to half the panel).
+            let lines = sh
+                .readiness()
+                .map_or(1, |r| r.items.iter().map(|i| 1 + i.missing.len()).sum::<usize>());
+            let ready_h = (lines as u16 + 2).max(8).min(area.height / 2);
             let [a, b] =
                 Layout::vertical([Constraint::Min(3), Constraint::Length(ready_h)]).areas(area);
             [a, b]
@@ -105,6 +109,7 @@ impl Settings {
                         ItemId::SelfSignup => "s",
                         ItemId::Approvals => "a",
                         ItemId::Otp => "o",
+                        ItemId::LiveQueue => "l",
                     };
                     let mut spans = vec![
                         Span::styled(format!("{mark} "), style),

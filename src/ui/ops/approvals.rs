@@ -8,11 +8,12 @@ use crate::api::{Account, AccountMember, Membership, PasswordProfileInfo, UserAu
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApCall {
-    /// Find members without a membership. `seen` holds the ids whose status is
-    /// already known (cache): they are not checked again, and listing stops at
-    /// the first page made only of them (the list is newest first).
+    /// Find members without a membership (see `panels::approvals::scan`):
+    /// verify what the cache knows, or (`full`, or an incomplete cache) a
+    /// planned scan.
     Scan {
-        seen: Arc<HashSet<String>>,
+        known: Arc<Known>,
+        full: bool,
         concurrency: usize,
     },
     Approve {
@@ -27,6 +28,9 @@ pub enum ApCall {
         member_id: String,
     },
     LoadAccounts,
+    /// Read this store's queue cache and start its writer (no call to the
+    /// store; nothing in the embedded sandbox, whose store dies with it).
+    LoadCache,
 }
 
 /// Where a member goes.
@@ -61,12 +65,16 @@ pub enum RowOutcome {
 
 #[derive(Debug, Clone)]
 pub enum ApProgress {
-    /// Total number of members in the store (from the first page).
+    /// How a full scan goes, what it costs and how long it takes.
+    Plan(Plan),
+    /// Number of members this scan checks.
     Total(u64),
     /// A batch of checked members.
     Checked {
         pending: Vec<AccountMember>,
         with_membership: Vec<String>,
+        /// Members that no longer exist (a check answered 404).
+        gone: Vec<String>,
         failed: usize,
     },
     Row {
@@ -77,11 +85,28 @@ pub enum ApProgress {
 
 #[derive(Debug, Clone)]
 pub enum ApReply {
-    Scanned { listed: usize, checked: usize },
+    /// `complete`: every member was listed or known, and no check failed.
+    Scanned {
+        listed: usize,
+        checked: usize,
+        complete: bool,
+    },
     Approved,
-    Rejected { member_id: String },
+    Rejected {
+        member_id: String,
+    },
     Details(Box<MemberDetails>),
     Accounts(Vec<Account>),
+    /// `None`: no cache for this store (the embedded sandbox).
+    CacheLoaded(Option<Box<CacheLoad>>),
+}
+
+/// A queue cache read from disk, and the writer that keeps it up to date.
+#[derive(Debug, Clone)]
+pub struct CacheLoad {
+    pub loaded: crate::store::queue::Loaded,
+    /// `None` when the writer thread could not start (the cache is then read-only).
+    pub writer: Option<Arc<crate::store::queue::Writer>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -93,4 +118,43 @@ pub struct MemberDetails {
     pub errors: Vec<String>,
     /// The Beyond Identity user created for this member, when known locally.
     pub bi: Option<crate::bi_map::BiLink>,
+}
+
+/// What the cache knows when a scan starts.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Known {
+    /// Members with a membership.
+    pub approved: HashSet<String>,
+    /// Cached pending members (re-checked by a verification).
+    pub pending: Vec<AccountMember>,
+    /// A scan listed every member before (a verification may stop early).
+    pub complete: bool,
+}
+
+/// Record totals read before planning a full scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    pub members: u64,
+    pub accounts: u64,
+}
+
+/// The two ways of a full scan (see `panels::approvals::plan`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    PerMember,
+    ViaAccounts,
+}
+
+/// The chosen way, its estimated calls (after the two totals calls), the
+/// other way's estimate, and the rate the ETA is based on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plan {
+    pub strategy: Strategy,
+    pub totals: Totals,
+    pub calls: u64,
+    pub per_member: u64,
+    /// `None` when the accounts cannot be listed past the offset limit.
+    pub via_accounts: Option<u64>,
+    /// Requests per second (0: unlimited, no ETA).
+    pub rate: f64,
 }
