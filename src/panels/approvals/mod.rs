@@ -434,7 +434,12 @@ impl Approvals {
             self.rows.iter().filter(|r| r.status.is_open()).map(|r| r.member.clone()).collect();
         let open: HashSet<&str> = pending.iter().map(|m| m.id.as_str()).collect();
         let known = scan::Known {
-            approved: self.seen.iter().filter(|id| !open.contains(id.as_str())).cloned().collect(),
+            // `R` re-verifies everything: nothing counts as known approved.
+            approved: if full {
+                Default::default()
+            } else {
+                self.seen.iter().filter(|id| !open.contains(id.as_str())).cloned().collect()
+            },
             pending,
             complete: self.complete && !full,
         };
