@@ -36,7 +36,10 @@ pub struct Backend {
 enum LoopMsg {
     App(Msg),
     Backend(Box<Result<Backend, String>>),
-    Listener(Arc<ListenerHandle>),
+    /// The listener is up: its handle (for the executor) and its URL. They
+    /// travel together so no job can be started with the URL before the
+    /// executor holds the handle (a secret set then would miss the listener).
+    Listener(Arc<ListenerHandle>, String),
 }
 
 fn host_of(url: &str) -> String {
@@ -161,17 +164,20 @@ pub async fn run(cfg: Config) -> Result<()> {
             }
         };
 
-        if let LoopMsg::Listener(h) = &first {
-            listener = Some(h.clone());
-            exec.set_otp_context(OtpContext {
-                listener: Some(h.clone()),
-                secrets: cfg.config_path.clone().map(|path| {
-                    Arc::new(ConfigSecretStore { path, profile: cfg.profile.clone() })
-                        as Arc<dyn crate::ui::SecretStore>
-                }),
-            });
-            continue;
-        }
+        let first = match first {
+            LoopMsg::Listener(h, url) => {
+                listener = Some(h.clone());
+                exec.set_otp_context(OtpContext {
+                    listener: Some(h),
+                    secrets: cfg.config_path.clone().map(|path| {
+                        Arc::new(ConfigSecretStore { path, profile: cfg.profile.clone() })
+                            as Arc<dyn crate::ui::SecretStore>
+                    }),
+                });
+                LoopMsg::App(Msg::ListenerStarted(Ok(url)))
+            }
+            other => other,
+        };
         let mut dirty = handle(&cfg.data_dir, &mut app, &mut exec, &mut sandbox, first);
         while let Ok(m) = rx.try_recv() {
             dirty |= handle(&cfg.data_dir, &mut app, &mut exec, &mut sandbox, LoopMsg::App(m));
@@ -247,8 +253,7 @@ fn spawn_listener(cfg: &Config, tx: UnboundedSender<Msg>, ltx: UnboundedSender<L
         match started {
             Ok((handle, mut events)) => {
                 let url = public_url.unwrap_or_else(|| handle.url());
-                let _ = tx.send(Msg::ListenerStarted(Ok(url)));
-                let _ = ltx.send(LoopMsg::Listener(Arc::new(handle)));
+                let _ = ltx.send(LoopMsg::Listener(Arc::new(handle), url));
                 while let Some(ev) = events.recv().await {
                     if tx.send(Msg::Listener(Box::new(ev))).is_err() {
                         break;
@@ -282,7 +287,7 @@ fn handle(
             }
             Err(e) => app.update(Msg::ConnectFailed(e)),
         },
-        LoopMsg::Listener(_) => false,
+        LoopMsg::Listener(..) => false,
         LoopMsg::App(msg) => {
             if let Msg::Done(op, _) = &msg {
                 exec.finished(*op);

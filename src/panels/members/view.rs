@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::checklist::Mark;
 use super::{Members, Sub, View};
@@ -117,10 +117,10 @@ impl Members {
                 Span::raw("")
             },
         ]));
+        out.push(Line::styled(format!("member id {}", m.id), t.dim()));
         out.push(Line::styled(
             format!(
-                "member id {}   created {}   updated {}",
-                m.id,
+                "created {} · updated {}",
                 date(m.meta.created_at.as_deref()),
                 date(m.meta.updated_at.as_deref())
             ),
@@ -248,13 +248,14 @@ impl Members {
     }
 
     fn draw_card(&self, f: &mut Frame, area: Rect, sh: &Shared) {
-        let lines = self.card_lines(sh);
-        // Rows the wrapped lines take, so scrolling reaches the end.
+        // Wrapped here, each continuation under the text of its line (after
+        // its indent and mark), so the scroll range is the row count.
         let w = area.width.max(1) as usize;
-        let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(w)).sum();
+        let lines = crate::widgets::wrap::wrap_lines(self.card_lines(sh), w);
+        let rows = lines.len();
         let max = (rows as u16).saturating_sub(area.height.max(1));
         let scroll = self.card_scroll.min(max);
-        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), area);
+        f.render_widget(Paragraph::new(lines).scroll((scroll, 0)), area);
         if max > 0 && area.height > 0 {
             let hint = if scroll < max { " ↓ more (j/k scroll) " } else { " ↑ top (g) " };
             let width = hint.chars().count() as u16;
