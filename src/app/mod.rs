@@ -408,6 +408,12 @@ impl App {
         ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1)
     }
 
+    /// Whether the screen is below the minimum size (then only "Terminal too
+    /// small" is drawn and keys other than q and Ctrl-C are swallowed).
+    pub fn too_small(&self) -> bool {
+        self.size.0 < view::MIN_WIDTH || self.size.1 < view::MIN_HEIGHT
+    }
+
     /// Whether the focused panel is editing text (then printable keys are text).
     pub fn editing(&self) -> bool {
         self.panel(self.focus).editing()

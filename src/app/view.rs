@@ -27,7 +27,11 @@ pub fn draw(app: &App, f: &mut Frame) {
                 "{}×{} — need at least {MIN_WIDTH}×{MIN_HEIGHT}",
                 area.width, area.height
             )),
-            Line::from("Resize, or press q to quit."),
+            Line::from(if app.sh.confirm.is_some() {
+                "A dialog is open: resize to answer it (Ctrl-C quits now)."
+            } else {
+                "Resize, or press q to quit."
+            }),
         ];
         f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
         return;

@@ -131,3 +131,44 @@ fn help_is_complete_and_scrolls_at_80x24() {
     a.update(key(KeyCode::Esc));
     assert_eq!(a.overlay, None);
 }
+
+#[test]
+fn below_the_minimum_size_keys_never_reach_a_hidden_dialog() {
+    let mut a = scanned(&[1], &[]);
+    a.update(key(KeyCode::Char('x')));
+    assert!(matches!(a.approvals.view, crate::panels::approvals::View::Reject(_)));
+    let text = draw(&mut a, 50, 12);
+    assert!(text.contains("Terminal too small"), "{text}");
+    for k in [KeyCode::Char('y'), KeyCode::Enter, KeyCode::Esc, KeyCode::Char('n')] {
+        a.update(key(k));
+    }
+    a.update(Msg::Input(Input::Paste("y".into())));
+    assert!(calls(&mut a).is_empty(), "nothing hidden is confirmed");
+    let text = draw(&mut a, 80, 24);
+    assert!(matches!(a.approvals.view, crate::panels::approvals::View::Reject(_)), "{text}");
+    // Back at a usable size the dialog answers again.
+    a.update(key(KeyCode::Char('y')));
+    assert_eq!(calls(&mut a).len(), 1);
+}
+
+#[test]
+fn below_the_minimum_size_q_refuses_while_a_dialog_is_open_and_ctrl_c_quits() {
+    let mut a = loaded_app(false);
+    a.update(key(KeyCode::Down));
+    a.update(key(KeyCode::Enter));
+    assert!(a.sh.confirm.is_some(), "a confirm dialog is open");
+    let text = draw(&mut a, 50, 12);
+    assert!(text.contains("A dialog is open"), "{text}");
+    a.update(key(KeyCode::Char('q')));
+    a.update(key(KeyCode::Char('y')));
+    assert!(!a.quit && a.sh.confirm.is_some() && calls(&mut a).is_empty());
+    a.update(ctrl('c'));
+    assert!(a.quit);
+    // With no dialog, q quits as usual (nothing in flight).
+    let mut a = loaded_app(false);
+    draw(&mut a, 50, 12);
+    a.update(key(KeyCode::Char('3')));
+    assert_eq!(a.focus, PanelId::Settings, "panel keys are swallowed");
+    a.update(key(KeyCode::Char('q')));
+    assert!(a.quit);
+}
