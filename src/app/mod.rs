@@ -284,8 +284,11 @@ impl App {
                     self.members.sync_events(&self.otp.events);
                     self.members.sync_audit(self.audit.iter(), &self.audit_names);
                 }
-                if self.sh.error.is_some() && self.sh.error != before {
-                    // This operation set the error line: remember which kind it was.
+                if let Some(e) = self.sh.error.as_ref().filter(|_| self.sh.error != before) {
+                    // This operation set the error line: remember which kind it
+                    // was, and say which panel it is about (the line stays
+                    // while the user moves on to other panels).
+                    self.sh.error = Some(format!("{} · {e}", flight.owner.title()));
                     self.sh.error_kind = Some(flight.kind);
                 } else if ok && self.sh.error_kind.as_deref() == Some(flight.kind.as_str()) {
                     // The same operation worked this time: its old error is stale.
