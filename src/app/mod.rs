@@ -478,6 +478,10 @@ impl App {
         if !self.visited.contains(&panel) {
             return StepStatus::NotVisited;
         }
+        if panel == PanelId::Approvals && self.approvals.scan.is_some() {
+            // The count is not known until the scan is done: claim nothing.
+            return StepStatus::Working;
+        }
         let Some(r) = self.sh.readiness() else {
             return StepStatus::Attention;
         };

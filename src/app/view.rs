@@ -124,7 +124,10 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     });
     let realm = app.sh.data.settings.as_ref().and_then(|s| s.realm_id());
     spans.push(Span::raw("  realm "));
-    spans.push(Span::styled(realm.map_or("–".to_owned(), |r| ellipsize(r, 36)), t.dim()));
+    // Ellipsized to the room left, so a cut id always shows that it is cut.
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let room = (area.width as usize).saturating_sub(used).min(36);
+    spans.push(Span::styled(realm.map_or("–".to_owned(), |r| ellipsize(r, room)), t.dim()));
     f.render_widget(Line::from(spans), area);
 }
 
@@ -168,9 +171,12 @@ fn stepper_spans(app: &App, compact: bool) -> Vec<Span<'static>> {
             StepStatus::NotVisited => ("·", t.dim()),
             StepStatus::Ready => ("✓", t.ok()),
             StepStatus::Attention => ("!", t.warn()),
+            StepStatus::Working => ("…", t.dim()),
         };
         let title = if compact && *p == PanelId::Otp { "OTP" } else { p.title() };
         let count = match (*p, app.pending()) {
+            // While the scan runs the count so far is a lower bound.
+            (PanelId::Approvals, Some(n)) if app.approvals.scan.is_some() => format!(" ({n}…)"),
             (PanelId::Approvals, Some(n)) => format!(" ({n})"),
             _ => String::new(),
         };
@@ -336,10 +342,11 @@ pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
         (
             "Stepper",
             &[
-                ("✓", "the step is ready (its readiness items are met)"),
+                ("✓", "ready: the step's setup is in place (its readiness items are met) — not \"done\""),
                 ("!", "needs attention: an item is unmet, or the store is not loaded yet"),
                 ("·", "not visited yet"),
-                ("(n)", "after Approvals: members waiting for approval"),
+                ("…", "still checking (the Approvals scan is running)"),
+                ("(n)", "after Approvals: members waiting for approval (n… while scanning)"),
             ],
         ),
     ];

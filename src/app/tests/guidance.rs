@@ -172,3 +172,31 @@ fn below_the_minimum_size_q_refuses_while_a_dialog_is_open_and_ctrl_c_quits() {
     a.update(key(KeyCode::Char('q')));
     assert!(a.quit);
 }
+
+#[test]
+fn while_the_scan_runs_approvals_claims_no_count_and_no_check_mark() {
+    use crate::panels::approvals::{ApCall, ApProgress, ApReply};
+    let mut a = loaded_app(false);
+    a.update(key(KeyCode::Char('3')));
+    let (op, call) = calls(&mut a).remove(0);
+    assert!(matches!(call, Call::Approvals(ApCall::Scan { .. })));
+    a.update(Msg::Progress(
+        op,
+        Progress::Approvals(ApProgress::Checked {
+            pending: vec![],
+            with_membership: vec![],
+            gone: vec![],
+            failed: 0,
+        }),
+    ));
+    assert_eq!(a.step_status(PanelId::Approvals), StepStatus::Working);
+    let text = draw(&mut a, 120, 36);
+    assert!(text.contains("3 Approvals (0…) …"), "{text}");
+    assert!(!text.contains("Approvals (0) ✓"), "{text}");
+    a.update(Msg::Done(
+        op,
+        Ok(Reply::Approvals(ApReply::Scanned { listed: 0, checked: 0, complete: true })),
+    ));
+    let text = draw(&mut a, 120, 36);
+    assert!(text.contains("3 Approvals (0) ✓"), "done: {text}");
+}
