@@ -430,43 +430,55 @@ impl App {
 
     /// What to do next, one line (the guidance of the flow; more words in the
     /// sandbox, where demos and training happen). None when nothing is left.
+    /// A step on another panel is named with it ("Next: 3 Approvals — …"),
+    /// so its keys are never read as keys of the panel on screen.
     pub fn next_hint(&self) -> Option<String> {
         if !self.hints {
             return None;
         }
         let r = self.sh.readiness()?;
         let tour = self.sh.connection_is_sandbox();
-        let hint = |short: &str, long: &str| {
-            if tour { format!("Tour: {long}  (Ctrl-T hides)") } else { format!("Next: {short}") }
+        let hint = |target: PanelId, short: &str, long: &str| {
+            // Off its panel the short words, so the panel's name fits too.
+            let body = if self.focus == target {
+                if tour { long } else { short }.to_owned()
+            } else {
+                format!("{} {} — {short}", target.index() + 1, target.title())
+            };
+            if tour { format!("Tour: {body}  (Ctrl-T hides)") } else { format!("Next: {body}") }
         };
         Some(if !r.all_ready() && self.sh.read_only {
             hint(
-                "the ✗ items on 1 need a store admin (read-only)",
-                "read-only: the ✗ items on 1 need a store admin",
+                PanelId::Settings,
+                "the ✗ items need a store admin (read-only)",
+                "read-only: the ✗ items need a store admin",
             )
         } else if !r.all_ready() {
-            if self.focus != PanelId::Settings {
-                hint(
-                    "1 — fix the ✗ readiness items",
-                    "1 Settings: s, a, o fix what the store lacks",
-                )
-            } else {
-                hint("fix the ✗ items (s, a, o)", "the key beside each ✗ item fixes it, then 2")
-            }
+            hint(
+                PanelId::Settings,
+                "fix the ✗ items (s, a, o)",
+                "the key beside each ✗ item fixes it (s, a, o)",
+            )
         } else if !self.visited.contains(&PanelId::Signup) {
-            hint("2 — sign up a test member", "the store is ready: 2 signs up a member")
+            hint(
+                PanelId::Signup,
+                "sign up a test member",
+                "the store is ready: sign up a test member",
+            )
         } else if !self.visited.contains(&PanelId::Approvals) {
-            hint("3 — approve the member", "3 lists members waiting for approval")
+            hint(PanelId::Approvals, "approve the member", "lists the members waiting for approval")
         } else if self.pending().is_some_and(|n| n > 0) {
             let n = self.pending().unwrap_or_default();
             hint(
-                &format!("3 — approve {n} pending (a)"),
+                PanelId::Approvals,
+                &format!("approve {n} pending (a)"),
                 &format!("{n} waiting: a approves the selected one, y confirms"),
             )
         } else if !self.visited.contains(&PanelId::Otp) {
             hint(
-                "4 — request an OTP and watch it arrive",
-                "4 OTP: o requests a code, it arrives live",
+                PanelId::Otp,
+                "request an OTP and watch it arrive",
+                "o requests a code, it arrives live",
             )
         } else {
             return None;

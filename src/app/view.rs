@@ -197,13 +197,16 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
         (format!(" {mark} {} ", toast.text), style)
     });
     let toast_w = toast.as_ref().map_or(0, |(s, _)| s.chars().count() as u16).min(area.width);
-    // The slowed rate (below) takes the place of the hint.
+    // The slowed rate (below) takes the place of the hint; a toast shows
+    // alone rather than beside a cut hint (the hint is back once it expires);
+    // an overlay (help, inspector, audit) is not about the panel's next step.
     if app.sh.inflight.is_empty()
         && app.sh.rate.is_none()
+        && toast.is_none()
+        && app.overlay.is_none()
         && let Some(hint) = app.next_hint()
     {
-        let room = area.width.saturating_sub(toast_w + 1) as usize;
-        let hint = ellipsize(&hint, room.saturating_sub(1));
+        let hint = ellipsize(&hint, (area.width as usize).saturating_sub(1));
         f.render_widget(Line::styled(format!(" {hint}"), t.accent()), area);
     }
     let mut text = String::new();
@@ -342,7 +345,10 @@ pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
         (
             "Stepper",
             &[
-                ("✓", "ready: the step's setup is in place (its readiness items are met) — not \"done\""),
+                (
+                    "✓",
+                    "ready: the step's setup is in place (its readiness items are met) — not \"done\"",
+                ),
                 ("!", "needs attention: an item is unmet, or the store is not loaded yet"),
                 ("·", "not visited yet"),
                 ("…", "still checking (the Approvals scan is running)"),

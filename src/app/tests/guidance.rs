@@ -200,3 +200,29 @@ fn while_the_scan_runs_approvals_claims_no_count_and_no_check_mark() {
     let text = draw(&mut a, 120, 36);
     assert!(text.contains("3 Approvals (0) ✓"), "done: {text}");
 }
+
+#[test]
+fn the_hint_names_its_panel_elsewhere_and_gives_way_to_toasts_and_overlays() {
+    let mut a = loaded_app(false);
+    // Readiness lacks OTP in this fixture: the step is on Settings.
+    let here = a.next_hint().unwrap_or_default();
+    assert!(here.starts_with("Tour: the key beside"), "{here}");
+    a.update(key(KeyCode::Char('2')));
+    let there = a.next_hint().unwrap_or_default();
+    assert!(there.starts_with("Tour: 1 Settings — "), "{there}");
+    let last = |text: &str, from_end: usize| {
+        text.lines().rev().nth(from_end).unwrap_or_default().to_owned()
+    };
+    let status = last(&draw(&mut a, 80, 24), 1);
+    assert!(status.contains("Tour: 1 Settings"), "{status}");
+    // A toast shows alone, never beside a cut hint.
+    a.sh.toast("integration ready: OTP events point at the listener");
+    let status = last(&draw(&mut a, 80, 24), 1);
+    assert!(!status.contains("Tour") && !status.contains('…'), "{status}");
+    assert!(status.contains("integration ready"), "{status}");
+    a.sh.toasts.clear();
+    // An overlay hides it.
+    a.update(key(KeyCode::Char('?')));
+    let status = last(&draw(&mut a, 80, 24), 1);
+    assert!(!status.contains("Tour"), "{status}");
+}
