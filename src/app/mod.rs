@@ -456,8 +456,8 @@ impl App {
         } else if !r.all_ready() {
             hint(
                 PanelId::Settings,
-                "fix the ✗ items (s, a, o)",
-                "the key beside each ✗ item fixes it (s, a, o)",
+                "fix the ✗ items (s, a, o, l)",
+                "the key beside each ✗ item fixes it (s, a, o, l)",
             )
         } else if !self.visited.contains(&PanelId::Signup) {
             hint(
