@@ -22,7 +22,11 @@ fn found(query: &str, members: Vec<AccountMember>) -> Reply {
 
 /// Opens the panel and answers its first (empty) search.
 fn members_app() -> App {
-    let mut app = loaded_app(false);
+    members_app_ro(false)
+}
+
+fn members_app_ro(read_only: bool) -> App {
+    let mut app = loaded_app(read_only);
     app.update(key(KeyCode::Char('5')));
     assert_eq!(app.focus, PanelId::Members);
     let c = calls(&mut app);
@@ -35,7 +39,11 @@ fn members_app() -> App {
 
 /// Opens the card of `card.member` by e-mail search and answers the card load.
 fn with_card(card: MemberCard) -> App {
-    let mut app = members_app();
+    with_card_ro(card, false)
+}
+
+fn with_card_ro(card: MemberCard, read_only: bool) -> App {
+    let mut app = members_app_ro(read_only);
     app.update(key(KeyCode::Char('/')));
     type_str(&mut app, &card.member.email);
     let searches = calls(&mut app);
@@ -345,4 +353,109 @@ fn inspector_selection_filter_errors_only_copy_and_ring() {
     }
     assert_eq!(app.request_log.len(), super::inspector::INSPECTOR_RING);
     assert_eq!(app.request_log.back().unwrap().path, "/v2/x/1099");
+}
+
+fn named(id: &str, name: &str) -> AccountMember {
+    AccountMember {
+        id: id.into(),
+        name: name.into(),
+        email: format!("{id}@example.com"),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_fresh_search_starts_on_the_first_row_and_paging_keeps_the_member() {
+    let mut app = members_app();
+    // The broad list, cursor moved to the 4th row.
+    let all: Vec<AccountMember> = (0..6).map(|i| named(&format!("m{i}"), "Luca")).collect();
+    app.update(key(KeyCode::Char('r')));
+    let (op, _) = calls(&mut app).last().cloned().unwrap();
+    app.update(Msg::Done(op, Ok(found("", all.clone()))));
+    for _ in 0..3 {
+        app.update(key(KeyCode::Down));
+    }
+    assert_eq!(app.members.selected_member().map(|m| m.id.as_str()), Some("m3"));
+    // A new query whose results (sorted by name) still hold m3: the cursor
+    // starts on the first row, not on m3.
+    app.update(key(KeyCode::Char('/')));
+    type_str(&mut app, "luca");
+    let (op, _) = calls(&mut app).last().cloned().unwrap();
+    let sorted = vec![all[5].clone(), all[1].clone(), all[2].clone(), all[3].clone()];
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Members(MemReply::Found {
+            query: "luca".into(),
+            append: false,
+            page: MemberSearch {
+                members: sorted,
+                how: SearchHow::Ilike,
+                total_hint: None,
+                next: Some(crate::api::SearchCursor { how: SearchHow::Ilike, offsets: vec![] }),
+            },
+        })),
+    ));
+    assert_eq!(app.members.selected, 0);
+    assert_eq!(app.members.selected_member().map(|m| m.id.as_str()), Some("m5"));
+    // Paging (n) keeps the member under the cursor by id.
+    app.update(key(KeyCode::Esc)); // stop typing
+    app.update(key(KeyCode::Down));
+    assert_eq!(app.members.selected_member().map(|m| m.id.as_str()), Some("m1"));
+    app.update(key(KeyCode::Char('n')));
+    let (op, call) = calls(&mut app).last().cloned().unwrap();
+    assert!(matches!(call, Call::Members(MemCall::Search { cursor: Some(_), .. })), "{call:?}");
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Members(MemReply::Found {
+            query: "luca".into(),
+            append: true,
+            page: MemberSearch {
+                members: vec![named("m9", "Luca Z")],
+                how: SearchHow::Ilike,
+                total_hint: None,
+                next: None,
+            },
+        })),
+    ));
+    assert_eq!(app.members.results.len(), 5);
+    assert_eq!(app.members.selected_member().map(|m| m.id.as_str()), Some("m1"));
+}
+
+fn pending() -> MemberCard {
+    let mut c = healthy();
+    c.accounts = Some(vec![]);
+    c
+}
+
+#[test]
+fn remove_on_a_pending_card_says_why_it_is_off() {
+    let mut app = with_card(pending());
+    app.update(key(KeyCode::Char('d')));
+    assert!(app.sh.confirm.is_none());
+    assert!(calls(&mut app).is_empty());
+    let t = app.sh.toasts.back().expect("a toast says why");
+    assert!(t.error);
+    assert_eq!(t.text, "no membership to remove: the member is pending");
+}
+
+#[test]
+fn read_only_card_names_a_store_admin_and_offers_no_write_keys() {
+    let mut c = pending();
+    c.integrations = Some(vec![]);
+    let mut app = with_card_ro(c, true);
+    let fixes: Vec<String> = app.members.checks.iter().filter_map(|l| l.fix.clone()).collect();
+    assert!(
+        fixes.contains(&"needs a store admin: approve into an account".to_owned()),
+        "{fixes:?}"
+    );
+    assert!(fixes.contains(&"needs a store admin: set up the OTP webhook".to_owned()), "{fixes:?}");
+    assert!(fixes.iter().all(|f| !f.contains("approve here") && !f.contains("(4)")), "{fixes:?}");
+    let km = app.panel(app.focus).keymap(&app.sh);
+    let footer: Vec<&str> = km.footer().iter().map(|b| b.keys).collect();
+    for k in ["a", "e", "d", "o", "p", "x"] {
+        assert!(!footer.contains(&k), "write key {k} offered in read-only: {footer:?}");
+    }
+    assert!(footer.contains(&"l"), "the log-in check changes nothing: {footer:?}");
+    app.update(key(KeyCode::Char('a')));
+    assert!(app.members.sub.is_none() && app.sh.confirm.is_none());
 }

@@ -316,6 +316,11 @@ impl Members {
                             .help("approve into an existing account (searchable list)")
                             .off_if(ro, RO),
                     );
+                    k.push(
+                        Bind::new("d", "remove")
+                            .help("remove a membership")
+                            .off_if(true, "no membership to remove: the member is pending"),
+                    );
                 } else {
                     k.push(
                         Bind::primary("e", "add to account")

@@ -512,7 +512,9 @@ impl Members {
                     return;
                 }
                 self.search_op = None;
-                let keep = self.selected_member().map(|m| m.id.clone());
+                // Paging keeps the member under the cursor (by id); a fresh
+                // search starts on its first row.
+                let keep = if append { self.selected_member().map(|m| m.id.clone()) } else { None };
                 if append {
                     for m in page.members {
                         if !self.results.iter().any(|x| x.id == m.id) {
@@ -545,7 +547,7 @@ impl Members {
                 if let Some(m) = self.results.iter_mut().find(|m| m.id == card.member.id) {
                     *m = card.member.clone();
                 }
-                self.checks = checklist::checklist(&card);
+                self.checks = checklist::checklist_for(&card, sh.read_only);
                 self.card = Some(*card);
             }
             MemReply::Accounts(list) => {
