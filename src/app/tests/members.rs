@@ -4,8 +4,8 @@
 
 use super::*;
 use crate::api::{Account, AccountMember, MemberAccount, MemberSearch, Membership, SearchHow};
-use crate::panels::members::View;
 use crate::panels::members::checklist::{Check, Mark, fixtures::healthy};
+use crate::panels::members::{Sub, View, dialogs};
 use crate::ui::ops::members::{MemCall, MemReply, MemberCard};
 
 fn ada() -> AccountMember {
@@ -204,22 +204,34 @@ fn add_to_account_dialog_offers_other_accounts_only() {
         ]))),
     ));
     match &app.members.sub {
-        Some(crate::panels::members::Sub::Pick(p)) => {
-            let names: Vec<&str> = p.items.iter().map(|(_, n)| n.as_str()).collect();
+        Some(Sub::Accounts(p)) => {
+            let names: Vec<&str> = p.accounts.iter().map(|a| a.name.as_str()).collect();
             assert_eq!(names, vec!["Babbage & Co", "Charles Ltd"], "not the account they are in");
         }
-        other => panic!("no pick list: {other:?}"),
+        other => panic!("no account picker: {other:?}"),
     }
+    // The picker never starts typing: `i` starts the search, it is not typed.
+    app.update(key(KeyCode::Char('x')));
+    app.update(key(KeyCode::Char('i')));
+    let search = |app: &App| match &app.members.sub {
+        Some(Sub::Accounts(p)) => p.form.value(dialogs::SEARCH).to_owned(),
+        other => panic!("no account picker: {other:?}"),
+    };
+    assert_eq!(search(&app), "");
     type_str(&mut app, "char");
-    app.update(key(KeyCode::Enter));
-    let dialog = app.sh.confirm.as_ref().expect("a confirmation").dialog.clone();
-    assert_eq!(dialog.title, "Add ada@example.com to Charles Ltd?");
-    app.update(key(KeyCode::Enter));
+    assert_eq!(search(&app), "char");
+    app.update(key(KeyCode::Enter)); // chooses the highlighted account
+    let Some(Sub::Accounts(p)) = &app.members.sub else { panic!("closed") };
+    assert_eq!(p.chosen.as_ref().map(|a| a.id.as_str()), Some("a3"));
+    assert!(app.sh.confirm.is_none(), "the same dialog confirms");
+    assert!(calls(&mut app).is_empty(), "nothing runs before y");
+    app.update(key(KeyCode::Char('y')));
     let c = calls(&mut app);
     assert!(
         matches!(&c[..], [(_, Call::Members(MemCall::AddToAccount { account_id, .. }))] if account_id == "a3"),
         "{c:?}"
     );
+    assert!(app.members.sub.is_none());
 }
 
 #[test]
@@ -458,4 +470,85 @@ fn read_only_card_names_a_store_admin_and_offers_no_write_keys() {
     assert!(footer.contains(&"l"), "the log-in check changes nothing: {footer:?}");
     app.update(key(KeyCode::Char('a')));
     assert!(app.members.sub.is_none() && app.sh.confirm.is_none());
+}
+
+fn unauthorized() -> ApiError {
+    ApiError::Http { status: 401, errors: vec![], body: "unauthorized".into() }
+}
+
+fn login_value(app: &App) -> (String, Option<String>, bool) {
+    match &app.members.sub {
+        Some(Sub::Login(d)) => {
+            let f = d.form.field(dialogs::PASSWORD).expect("the password field");
+            (f.input.value().to_owned(), f.input.error.clone(), d.form.is_typing())
+        }
+        other => panic!("no log-in check dialog: {other:?}"),
+    }
+}
+
+#[test]
+fn log_in_check_never_starts_typing_and_a_wrong_password_keeps_the_dialog() {
+    let mut app = with_card(healthy());
+    app.update(key(KeyCode::Char('l')));
+    // Command mode first: a letter is not typed.
+    app.update(key(KeyCode::Char('x')));
+    assert_eq!(login_value(&app), (String::new(), None, false));
+    app.update(key(KeyCode::Enter)); // starts typing
+    type_str(&mut app, "wrong");
+    assert_eq!(login_value(&app).0, "wrong");
+    app.update(key(KeyCode::Enter));
+    let c = calls(&mut app);
+    let [(op, Call::Members(MemCall::LoginCheck { username, .. }))] = &c[..] else {
+        panic!("{c:?}")
+    };
+    assert_eq!(username, "ada@example.com");
+    app.update(Msg::Done(*op, Err(unauthorized())));
+    let (value, error, _) = login_value(&app);
+    assert_eq!(value, "wrong", "the password is kept to fix");
+    assert!(error.is_some_and(|e| e.contains("wrong password")));
+    // Fixed in place and checked again: success closes the dialog.
+    app.update(key(KeyCode::Char('i')));
+    app.update(key(KeyCode::Backspace));
+    app.update(key(KeyCode::Enter));
+    let c = calls(&mut app);
+    let [(op, Call::Members(MemCall::LoginCheck { .. }))] = &c[..] else { panic!("{c:?}") };
+    app.update(Msg::Done(
+        *op,
+        Ok(Reply::Members(MemReply::LoginOk {
+            member_id: ada().id,
+            tokens: crate::api::AmTokens::default(),
+        })),
+    ));
+    assert!(app.members.sub.is_none());
+    assert!(app.members.result.as_ref().is_some_and(|(ok, _)| *ok));
+}
+
+#[test]
+fn approve_into_a_new_account_is_the_two_key_dialog_with_a_legal_name() {
+    let mut app = with_card(pending());
+    app.update(key(KeyCode::Char('a')));
+    let c = calls(&mut app);
+    let [(op, Call::Members(MemCall::LoadAccounts))] = &c[..] else { panic!("{c:?}") };
+    let twin = Account { id: "a9".into(), name: "Ada Lovelace".into(), ..Default::default() };
+    app.update(Msg::Done(*op, Ok(Reply::Members(MemReply::Accounts(vec![twin])))));
+    let Some(Sub::NewAccount(d)) = &app.members.sub else { panic!("{:?}", app.members.sub) };
+    assert!(!d.form.is_typing());
+    assert_eq!(d.names(), ("Ada Lovelace".to_owned(), "Ada Lovelace".to_owned()));
+    let w = dialogs::same_name_warning("Ada Lovelace", app.members.accounts.as_deref());
+    assert!(w.is_some_and(|w| w.contains("exists already (id a9)")));
+    // The legal name follows the name until edited.
+    app.update(key(KeyCode::Char('i')));
+    type_str(&mut app, "Ada Ltd"); // replaces the selected pre-fill
+    let Some(Sub::NewAccount(d)) = &app.members.sub else { panic!("closed") };
+    assert_eq!(d.names(), ("Ada Ltd".to_owned(), "Ada Ltd".to_owned()));
+    app.update(key(KeyCode::Esc)); // stop typing
+    assert!(calls(&mut app).is_empty());
+    app.update(key(KeyCode::Char('y')));
+    let c = calls(&mut app);
+    assert!(
+        matches!(&c[..], [(_, Call::Members(MemCall::NewAccount { name, legal_name, .. }))]
+            if name == "Ada Ltd" && legal_name == "Ada Ltd"),
+        "{c:?}"
+    );
+    assert!(app.members.sub.is_none());
 }
