@@ -552,3 +552,19 @@ fn approve_into_a_new_account_is_the_two_key_dialog_with_a_legal_name() {
     );
     assert!(app.members.sub.is_none());
 }
+
+#[test]
+fn accounts_loaded_for_the_warning_never_open_the_picker() {
+    let mut app = with_card(pending());
+    app.update(key(KeyCode::Char('a')));
+    let c = calls(&mut app);
+    let [(op, Call::Members(MemCall::LoadAccounts))] = &c[..] else { panic!("{c:?}") };
+    app.update(key(KeyCode::Esc)); // closes the dialog before the accounts arrive
+    assert!(app.members.sub.is_none());
+    let a = Account { id: "a9".into(), name: "Other".into(), ..Default::default() };
+    app.update(Msg::Done(*op, Ok(Reply::Members(MemReply::Accounts(vec![a])))));
+    assert!(app.members.sub.is_none(), "no picker pops up: {:?}", app.members.sub);
+    // e opens it at once now that they are known.
+    app.update(key(KeyCode::Char('e')));
+    assert!(matches!(app.members.sub, Some(Sub::Accounts(_))));
+}

@@ -133,6 +133,9 @@ pub struct Members {
     pub sub: Option<Sub>,
     pub accounts: Option<Vec<Account>>,
     pub accounts_op: Option<OpId>,
+    /// The accounts in flight were asked for by `e`: open the picker when
+    /// they arrive (not when `a` loaded them for its same-name warning).
+    pub pick_on_load: bool,
     /// The action in flight from the card, and its label.
     pub action: Option<(OpId, String)>,
     /// Last action's result, one line.
@@ -167,6 +170,7 @@ impl Default for Members {
             sub: None,
             accounts: None,
             accounts_op: None,
+            pick_on_load: false,
             action: None,
             result: None,
             awaiting_code: None,
@@ -548,7 +552,7 @@ impl Members {
                 self.accounts_op = None;
                 self.accounts = Some(list);
                 // Loaded for the new-account dialog's warning: nothing to open.
-                if !matches!(self.sub, Some(Sub::NewAccount(_))) {
+                if std::mem::take(&mut self.pick_on_load) && self.sub.is_none() {
                     self.open_account_picker(sh);
                 }
             }
@@ -611,6 +615,7 @@ impl Members {
 
     pub fn open_account_picker(&mut self, sh: &mut Shared) {
         let Some(list) = &self.accounts else {
+            self.pick_on_load = true;
             if self.accounts_op.is_none() {
                 self.accounts_op = sh.call(
                     PanelId::Members,
