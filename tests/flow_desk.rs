@@ -11,8 +11,8 @@ mod flows_common;
 use flows_common::Console;
 use onboard::app::App;
 use onboard::app::inspector::detail;
-use onboard::panels::members::View;
 use onboard::panels::members::checklist::Mark;
+use onboard::panels::members::{Sub, View, dialogs};
 use ratatui::crossterm::event::KeyCode;
 
 const NAME: &str = "Wile Coyote";
@@ -106,18 +106,30 @@ async fn desk_flow_and_no_secret_in_inspector_curl_or_audit() {
     assert_eq!(con.app.members.events.len(), 3);
     assert!(con.app.members.awaiting_code.is_none(), "arrived");
     // The log-in check: the new password works, a wrong one is refused.
+    // The dialog never starts typing (Enter starts it); a wrong password
+    // keeps it open with the error under the field.
     for (password, ok) in [(NEW_PASSWORD, true), (WRONG_PASSWORD, false)] {
         con.ch('l').await;
+        con.enter().await; // start typing
         con.type_text(password).await;
         con.enter().await;
-        let (good, text) = con.app.members.result.clone().unwrap();
-        assert_eq!(good, ok, "{text}");
+        assert_eq!(con.app.members.view, View::Card);
         if ok {
+            assert!(con.app.members.sub.is_none(), "a working log-in closes the dialog");
+            let (good, text) = con.app.members.result.clone().unwrap();
+            assert!(good, "{text}");
             assert!(text.contains("Acme Anvils"), "{text}");
-        }
-        if !ok {
-            assert!(con.app.sh.error.is_some(), "a refused log-in shows the error line");
-            assert_eq!(con.app.members.view, View::Card);
+        } else {
+            let Some(Sub::Login(d)) = &con.app.members.sub else {
+                panic!("the dialog closed on a wrong password: {:?}", con.app.members.sub)
+            };
+            let field = d.form.field(dialogs::PASSWORD).expect("password field");
+            assert_eq!(field.input.value(), WRONG_PASSWORD, "kept to fix");
+            let err = field.input.error.clone().unwrap_or_default();
+            assert!(err.contains("wrong password"), "{err}");
+            assert!(!d.form.is_typing(), "a server error never turns the next key into text");
+            con.press(KeyCode::Esc).await; // close
+            assert!(con.app.members.sub.is_none());
         }
     }
 

@@ -243,3 +243,65 @@ fn inspector_detail() {
     key(&mut a, KeyCode::Enter);
     insta::assert_snapshot!("inspector_detail_120x36", render(&mut a, 120, 36));
 }
+
+/// Answers the accounts load with two accounts of the same name (told apart
+/// by legal name and short id) and one named like the pending member.
+fn answer_accounts(app: &mut App) {
+    for e in app.take_effects() {
+        if let Effect::Call(op, Call::Members(MemCall::LoadAccounts)) = e {
+            let acc = |id: &str, name: &str, legal: &str| Account {
+                id: id.into(),
+                name: name.into(),
+                legal_name: Some(legal.into()),
+                ..Default::default()
+            };
+            app.update(Msg::Done(
+                op,
+                Ok(Reply::Members(MemReply::Accounts(vec![
+                    acc("0b1c2d3e-1111-4a4a-8b8b-000000000001", "Bianca Abara", "Abara Trading"),
+                    acc("7f6e5d4c-2222-4a4a-8b8b-000000000002", "Bianca Abara", "Abara Holdings"),
+                    acc(
+                        "9c8b7a6d-3333-4a4a-8b8b-000000000003",
+                        "Ada Lovelace-Byron, Countess of a Very Long Name",
+                        "Lovelace Estates",
+                    ),
+                ]))),
+            ));
+        }
+    }
+}
+
+#[test]
+fn member_card_dialogs() {
+    let c = card(false);
+    for (w, h) in [(80, 24), (120, 36), (200, 60)] {
+        // a: approve into a new account (warns about the same-name account).
+        let mut a = opened(&c);
+        key(&mut a, KeyCode::Char('a'));
+        answer_accounts(&mut a);
+        insta::assert_snapshot!(format!("member_approve_new_{w}x{h}"), render(&mut a, w, h));
+        // e: the account picker, then the confirmation in the same dialog.
+        key(&mut a, KeyCode::Esc);
+        key(&mut a, KeyCode::Char('e'));
+        insta::assert_snapshot!(format!("member_picker_{w}x{h}"), render(&mut a, w, h));
+        key(&mut a, KeyCode::Enter);
+        insta::assert_snapshot!(format!("member_picker_chosen_{w}x{h}"), render(&mut a, w, h));
+        // l: the log-in check, after a wrong password.
+        let mut a = opened(&c);
+        key(&mut a, KeyCode::Char('l'));
+        key(&mut a, KeyCode::Enter);
+        for ch in "wrong".chars() {
+            key(&mut a, KeyCode::Char(ch));
+        }
+        key(&mut a, KeyCode::Enter);
+        for e in a.take_effects() {
+            if let Effect::Call(op, Call::Members(MemCall::LoginCheck { .. })) = e {
+                a.update(Msg::Done(
+                    op,
+                    Err(ApiError::Http { status: 401, errors: vec![], body: String::new() }),
+                ));
+            }
+        }
+        insta::assert_snapshot!(format!("member_login_check_{w}x{h}"), render(&mut a, w, h));
+    }
+}

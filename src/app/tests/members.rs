@@ -4,8 +4,8 @@
 
 use super::*;
 use crate::api::{Account, AccountMember, MemberAccount, MemberSearch, Membership, SearchHow};
-use crate::panels::members::View;
 use crate::panels::members::checklist::{Check, Mark, fixtures::healthy};
+use crate::panels::members::{Sub, View, dialogs};
 use crate::ui::ops::members::{MemCall, MemReply, MemberCard};
 
 fn ada() -> AccountMember {
@@ -22,7 +22,11 @@ fn found(query: &str, members: Vec<AccountMember>) -> Reply {
 
 /// Opens the panel and answers its first (empty) search.
 fn members_app() -> App {
-    let mut app = loaded_app(false);
+    members_app_ro(false)
+}
+
+fn members_app_ro(read_only: bool) -> App {
+    let mut app = loaded_app(read_only);
     app.update(key(KeyCode::Char('5')));
     assert_eq!(app.focus, PanelId::Members);
     let c = calls(&mut app);
@@ -35,7 +39,11 @@ fn members_app() -> App {
 
 /// Opens the card of `card.member` by e-mail search and answers the card load.
 fn with_card(card: MemberCard) -> App {
-    let mut app = members_app();
+    with_card_ro(card, false)
+}
+
+fn with_card_ro(card: MemberCard, read_only: bool) -> App {
+    let mut app = members_app_ro(read_only);
     app.update(key(KeyCode::Char('/')));
     type_str(&mut app, &card.member.email);
     let searches = calls(&mut app);
@@ -196,22 +204,34 @@ fn add_to_account_dialog_offers_other_accounts_only() {
         ]))),
     ));
     match &app.members.sub {
-        Some(crate::panels::members::Sub::Pick(p)) => {
-            let names: Vec<&str> = p.items.iter().map(|(_, n)| n.as_str()).collect();
+        Some(Sub::Accounts(p)) => {
+            let names: Vec<&str> = p.accounts.iter().map(|a| a.name.as_str()).collect();
             assert_eq!(names, vec!["Babbage & Co", "Charles Ltd"], "not the account they are in");
         }
-        other => panic!("no pick list: {other:?}"),
+        other => panic!("no account picker: {other:?}"),
     }
+    // The picker never starts typing: `i` starts the search, it is not typed.
+    app.update(key(KeyCode::Char('x')));
+    app.update(key(KeyCode::Char('i')));
+    let search = |app: &App| match &app.members.sub {
+        Some(Sub::Accounts(p)) => p.form.value(dialogs::SEARCH).to_owned(),
+        other => panic!("no account picker: {other:?}"),
+    };
+    assert_eq!(search(&app), "");
     type_str(&mut app, "char");
-    app.update(key(KeyCode::Enter));
-    let dialog = app.sh.confirm.as_ref().expect("a confirmation").dialog.clone();
-    assert_eq!(dialog.title, "Add ada@example.com to Charles Ltd?");
-    app.update(key(KeyCode::Enter));
+    assert_eq!(search(&app), "char");
+    app.update(key(KeyCode::Enter)); // chooses the highlighted account
+    let Some(Sub::Accounts(p)) = &app.members.sub else { panic!("closed") };
+    assert_eq!(p.chosen.as_ref().map(|a| a.id.as_str()), Some("a3"));
+    assert!(app.sh.confirm.is_none(), "the same dialog confirms");
+    assert!(calls(&mut app).is_empty(), "nothing runs before y");
+    app.update(key(KeyCode::Char('y')));
     let c = calls(&mut app);
     assert!(
         matches!(&c[..], [(_, Call::Members(MemCall::AddToAccount { account_id, .. }))] if account_id == "a3"),
         "{c:?}"
     );
+    assert!(app.members.sub.is_none());
 }
 
 #[test]
@@ -345,4 +365,206 @@ fn inspector_selection_filter_errors_only_copy_and_ring() {
     }
     assert_eq!(app.request_log.len(), super::inspector::INSPECTOR_RING);
     assert_eq!(app.request_log.back().unwrap().path, "/v2/x/1099");
+}
+
+fn named(id: &str, name: &str) -> AccountMember {
+    AccountMember {
+        id: id.into(),
+        name: name.into(),
+        email: format!("{id}@example.com"),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_fresh_search_starts_on_the_first_row_and_paging_keeps_the_member() {
+    let mut app = members_app();
+    // The broad list, cursor moved to the 4th row.
+    let all: Vec<AccountMember> = (0..6).map(|i| named(&format!("m{i}"), "Luca")).collect();
+    app.update(key(KeyCode::Char('r')));
+    let (op, _) = calls(&mut app).last().cloned().unwrap();
+    app.update(Msg::Done(op, Ok(found("", all.clone()))));
+    for _ in 0..3 {
+        app.update(key(KeyCode::Down));
+    }
+    assert_eq!(app.members.selected_member().map(|m| m.id.as_str()), Some("m3"));
+    // A new query whose results (sorted by name) still hold m3: the cursor
+    // starts on the first row, not on m3.
+    app.update(key(KeyCode::Char('/')));
+    type_str(&mut app, "luca");
+    let (op, _) = calls(&mut app).last().cloned().unwrap();
+    let sorted = vec![all[5].clone(), all[1].clone(), all[2].clone(), all[3].clone()];
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Members(MemReply::Found {
+            query: "luca".into(),
+            append: false,
+            page: MemberSearch {
+                members: sorted,
+                how: SearchHow::Ilike,
+                total_hint: None,
+                next: Some(crate::api::SearchCursor { how: SearchHow::Ilike, offsets: vec![] }),
+            },
+        })),
+    ));
+    assert_eq!(app.members.selected, 0);
+    assert_eq!(app.members.selected_member().map(|m| m.id.as_str()), Some("m5"));
+    // Paging (n) keeps the member under the cursor by id.
+    app.update(key(KeyCode::Esc)); // stop typing
+    app.update(key(KeyCode::Down));
+    assert_eq!(app.members.selected_member().map(|m| m.id.as_str()), Some("m1"));
+    app.update(key(KeyCode::Char('n')));
+    let (op, call) = calls(&mut app).last().cloned().unwrap();
+    assert!(matches!(call, Call::Members(MemCall::Search { cursor: Some(_), .. })), "{call:?}");
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Members(MemReply::Found {
+            query: "luca".into(),
+            append: true,
+            page: MemberSearch {
+                members: vec![named("m9", "Luca Z")],
+                how: SearchHow::Ilike,
+                total_hint: None,
+                next: None,
+            },
+        })),
+    ));
+    assert_eq!(app.members.results.len(), 5);
+    assert_eq!(app.members.selected_member().map(|m| m.id.as_str()), Some("m1"));
+}
+
+fn pending() -> MemberCard {
+    let mut c = healthy();
+    c.accounts = Some(vec![]);
+    c
+}
+
+#[test]
+fn remove_on_a_pending_card_says_why_it_is_off() {
+    let mut app = with_card(pending());
+    app.update(key(KeyCode::Char('d')));
+    assert!(app.sh.confirm.is_none());
+    assert!(calls(&mut app).is_empty());
+    let t = app.sh.toasts.back().expect("a toast says why");
+    assert!(t.error);
+    assert_eq!(t.text, "no membership to remove: the member is pending");
+}
+
+#[test]
+fn read_only_card_names_a_store_admin_and_offers_no_write_keys() {
+    let mut c = pending();
+    c.integrations = Some(vec![]);
+    let mut app = with_card_ro(c, true);
+    let fixes: Vec<String> = app.members.checks.iter().filter_map(|l| l.fix.clone()).collect();
+    assert!(
+        fixes.contains(&"needs a store admin: approve into an account".to_owned()),
+        "{fixes:?}"
+    );
+    assert!(fixes.contains(&"needs a store admin: set up the OTP webhook".to_owned()), "{fixes:?}");
+    assert!(fixes.iter().all(|f| !f.contains("approve here") && !f.contains("(4)")), "{fixes:?}");
+    let km = app.panel(app.focus).keymap(&app.sh);
+    let footer: Vec<&str> = km.footer().iter().map(|b| b.keys).collect();
+    for k in ["a", "e", "d", "o", "p", "x"] {
+        assert!(!footer.contains(&k), "write key {k} offered in read-only: {footer:?}");
+    }
+    assert!(footer.contains(&"l"), "the log-in check changes nothing: {footer:?}");
+    app.update(key(KeyCode::Char('a')));
+    assert!(app.members.sub.is_none() && app.sh.confirm.is_none());
+}
+
+fn unauthorized() -> ApiError {
+    ApiError::Http { status: 401, errors: vec![], body: "unauthorized".into() }
+}
+
+fn login_value(app: &App) -> (String, Option<String>, bool) {
+    match &app.members.sub {
+        Some(Sub::Login(d)) => {
+            let f = d.form.field(dialogs::PASSWORD).expect("the password field");
+            (f.input.value().to_owned(), f.input.error.clone(), d.form.is_typing())
+        }
+        other => panic!("no log-in check dialog: {other:?}"),
+    }
+}
+
+#[test]
+fn log_in_check_never_starts_typing_and_a_wrong_password_keeps_the_dialog() {
+    let mut app = with_card(healthy());
+    app.update(key(KeyCode::Char('l')));
+    // Command mode first: a letter is not typed.
+    app.update(key(KeyCode::Char('x')));
+    assert_eq!(login_value(&app), (String::new(), None, false));
+    app.update(key(KeyCode::Enter)); // starts typing
+    type_str(&mut app, "wrong");
+    assert_eq!(login_value(&app).0, "wrong");
+    app.update(key(KeyCode::Enter));
+    let c = calls(&mut app);
+    let [(op, Call::Members(MemCall::LoginCheck { username, .. }))] = &c[..] else {
+        panic!("{c:?}")
+    };
+    assert_eq!(username, "ada@example.com");
+    app.update(Msg::Done(*op, Err(unauthorized())));
+    let (value, error, _) = login_value(&app);
+    assert_eq!(value, "wrong", "the password is kept to fix");
+    assert!(error.is_some_and(|e| e.contains("wrong password")));
+    // Fixed in place and checked again: success closes the dialog.
+    app.update(key(KeyCode::Char('i')));
+    app.update(key(KeyCode::Backspace));
+    app.update(key(KeyCode::Enter));
+    let c = calls(&mut app);
+    let [(op, Call::Members(MemCall::LoginCheck { .. }))] = &c[..] else { panic!("{c:?}") };
+    app.update(Msg::Done(
+        *op,
+        Ok(Reply::Members(MemReply::LoginOk {
+            member_id: ada().id,
+            tokens: crate::api::AmTokens::default(),
+        })),
+    ));
+    assert!(app.members.sub.is_none());
+    assert!(app.members.result.as_ref().is_some_and(|(ok, _)| *ok));
+}
+
+#[test]
+fn approve_into_a_new_account_is_the_two_key_dialog_with_a_legal_name() {
+    let mut app = with_card(pending());
+    app.update(key(KeyCode::Char('a')));
+    let c = calls(&mut app);
+    let [(op, Call::Members(MemCall::LoadAccounts))] = &c[..] else { panic!("{c:?}") };
+    let twin = Account { id: "a9".into(), name: "Ada Lovelace".into(), ..Default::default() };
+    app.update(Msg::Done(*op, Ok(Reply::Members(MemReply::Accounts(vec![twin])))));
+    let Some(Sub::NewAccount(d)) = &app.members.sub else { panic!("{:?}", app.members.sub) };
+    assert!(!d.form.is_typing());
+    assert_eq!(d.names(), ("Ada Lovelace".to_owned(), "Ada Lovelace".to_owned()));
+    let w = dialogs::same_name_warning("Ada Lovelace", app.members.accounts.as_deref());
+    assert!(w.is_some_and(|w| w.contains("exists already (id a9)")));
+    // The legal name follows the name until edited.
+    app.update(key(KeyCode::Char('i')));
+    type_str(&mut app, "Ada Ltd"); // replaces the selected pre-fill
+    let Some(Sub::NewAccount(d)) = &app.members.sub else { panic!("closed") };
+    assert_eq!(d.names(), ("Ada Ltd".to_owned(), "Ada Ltd".to_owned()));
+    app.update(key(KeyCode::Esc)); // stop typing
+    assert!(calls(&mut app).is_empty());
+    app.update(key(KeyCode::Char('y')));
+    let c = calls(&mut app);
+    assert!(
+        matches!(&c[..], [(_, Call::Members(MemCall::NewAccount { name, legal_name, .. }))]
+            if name == "Ada Ltd" && legal_name == "Ada Ltd"),
+        "{c:?}"
+    );
+    assert!(app.members.sub.is_none());
+}
+
+#[test]
+fn accounts_loaded_for_the_warning_never_open_the_picker() {
+    let mut app = with_card(pending());
+    app.update(key(KeyCode::Char('a')));
+    let c = calls(&mut app);
+    let [(op, Call::Members(MemCall::LoadAccounts))] = &c[..] else { panic!("{c:?}") };
+    app.update(key(KeyCode::Esc)); // closes the dialog before the accounts arrive
+    assert!(app.members.sub.is_none());
+    let a = Account { id: "a9".into(), name: "Other".into(), ..Default::default() };
+    app.update(Msg::Done(*op, Ok(Reply::Members(MemReply::Accounts(vec![a])))));
+    assert!(app.members.sub.is_none(), "no picker pops up: {:?}", app.members.sub);
+    // e opens it at once now that they are known.
+    app.update(key(KeyCode::Char('e')));
+    assert!(matches!(app.members.sub, Some(Sub::Accounts(_))));
 }

@@ -47,6 +47,47 @@ fn line(check: Check, mark: Mark, text: impl Into<String>, fix: Option<&str>) ->
     Line { check, mark, text: text.into(), fix: fix.map(ToOwned::to_owned) }
 }
 
+/// The checklist as a read-only console words it: a fix that needs a write
+/// says what a store admin must do instead of offering a key that is refused.
+pub fn checklist_for(card: &MemberCard, read_only: bool) -> Vec<Line> {
+    let mut lines = checklist(card);
+    if read_only {
+        for l in &mut lines {
+            if let Some(fix) = read_only_fix(l) {
+                l.fix = Some(fix.to_owned());
+            }
+        }
+    }
+    lines
+}
+
+/// The read-only wording of a fix that needs a write (None: the fix stands).
+fn read_only_fix(l: &Line) -> Option<&'static str> {
+    if l.mark == Mark::Ok {
+        return None;
+    }
+    Some(match (l.check, l.mark) {
+        (Check::Credential, Mark::Fail) => {
+            "needs a store admin: reject the member so they can sign up again"
+        }
+        (Check::Account, Mark::Fail) => "needs a store admin: approve into an account",
+        (Check::ProfileOtp, Mark::Fail) if l.fix.as_deref() != Some("see the first line") => {
+            "needs a store admin: turn OTP on for the profile"
+        }
+        (Check::SelfManagement, Mark::Fail) => {
+            "needs a store admin: set self management to update_only"
+        }
+        (Check::Integration, Mark::Fail) => "needs a store admin: set up the OTP webhook",
+        (Check::LastDelivery, Mark::Fail) => {
+            "needs a store admin: check the webhook URL and secret, then send a code again"
+        }
+        (Check::LastDelivery, Mark::Unknown) if l.text == "no delivery yet" => {
+            "needs a store admin: send a code and watch it arrive here"
+        }
+        _ => return None,
+    })
+}
+
 /// The checklist: password log-in first (credential, account), then what a
 /// password reset by OTP needs (profile OTP, self management, webhook, its
 /// last delivery).
@@ -412,5 +453,31 @@ mod tests {
         let mut c = healthy();
         c.deliveries[0].last = None;
         assert_eq!(mark(&c, Check::LastDelivery), Mark::Unknown);
+    }
+
+    #[test]
+    fn read_only_fixes_name_a_store_admin_not_a_refused_key() {
+        let mut c = healthy();
+        c.accounts = Some(vec![]);
+        c.integrations = Some(vec![]);
+        let lines = checklist_for(&c, true);
+        let fix = |k: Check| lines.iter().find(|l| l.check == k).and_then(|l| l.fix.clone());
+        assert_eq!(
+            fix(Check::Account).as_deref(),
+            Some("needs a store admin: approve into an account")
+        );
+        assert_eq!(
+            fix(Check::Integration).as_deref(),
+            Some("needs a store admin: set up the OTP webhook")
+        );
+        for l in &lines {
+            let f = l.fix.as_deref().unwrap_or("");
+            assert!(!f.contains("approve here") && !f.contains("(4)"), "{f}");
+        }
+        // Writable: the keys are offered.
+        let lines = checklist_for(&c, false);
+        assert!(
+            lines.iter().any(|l| l.fix.as_deref().is_some_and(|f| f.contains("a (new account)")))
+        );
     }
 }

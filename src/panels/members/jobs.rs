@@ -73,11 +73,11 @@ pub async fn perform(
             };
             Ok(MemReply::Done { member_id: who.member_id, message })
         }
-        MemCall::NewAccount { who, name } => {
+        MemCall::NewAccount { who, name, legal_name } => {
             let r = client
                 .create_account(&AccountInput {
                     name: name.clone(),
-                    legal_name: Some(name.clone()),
+                    legal_name: Some(legal_name.clone()),
                     ..Default::default()
                 })
                 .await;

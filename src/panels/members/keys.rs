@@ -1,11 +1,13 @@
 //! Members panel keys: the search line, the result list, the card and its
 //! pick lists and prompts; and the keys shown in the footer and help.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
+use super::dialogs::{PASSWORD, PickOutcome};
 use super::*;
 use crate::panels::{row_delta, step};
 use crate::ui::{Bind, Keymap};
+use crate::widgets::form::Event as FormEvent;
 
 impl Members {
     pub(super) fn handle_key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
@@ -91,16 +93,7 @@ impl Members {
             KeyCode::Home | KeyCode::Char('g') => self.card_scroll = 0,
             KeyCode::Char('r') => self.reload_card(sh),
             _ if self.card.is_none() => return false,
-            KeyCode::Char('a') if write => {
-                let name = self.card.as_ref().map(|c| c.member.name.clone()).unwrap_or_default();
-                let mut field = TextField::new("Account name");
-                field.set(name);
-                self.sub = Some(Sub::Prompt(Prompt {
-                    title: "Approve into a new account".into(),
-                    field,
-                    purpose: PromptFor::AccountName,
-                }));
-            }
+            KeyCode::Char('a') if write => self.open_new_account(sh),
             KeyCode::Char('e') if write => self.open_account_picker(sh),
             KeyCode::Char('d') if write => {
                 let items: Vec<(String, String)> = self
@@ -169,16 +162,6 @@ impl Members {
 
     fn picked(&mut self, purpose: PickFor, id: &str, sh: &mut Shared) {
         match purpose {
-            PickFor::Account => {
-                let name = self
-                    .accounts
-                    .iter()
-                    .flatten()
-                    .find(|a| a.id == id)
-                    .map(|a| a.name.clone())
-                    .unwrap_or_else(|| id.to_owned());
-                self.ask_add(id.to_owned(), name, sh);
-            }
             PickFor::Membership => self.ask_remove(id, sh),
             PickFor::Otp(p) => self.ask_otp(id, p, sh),
             PickFor::Login => {
@@ -191,14 +174,10 @@ impl Members {
                 else {
                     return;
                 };
-                self.sub = Some(Sub::Prompt(Prompt {
-                    title: format!("Password log-in check for {}", cred.username),
-                    field: TextField::new("Password").masked(),
-                    purpose: PromptFor::Password {
-                        profile_id: cred.password_profile_id,
-                        username: cred.username,
-                    },
-                }));
+                self.sub = Some(Sub::Login(super::dialogs::LoginCheck::new(
+                    cred.password_profile_id,
+                    cred.username,
+                )));
             }
         }
     }
@@ -226,29 +205,48 @@ impl Members {
                     }
                 }
             },
-            Sub::Prompt(p) => match key.code {
-                KeyCode::Esc => self.sub = None,
-                KeyCode::Enter => {
-                    let purpose = p.purpose.clone();
-                    let value = p.field.value().to_owned();
-                    match purpose {
-                        PromptFor::AccountName => self.ask_new_account(value, sh),
-                        PromptFor::Password { profile_id, username } => {
-                            self.login_check(profile_id, username, Secret::new(value), sh)
+            Sub::NewAccount(d) => {
+                if !d.form.is_typing() {
+                    match key.code {
+                        KeyCode::Char('y' | 'Y') => {
+                            self.confirm_new_account(sh);
+                            return true;
                         }
+                        KeyCode::Esc | KeyCode::Char('n' | 'q') => {
+                            self.sub = None;
+                            return true;
+                        }
+                        _ => {}
                     }
                 }
-                KeyCode::Char('r')
-                    if p.field.masked && key.modifiers.contains(KeyModifiers::CONTROL) =>
-                {
-                    p.field.revealed = !p.field.revealed
+                let ev = d.form.handle_key(key);
+                match ev {
+                    FormEvent::Submit => self.confirm_new_account(sh),
+                    FormEvent::Changed(_) => d.changed(ev),
+                    _ => {}
                 }
-                KeyCode::Tab | KeyCode::BackTab => {}
-                _ => {
-                    p.field.handle_key(key);
-                }
+            }
+            Sub::Accounts(d) => match d.key(key) {
+                PickOutcome::Stay => {}
+                PickOutcome::Close => self.sub = None,
+                PickOutcome::Add(account) => self.add_to(*account, sh),
             },
+            Sub::Login(d) => {
+                if !d.form.is_typing() && matches!(key.code, KeyCode::Esc | KeyCode::Char('q')) {
+                    if let Some(op) = d.op.take() {
+                        sh.cancel(op);
+                    }
+                    self.sub = None;
+                    return true;
+                }
+                if d.form.handle_key(key) == FormEvent::Submit {
+                    let (profile_id, username) = (d.profile_id.clone(), d.username.clone());
+                    let password = Secret::new(d.form.value(PASSWORD).to_owned());
+                    self.login_check(profile_id, username, password, sh);
+                }
+            }
         }
+        // Modal: no key reaches the app while a dialog is open.
         true
     }
 
@@ -263,14 +261,9 @@ impl Members {
                     Bind::primary("Enter", "pick"),
                     Bind::moves("Esc", "cancel"),
                 ]),
-                Sub::Prompt(p) if p.field.masked => Keymap::new(vec![
-                    Bind::primary("Enter", "check"),
-                    Bind::new("Ctrl-R", "show/hide"),
-                    Bind::moves("Esc", "cancel"),
-                ]),
-                Sub::Prompt(_) => {
-                    Keymap::new(vec![Bind::primary("Enter", "next"), Bind::moves("Esc", "cancel")])
-                }
+                Sub::NewAccount(d) => crate::panels::modal_keymap(d.keys()),
+                Sub::Accounts(d) => crate::panels::modal_keymap(d.keys()),
+                Sub::Login(d) => crate::panels::modal_keymap(d.keys()),
             };
         }
         match self.view {
@@ -315,6 +308,11 @@ impl Members {
                         Bind::primary("e", "approve: existing")
                             .help("approve into an existing account (searchable list)")
                             .off_if(ro, RO),
+                    );
+                    k.push(
+                        Bind::new("d", "remove")
+                            .help("remove a membership")
+                            .off_if(true, "no membership to remove: the member is pending"),
                     );
                 } else {
                     k.push(

@@ -3,6 +3,7 @@
 //! log in, and fix it from there.
 
 pub mod checklist;
+pub mod dialogs;
 pub mod jobs;
 mod keys;
 mod view;
@@ -31,8 +32,6 @@ pub struct CardEvent {
 /// What a pick list chooses.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PickFor {
-    /// Add the member to this account.
-    Account,
     /// Remove this membership.
     Membership,
     /// Send this kind of code for the chosen credential.
@@ -83,27 +82,17 @@ impl Picker {
     }
 }
 
-/// What a one-field prompt asks for.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PromptFor {
-    /// The name of a new account to approve the member into.
-    AccountName,
-    /// The password the member reads out, for the log-in check of this credential.
-    Password { profile_id: String, username: String },
-}
-
+/// A sub-view over the card (one at a time, so the size of the largest is fine).
 #[derive(Debug, Clone)]
-pub struct Prompt {
-    pub title: String,
-    pub field: TextField,
-    pub purpose: PromptFor,
-}
-
-/// A sub-view over the card.
-#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum Sub {
     Pick(Picker),
-    Prompt(Prompt),
+    /// `a`: approve (or add) into a new account.
+    NewAccount(dialogs::NewAccount),
+    /// `e`: into an existing account.
+    Accounts(dialogs::AccountPick),
+    /// `l`: the password log-in check.
+    Login(dialogs::LoginCheck),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +133,9 @@ pub struct Members {
     pub sub: Option<Sub>,
     pub accounts: Option<Vec<Account>>,
     pub accounts_op: Option<OpId>,
+    /// The accounts in flight were asked for by `e`: open the picker when
+    /// they arrive (not when `a` loaded them for its same-name warning).
+    pub pick_on_load: bool,
     /// The action in flight from the card, and its label.
     pub action: Option<(OpId, String)>,
     /// Last action's result, one line.
@@ -178,6 +170,7 @@ impl Default for Members {
             sub: None,
             accounts: None,
             accounts_op: None,
+            pick_on_load: false,
             action: None,
             result: None,
             awaiting_code: None,
@@ -335,53 +328,49 @@ impl Members {
         );
     }
 
-    pub fn ask_new_account(&mut self, name: String, sh: &mut Shared) {
+    /// Confirms the new-account dialog (`y`, `Enter`, `Ctrl-S`): the dialog
+    /// is the confirmation, so the call goes at once.
+    pub fn confirm_new_account(&mut self, sh: &mut Shared) {
         let Some(who) = self.who() else { return };
-        if name.trim().is_empty() {
-            if let Some(Sub::Prompt(p)) = &mut self.sub {
-                p.field.error = Some("an account needs a name".into());
-            }
+        let Some(Sub::NewAccount(d)) = &mut self.sub else { return };
+        let (name, legal_name) = d.names();
+        if name.is_empty() {
+            d.form.invalid(dialogs::ACCOUNT_NAME, "required: the account needs a name");
             return;
         }
         self.sub = None;
-        let name = name.trim().to_owned();
-        self.confirm(
-            sh,
-            Dialog::confirm(format!("Approve {} into a new account?", who.email))
-                .verb("approve")
-                .consequence(format!(
-                    "{} ({}) can log in: a log-in returns a token for the new account",
-                    who.name, who.email
-                ))
-                .item(format!("creates account \"{name}\""))
-                .item(format!("adds {} to it", who.email))
-                .gap()
-                .request("POST /v2/accounts")
-                .request("POST /v2/accounts/{new}/account-memberships"),
-            "approving into a new account",
-            MemCall::NewAccount { who, name },
-        );
+        self.run(sh, "approving into a new account", MemCall::NewAccount { who, name, legal_name });
     }
 
-    pub fn ask_add(&mut self, account_id: String, account_name: String, sh: &mut Shared) {
+    /// Runs an action confirmed in one of the card's own dialogs.
+    fn run(&mut self, sh: &mut Shared, label: &str, call: MemCall) {
+        self.asked = Some(label.to_owned());
+        if let Some(op) = sh.call(PanelId::Members, label, Call::Members(call)) {
+            self.action = Some((op, label.to_owned()));
+            self.result = None;
+        }
+    }
+
+    /// `a`: the new-account dialog (name and legal name editable).
+    pub fn open_new_account(&mut self, sh: &mut Shared) {
+        let Some(card) = &self.card else { return };
+        let pending = card.is_pending() == Some(true);
+        self.sub = Some(Sub::NewAccount(dialogs::NewAccount::new(&card.member.name, pending)));
+        // Known accounts let the dialog warn about a second one of the same name.
+        if self.accounts.is_none() && self.accounts_op.is_none() {
+            self.accounts_op =
+                sh.call(PanelId::Members, "loading accounts", Call::Members(MemCall::LoadAccounts));
+        }
+    }
+
+    /// Confirmed in the picker: add (approve) into an existing account.
+    pub fn add_to(&mut self, account: Account, sh: &mut Shared) {
         let Some(who) = self.who() else { return };
         self.sub = None;
-        let pending = self.card.as_ref().and_then(MemberCard::is_pending) == Some(true);
-        self.confirm(
+        self.run(
             sh,
-            Dialog::confirm(if pending {
-                format!("Approve {} into {account_name}?", who.email)
-            } else {
-                format!("Add {} to {account_name}?", who.email)
-            })
-            .verb(if pending { "approve" } else { "add" })
-            .consequence(format!(
-                "{} ({}) becomes a member of {account_name}: a log-in also returns a token for it",
-                who.name, who.email
-            ))
-            .request(format!("POST /v2/accounts/{account_id}/account-memberships")),
             "adding to an account",
-            MemCall::AddToAccount { who, account_id, account_name },
+            MemCall::AddToAccount { who, account_id: account.id, account_name: account.name },
         );
     }
 
@@ -487,21 +476,27 @@ impl Members {
         sh: &mut Shared,
     ) {
         let Some(who) = self.who() else { return };
+        let Some(Sub::Login(d)) = &mut self.sub else { return };
         if password.is_empty() {
-            if let Some(Sub::Prompt(p)) = &mut self.sub {
-                p.field.error = Some("type the password the member reads out".into());
-            }
+            d.form.invalid(dialogs::PASSWORD, "type the password the member reads out");
             return;
         }
-        self.sub = None;
-        let op = sh.call(
+        if d.op.is_some() {
+            return;
+        }
+        d.form.clear_errors();
+        d.op = sh.call(
             PanelId::Members,
             "checking the password log-in",
             Call::Members(MemCall::LoginCheck { who, profile_id, username, password }),
         );
-        if let Some(op) = op {
-            self.action = Some((op, "log-in check".into()));
-            self.result = None;
+    }
+
+    /// The log-in check in flight (its dialog stays open until it answers).
+    fn login_op(&self) -> Option<OpId> {
+        match &self.sub {
+            Some(Sub::Login(d)) => d.op,
+            _ => None,
         }
     }
 
@@ -512,7 +507,9 @@ impl Members {
                     return;
                 }
                 self.search_op = None;
-                let keep = self.selected_member().map(|m| m.id.clone());
+                // Paging keeps the member under the cursor (by id); a fresh
+                // search starts on its first row.
+                let keep = if append { self.selected_member().map(|m| m.id.clone()) } else { None };
                 if append {
                     for m in page.members {
                         if !self.results.iter().any(|x| x.id == m.id) {
@@ -545,7 +542,7 @@ impl Members {
                 if let Some(m) = self.results.iter_mut().find(|m| m.id == card.member.id) {
                     *m = card.member.clone();
                 }
-                self.checks = checklist::checklist(&card);
+                self.checks = checklist::checklist_for(&card, sh.read_only);
                 self.card = Some(*card);
             }
             MemReply::Accounts(list) => {
@@ -554,7 +551,10 @@ impl Members {
                 }
                 self.accounts_op = None;
                 self.accounts = Some(list);
-                self.open_account_picker(sh);
+                // Loaded for the new-account dialog's warning: nothing to open.
+                if std::mem::take(&mut self.pick_on_load) && self.sub.is_none() {
+                    self.open_account_picker(sh);
+                }
             }
             MemReply::Done { member_id, message } => {
                 self.finish_action(op, true, message.clone(), sh);
@@ -580,6 +580,9 @@ impl Members {
                 self.reload_card(sh);
             }
             MemReply::LoginOk { tokens, .. } => {
+                if self.login_op() == Some(op) {
+                    self.sub = None;
+                }
                 let msg = if tokens.tokens.is_empty() {
                     "the password is right, but the member is in no account (pending): approve them"
                         .to_owned()
@@ -612,6 +615,7 @@ impl Members {
 
     pub fn open_account_picker(&mut self, sh: &mut Shared) {
         let Some(list) = &self.accounts else {
+            self.pick_on_load = true;
             if self.accounts_op.is_none() {
                 self.accounts_op = sh.call(
                     PanelId::Members,
@@ -627,16 +631,14 @@ impl Members {
             .and_then(|c| c.accounts.as_ref())
             .map(|a| a.iter().map(|m| m.account_id.as_str()).collect())
             .unwrap_or_default();
-        let items: Vec<(String, String)> = list
-            .iter()
-            .filter(|a| !member_of.contains(&a.id.as_str()))
-            .map(|a| (a.id.clone(), a.name.clone()))
-            .collect();
+        let items: Vec<Account> =
+            list.iter().filter(|a| !member_of.contains(&a.id.as_str())).cloned().collect();
         if items.is_empty() {
             sh.toast_error("no other account to add the member to: a creates one");
             return;
         }
-        self.sub = Some(Sub::Pick(Picker::new("Add to which account?", items, PickFor::Account)));
+        let pending = self.card.as_ref().and_then(MemberCard::is_pending) == Some(true);
+        self.sub = Some(Sub::Accounts(dialogs::AccountPick::new(items, pending)));
     }
 }
 
@@ -651,7 +653,14 @@ impl Panel for Members {
 
     fn on_paste(&mut self, text: &str) {
         match &mut self.sub {
-            Some(Sub::Prompt(p)) => p.field.paste(text),
+            Some(Sub::NewAccount(d)) => {
+                let ev = d.form.paste(text);
+                d.changed(ev);
+            }
+            Some(Sub::Accounts(d)) => d.paste(text),
+            Some(Sub::Login(d)) => {
+                d.form.paste(text);
+            }
             Some(Sub::Pick(p)) => {
                 p.filter.paste(text);
                 p.refilter();
@@ -682,6 +691,17 @@ impl Panel for Members {
                 } else if self.accounts_op == Some(op) {
                     self.accounts_op = None;
                     sh.api_error("accounts", &e);
+                } else if self.login_op() == Some(op) {
+                    // The dialog stays open: the password is fixed in place.
+                    if let Some(Sub::Login(d)) = &mut self.sub {
+                        d.op = None;
+                        let msg = if e.status() == Some(401) {
+                            "wrong password (or username): the store refused the log-in".to_owned()
+                        } else {
+                            format!("the check failed: {}", e.summary())
+                        };
+                        d.form.server_error(dialogs::PASSWORD, msg);
+                    }
                 } else {
                     let what = self
                         .action
@@ -714,6 +734,11 @@ impl Panel for Members {
         }
         if self.action.as_ref().is_some_and(|(o, _)| *o == op) {
             self.action = None;
+        }
+        if let Some(Sub::Login(d)) = &mut self.sub
+            && d.op == Some(op)
+        {
+            d.op = None;
         }
     }
 

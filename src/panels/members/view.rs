@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::checklist::Mark;
+use super::dialogs::render_with_form;
 use super::{Members, Sub, View};
 use crate::api::SearchHow;
 use crate::ui::Shared;
@@ -317,30 +318,30 @@ impl Members {
                     keys,
                 );
             }
-            Sub::Prompt(p) => {
-                let rect = centered(area, 64, 6);
-                f.render_widget(Clear, rect);
-                let block = Block::default()
-                    .borders(Borders::ALL)
-                    .title(Span::styled(format!(" {} ", p.title), t.title()))
-                    .border_style(t.focused_border());
-                let inner = block.inner(rect);
-                f.render_widget(block, rect);
-                let [field, _gap, keys] = Layout::vertical([
-                    Constraint::Length(1),
-                    Constraint::Min(0),
-                    Constraint::Length(1),
-                ])
-                .areas(inner);
-                p.field.render(f, field, 13, true, t);
-                let mut spans = vec![Span::styled("Enter", t.key()), Span::raw(" ok  ")];
-                if p.field.masked {
-                    spans.push(Span::styled("Ctrl-R", t.key()));
-                    spans.push(Span::raw(" show/hide  "));
+            Sub::NewAccount(d) => {
+                let Some(card) = &self.card else { return };
+                let dialog = d.dialog(
+                    &card.member.email,
+                    &card.member.id,
+                    self.accounts.as_deref(),
+                    t,
+                    area.width,
+                );
+                render_with_form(f, area, t, &dialog, &d.form);
+            }
+            Sub::Accounts(d) => {
+                let Some(card) = &self.card else { return };
+                let dialog = d.dialog(&card.member.email, t, area.width);
+                let layout = dialog.render(f, area, t);
+                if d.chosen.is_none()
+                    && let Some((_, r)) = layout.slots.first()
+                {
+                    d.render_slot(f, *r, t);
                 }
-                spans.push(Span::styled("Esc", t.key()));
-                spans.push(Span::raw(" cancel"));
-                f.render_widget(Line::from(spans), keys);
+            }
+            Sub::Login(d) => {
+                let dialog = d.dialog(t, area.width);
+                render_with_form(f, area, t, &dialog, &d.form);
             }
         }
     }

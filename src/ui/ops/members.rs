@@ -30,7 +30,7 @@ pub enum MemCall {
     /// Add the member to an existing account.
     AddToAccount { who: Who, account_id: String, account_name: String },
     /// Create an account (named) and add the member to it: an approval.
-    NewAccount { who: Who, name: String },
+    NewAccount { who: Who, name: String, legal_name: String },
     /// `DELETE /v2/accounts/{account}/account-memberships/{membership}`.
     RemoveMembership { who: Who, account_id: String, account_name: String, membership_id: String },
     /// Request an OTP for one of the member's credentials.
