@@ -203,3 +203,55 @@ fn the_delivery_line_names_the_last_delivery() {
     ]);
     assert_eq!(app.otp.last_delivery().as_deref(), Some("200 · 12:01:03 · attempt 1"));
 }
+
+fn bind(app: &App, keys: &str) -> crate::ui::Bind {
+    let km = app.otp.keymap(&app.sh);
+    km.binds.into_iter().find(|b| b.keys == keys).unwrap_or_else(|| panic!("{keys} listed"))
+}
+
+#[test]
+fn x_and_p_are_offered_only_when_they_can_work_and_say_why_not() {
+    let mut app = otp_app();
+    // Nothing to exchange or reset before any event.
+    assert_eq!(bind(&app, "x").off, Some("no event selected"));
+    assert_eq!(bind(&app, "p").off, Some("no event selected"));
+    arrive(&mut app, event("e-1", 0, "aaaaaa"));
+    assert_eq!(bind(&app, "x").off, None);
+    assert_eq!(bind(&app, "p").off, Some("password reset needs a reset_password event"));
+    let mut reset = event("e-2", 0, "bbbbbb");
+    reset.payload.purpose = "reset_password".into();
+    arrive(&mut app, reset);
+    assert_eq!(bind(&app, "p").off, Some("exchange this reset_password code first (x)"));
+    app.update(key(KeyCode::Char('p')));
+    assert!(matches!(app.otp.view, crate::panels::otp::View::List), "p opens nothing yet");
+    app.update(key(KeyCode::Char('x')));
+    app.update(key(KeyCode::Enter));
+    let (op, _) = calls(&mut app).remove(0);
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Otp(crate::panels::otp::OtpReply::Exchanged(AmTokens {
+            tokens: vec![crate::api::AmToken {
+                account_id: "a-1".into(),
+                account_name: "A".into(),
+                token: crate::secret::Secret::new("am-token"),
+                expires: String::new(),
+            }],
+            account_member_id: Some("u-1".into()),
+        }))),
+    ));
+    // Spent: x is off, p now works.
+    assert_eq!(bind(&app, "x").off, Some("this code was already exchanged (single use)"));
+    assert_eq!(bind(&app, "p").off, None);
+    let footer: Vec<&str> = app.otp.keymap(&app.sh).footer().iter().map(|b| b.keys).collect();
+    assert!(footer.contains(&"p") && !footer.contains(&"x"), "{footer:?}");
+    app.update(key(KeyCode::Char('p')));
+    assert!(matches!(app.otp.view, crate::panels::otp::View::Form(_)));
+    app.update(key(KeyCode::Esc));
+    // An expired code cannot be exchanged.
+    app.update(key(KeyCode::Up));
+    assert_eq!(app.otp.selected_event().map(|e| e.id.as_str()), Some("e-1"));
+    app.update(Msg::Tick(t0() + chrono::Duration::hours(2)));
+    assert_eq!(bind(&app, "x").off, Some("this code has expired"));
+    app.update(key(KeyCode::Char('x')));
+    assert!(matches!(app.otp.view, crate::panels::otp::View::List));
+}
