@@ -255,3 +255,32 @@ fn x_and_p_are_offered_only_when_they_can_work_and_say_why_not() {
     app.update(key(KeyCode::Char('x')));
     assert!(matches!(app.otp.view, crate::panels::otp::View::List));
 }
+
+fn screen(app: &mut App, w: u16, h: u16) -> String {
+    app.update(Msg::Input(Input::Resize(w, h)));
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("term");
+    t.draw(|f| view::draw(app, f)).expect("draw");
+    t.backend().to_string()
+}
+
+#[test]
+fn read_only_never_offers_o_which_the_client_would_refuse() {
+    // The request is a POST on the realm's profile, not a token request.
+    assert!(!crate::api::http::is_token_path(
+        "/v2/authentication-realms/r/password-profiles/p/one-time-password-token-request"
+    ));
+    let mut app = loaded_app(true);
+    app.update(Msg::ListenerStarted(Ok("http://127.0.0.1:8787/webhooks/otp".into())));
+    app.update(key(KeyCode::Char('4')));
+    let _ = calls(&mut app);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("codes appear here when members request them"), "{s}");
+    assert!(!s.contains("o requests"), "{s}");
+    assert_eq!(bind(&app, "o").off, Some("read-only mode: disabled"));
+    let footer: Vec<&str> = app.otp.keymap(&app.sh).footer().iter().map(|b| b.keys).collect();
+    assert!(!footer.contains(&"o"), "{footer:?}");
+    // Writable: the hint names the key.
+    let mut app = otp_app();
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("o requests an OTP for a member"), "{s}");
+}

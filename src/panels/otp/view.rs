@@ -135,7 +135,10 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
     )];
     if p.list.is_empty() {
         rows.push(Line::styled(
-            if p.events.is_empty() {
+            if p.events.is_empty() && sh.read_only {
+                // Read-only refuses the request (a POST on the realm's profile).
+                "  waiting for events… (codes appear here when members request them)"
+            } else if p.events.is_empty() {
                 "  waiting for events… (o requests an OTP for a member)"
             } else {
                 "  no event matches the filter"
