@@ -284,3 +284,97 @@ fn read_only_never_offers_o_which_the_client_would_refuse() {
     let s = screen(&mut app, 80, 24);
     assert!(s.contains("o requests an OTP for a member"), "{s}");
 }
+
+fn with_integration(app: &mut App) {
+    let i = serde_json::from_value::<crate::api::Integration>(serde_json::json!({
+        "id": "i-1", "name": "onboard OTP events", "enabled": true,
+        "integration_type": "webhook",
+        "observes": [crate::readiness::OTP_EVENT],
+        "configuration": {"url": "http://127.0.0.1:8787/webhooks/otp"}
+    }))
+    .unwrap_or_else(|e| panic!("{e}"));
+    app.sh.data.integrations = Some(vec![i]);
+}
+
+fn log_loads(app: &mut App) -> usize {
+    calls(app)
+        .iter()
+        .filter(|(_, c)| matches!(c, Call::Otp(crate::panels::otp::OtpCall::LoadLogs { .. })))
+        .count()
+}
+
+#[test]
+fn delivery_logs_reload_after_each_delivery_once_per_burst() {
+    let mut app = otp_app();
+    with_integration(&mut app);
+    arrive(&mut app, event("e-1", 0, "aaaaaa"));
+    // The store logs a delivery once the listener has answered it: not at once.
+    assert_eq!(log_loads(&mut app), 0);
+    assert!(app.needs_tick(), "the clock runs until the reload");
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(1)));
+    arrive(&mut app, event("e-2", 0, "bbbbbb"));
+    assert_eq!(log_loads(&mut app), 0);
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(2)));
+    assert_eq!(log_loads(&mut app), 1, "one reload for the burst");
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(5)));
+    assert_eq!(log_loads(&mut app), 0, "nothing new delivered");
+    // A member event is a delivery too (it goes to Approvals).
+    app.update(Msg::Listener(Box::new(ListenerEvent::Member(
+        crate::webhook::member_event::MemberEvent::UserDeleted { id: "m-9".into() },
+    ))));
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(8)));
+    assert_eq!(log_loads(&mut app), 1);
+    // A refused delivery is logged by the store as a failed one.
+    app.update(Msg::Listener(Box::new(ListenerEvent::Rejected {
+        status: 401,
+        reason: "wrong X-Moltin-Secret-Key".into(),
+    })));
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(11)));
+    assert_eq!(log_loads(&mut app), 1);
+}
+
+#[test]
+fn a_delivery_while_another_panel_is_shown_reloads_on_return() {
+    let mut app = otp_app();
+    with_integration(&mut app);
+    app.otp.logs = Some(vec![]);
+    app.update(key(KeyCode::Char('3')));
+    let _ = calls(&mut app);
+    app.update(Msg::Listener(Box::new(ListenerEvent::Member(
+        crate::webhook::member_event::MemberEvent::UserDeleted { id: "m-9".into() },
+    ))));
+    app.update(key(KeyCode::Char('4')));
+    assert_eq!(log_loads(&mut app), 1);
+}
+
+#[test]
+fn the_delivery_line_says_what_it_counts() {
+    let mut app = otp_app();
+    with_integration(&mut app);
+    arrive(&mut app, event("e-1", 0, "aaaaaa"));
+    app.otp.logs = Some(vec![
+        serde_json::from_value::<crate::api::IntegrationLog>(serde_json::json!({
+            "id": "l1", "type": "integration_log", "succeeded": true, "attempt": 1,
+            "status_code": 200, "meta": {"timestamps": {"created_at": "2026-11-25T21:49:47Z"}}
+        }))
+        .unwrap_or_else(|e| panic!("{e}")),
+    ]);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("last delivery 200 · 21:49:47 · attempt 1 · 1 OTP event received"), "{s}");
+    assert!(s.contains("   1 event"), "{s}");
+    assert!(!s.contains("1 events"), "{s}");
+}
+
+#[test]
+fn a_long_status_line_wraps_instead_of_being_cut() {
+    let mut app = otp_app();
+    with_integration(&mut app);
+    if let Some(i) = app.sh.data.integrations.as_mut().and_then(|v| v.first_mut()) {
+        i.name = "onboard OTP events for the staging store of the north region".into();
+    }
+    app.otp.logs = Some(vec![]);
+    let s = screen(&mut app, 80, 24);
+    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("north region (i-1)"), "{s}");
+    assert!(flat.contains("0 OTP events received"), "{s}");
+}

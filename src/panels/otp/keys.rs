@@ -90,12 +90,15 @@ impl Otp {
                     sh.toast_error(why);
                     return true;
                 }
-                let (u, c) = self
+                let (u, c, purpose) = self
                     .selected_event()
-                    .map(|e| (e.payload.username.clone(), e.payload.code.expose().to_owned()))
+                    .map(|e| {
+                        let code = e.payload.code.expose().to_owned();
+                        (e.payload.username.clone(), code, e.payload.purpose.clone())
+                    })
                     .unwrap_or_default();
                 self.view = View::Form(OtpForm {
-                    kind: FormKind::Exchange,
+                    kind: FormKind::Exchange { purpose },
                     form: Self::exchange_form(&u, &c),
                     profiles: Vec::new(),
                 });
