@@ -605,3 +605,30 @@ fn member_events_keep_the_queue_live_without_a_call() {
     assert!(app.approvals.membership_deleted);
     assert!(calls(&mut app).is_empty(), "no call for any of it");
 }
+
+#[test]
+fn long_emails_keep_their_domain_at_80x24() {
+    let mut app = loaded_app(false);
+    app.update(key(KeyCode::Char('3')));
+    let (op, _) = calls(&mut app).remove(0);
+    let mut a = member(1);
+    a.name = "Grace Hopper".into();
+    a.email = "grace.hopper-longaddress@example.com".into();
+    let mut b = member(2);
+    b.email = "an-extremely-long-local-part-that-never-ends@longdomain.example.org".into();
+    app.update(Msg::Progress(
+        op,
+        Progress::Approvals(ApProgress::Checked {
+            pending: vec![a, b],
+            with_membership: vec![],
+            gone: vec![],
+            failed: 0,
+        }),
+    ));
+    app.update(Msg::Input(Input::Resize(80, 24)));
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("term");
+    t.draw(|f| view::draw(&app, f)).expect("draw");
+    let screen = t.backend().to_string();
+    assert!(screen.contains("…@example.com"), "{screen}");
+    assert!(screen.contains("…@longdomain"), "{screen}");
+}
