@@ -124,6 +124,22 @@ fn settings_loaded() {
     snap("settings_loaded", || loaded(false));
 }
 
+/// Short of room the readiness box puts the ✗ items first, folds the ✓ ones
+/// into one row and names what is below: nothing is dropped silently.
+#[test]
+fn settings_readiness_short_of_room() {
+    let mut a = loaded(false);
+    let text = render(&mut a, 60, 16);
+    assert!(text.contains("✗ OTP ready") && text.contains("↓"), "{text}");
+    insta::assert_snapshot!("settings_readiness_60x16", text);
+    let mut a = loaded(false);
+    // One more row than the box has at 80×24.
+    a.sh.data.integrations_error = Some("HTTP 503 try later".into());
+    let text = render(&mut a, 80, 24);
+    assert!(text.contains("✓ 2 ready: Self sign-up ready, Approvals needed"), "{text}");
+    insta::assert_snapshot!("settings_readiness_error_80x24", text);
+}
+
 #[test]
 fn settings_loaded_read_only() {
     snap("settings_read_only", || loaded(true));

@@ -101,7 +101,8 @@ pub fn global_keymap(typing: bool) -> Keymap {
 
 impl App {
     pub(super) fn on_paste(&mut self, text: &str) {
-        if self.sh.confirm.is_some() || self.overlay.is_some() {
+        // Nothing is visible to paste into below the minimum size.
+        if self.too_small() || self.sh.confirm.is_some() || self.overlay.is_some() {
             return;
         }
         let (panel, _) = self.split(self.focus);
@@ -113,6 +114,10 @@ impl App {
         if ctrl && matches!(key.code, KeyCode::Char('c')) {
             self.quit = true;
             self.sh.effects.push(Effect::Quit);
+            return;
+        }
+        if self.too_small() {
+            self.too_small_key(key);
             return;
         }
         if let Some(mut pending) = self.sh.confirm.take() {
@@ -162,6 +167,18 @@ impl App {
         }
         if let Some((_, g)) = global_find(key, editing) {
             self.run_global(g, key);
+        }
+    }
+
+    /// Below the minimum size only "Terminal too small" shows: no key may act
+    /// on what is hidden (a dialog, a panel). `q` asks to quit as usual, but
+    /// only when no dialog is open (the quit question, if writes are in
+    /// flight, shows once the screen is big enough); while a dialog is open
+    /// `q` is refused and the screen says so. Ctrl-C (handled before) quits.
+    fn too_small_key(&mut self, key: KeyEvent) {
+        let plain = !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        if plain && key.code == KeyCode::Char('q') && self.sh.confirm.is_none() {
+            self.ask_quit();
         }
     }
 

@@ -286,8 +286,11 @@ impl App {
                     self.members.sync_events(&self.otp.events);
                     self.members.sync_audit(self.audit.iter(), &self.audit_names);
                 }
-                if self.sh.error.is_some() && self.sh.error != before {
-                    // This operation set the error line: remember which kind it was.
+                if let Some(e) = self.sh.error.as_ref().filter(|_| self.sh.error != before) {
+                    // This operation set the error line: remember which kind it
+                    // was, and say which panel it is about (the line stays
+                    // while the user moves on to other panels).
+                    self.sh.error = Some(format!("{} · {e}", flight.owner.title()));
                     self.sh.error_kind = Some(flight.kind);
                 } else if ok && self.sh.error_kind.as_deref() == Some(flight.kind.as_str()) {
                     // The same operation worked this time: its old error is stale.
@@ -410,6 +413,12 @@ impl App {
         ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1)
     }
 
+    /// Whether the screen is below the minimum size (then only "Terminal too
+    /// small" is drawn and keys other than q and Ctrl-C are swallowed).
+    pub fn too_small(&self) -> bool {
+        self.size.0 < view::MIN_WIDTH || self.size.1 < view::MIN_HEIGHT
+    }
+
     /// Whether the focused panel is editing text (then printable keys are text).
     pub fn editing(&self) -> bool {
         self.panel(self.focus).editing()
@@ -423,43 +432,55 @@ impl App {
 
     /// What to do next, one line (the guidance of the flow; more words in the
     /// sandbox, where demos and training happen). None when nothing is left.
+    /// A step on another panel is named with it ("Next: 3 Approvals — …"),
+    /// so its keys are never read as keys of the panel on screen.
     pub fn next_hint(&self) -> Option<String> {
         if !self.hints {
             return None;
         }
         let r = self.sh.readiness()?;
         let tour = self.sh.connection_is_sandbox();
-        let hint = |short: &str, long: &str| {
-            if tour { format!("Tour: {long}  (Ctrl-T hides)") } else { format!("Next: {short}") }
+        let hint = |target: PanelId, short: &str, long: &str| {
+            // Off its panel the short words, so the panel's name fits too.
+            let body = if self.focus == target {
+                if tour { long } else { short }.to_owned()
+            } else {
+                format!("{} {} — {short}", target.index() + 1, target.title())
+            };
+            if tour { format!("Tour: {body}  (Ctrl-T hides)") } else { format!("Next: {body}") }
         };
         Some(if !r.all_ready() && self.sh.read_only {
             hint(
-                "the ✗ items on 1 need a store admin (read-only)",
-                "read-only: the ✗ items on 1 need a store admin",
+                PanelId::Settings,
+                "the ✗ items need a store admin (read-only)",
+                "read-only: the ✗ items need a store admin",
             )
         } else if !r.all_ready() {
-            if self.focus != PanelId::Settings {
-                hint(
-                    "1 — fix the ✗ readiness items",
-                    "1 Settings: s, a, o fix what the store lacks",
-                )
-            } else {
-                hint("fix the ✗ items (s, a, o)", "the key beside each ✗ item fixes it, then 2")
-            }
+            hint(
+                PanelId::Settings,
+                "fix the ✗ items (s, a, o, l)",
+                "the key beside each ✗ item fixes it (s, a, o, l)",
+            )
         } else if !self.visited.contains(&PanelId::Signup) {
-            hint("2 — sign up a test member", "the store is ready: 2 signs up a member")
+            hint(
+                PanelId::Signup,
+                "sign up a test member",
+                "the store is ready: sign up a test member",
+            )
         } else if !self.visited.contains(&PanelId::Approvals) {
-            hint("3 — approve the member", "3 lists members waiting for approval")
+            hint(PanelId::Approvals, "approve the member", "lists the members waiting for approval")
         } else if self.pending().is_some_and(|n| n > 0) {
             let n = self.pending().unwrap_or_default();
             hint(
-                &format!("3 — approve {n} pending (a)"),
+                PanelId::Approvals,
+                &format!("approve {n} pending (a)"),
                 &format!("{n} waiting: a approves the selected one, y confirms"),
             )
         } else if !self.visited.contains(&PanelId::Otp) {
             hint(
-                "4 — request an OTP and watch it arrive",
-                "4 OTP: o requests a code, it arrives live",
+                PanelId::Otp,
+                "request an OTP and watch it arrive",
+                "o requests a code, it arrives live",
             )
         } else {
             return None;
@@ -470,6 +491,10 @@ impl App {
     pub fn step_status(&self, panel: PanelId) -> StepStatus {
         if !self.visited.contains(&panel) {
             return StepStatus::NotVisited;
+        }
+        if panel == PanelId::Approvals && self.approvals.scan.is_some() {
+            // The count is not known until the scan is done: claim nothing.
+            return StepStatus::Working;
         }
         let Some(r) = self.sh.readiness() else {
             return StepStatus::Attention;

@@ -27,7 +27,11 @@ pub fn draw(app: &App, f: &mut Frame) {
                 "{}×{} — need at least {MIN_WIDTH}×{MIN_HEIGHT}",
                 area.width, area.height
             )),
-            Line::from("Resize, or press q to quit."),
+            Line::from(if app.sh.confirm.is_some() {
+                "A dialog is open: resize to answer it (Ctrl-C quits now)."
+            } else {
+                "Resize, or press q to quit."
+            }),
         ];
         f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
         return;
@@ -120,7 +124,10 @@ fn draw_header(app: &App, f: &mut Frame, area: Rect) {
     });
     let realm = app.sh.data.settings.as_ref().and_then(|s| s.realm_id());
     spans.push(Span::raw("  realm "));
-    spans.push(Span::styled(realm.map_or("–".to_owned(), |r| ellipsize(r, 36)), t.dim()));
+    // Ellipsized to the room left, so a cut id always shows that it is cut.
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let room = (area.width as usize).saturating_sub(used).min(36);
+    spans.push(Span::styled(realm.map_or("–".to_owned(), |r| ellipsize(r, room)), t.dim()));
     f.render_widget(Line::from(spans), area);
 }
 
@@ -164,9 +171,12 @@ fn stepper_spans(app: &App, compact: bool) -> Vec<Span<'static>> {
             StepStatus::NotVisited => ("·", t.dim()),
             StepStatus::Ready => ("✓", t.ok()),
             StepStatus::Attention => ("!", t.warn()),
+            StepStatus::Working => ("…", t.dim()),
         };
         let title = if compact && *p == PanelId::Otp { "OTP" } else { p.title() };
         let count = match (*p, app.pending()) {
+            // While the scan runs the count so far is a lower bound.
+            (PanelId::Approvals, Some(n)) if app.approvals.scan.is_some() => format!(" ({n}…)"),
             (PanelId::Approvals, Some(n)) => format!(" ({n})"),
             _ => String::new(),
         };
@@ -187,13 +197,16 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
         (format!(" {mark} {} ", toast.text), style)
     });
     let toast_w = toast.as_ref().map_or(0, |(s, _)| s.chars().count() as u16).min(area.width);
-    // The slowed rate (below) takes the place of the hint.
+    // The slowed rate (below) takes the place of the hint; a toast shows
+    // alone rather than beside a cut hint (the hint is back once it expires);
+    // an overlay (help, inspector, audit) is not about the panel's next step.
     if app.sh.inflight.is_empty()
         && app.sh.rate.is_none()
+        && toast.is_none()
+        && app.overlay.is_none()
         && let Some(hint) = app.next_hint()
     {
-        let room = area.width.saturating_sub(toast_w + 1) as usize;
-        let hint = ellipsize(&hint, room.saturating_sub(1));
+        let hint = ellipsize(&hint, (area.width as usize).saturating_sub(1));
         f.render_widget(Line::styled(format!(" {hint}"), t.accent()), area);
     }
     let mut text = String::new();
@@ -332,10 +345,14 @@ pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
         (
             "Stepper",
             &[
-                ("✓", "the step is ready (its readiness items are met)"),
+                (
+                    "✓",
+                    "ready: the step's setup is in place (its readiness items are met) — not \"done\"",
+                ),
                 ("!", "needs attention: an item is unmet, or the store is not loaded yet"),
                 ("·", "not visited yet"),
-                ("(n)", "after Approvals: members waiting for approval"),
+                ("…", "still checking (the Approvals scan is running)"),
+                ("(n)", "after Approvals: members waiting for approval (n… while scanning)"),
             ],
         ),
     ];

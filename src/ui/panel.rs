@@ -71,6 +71,8 @@ pub enum StepStatus {
     NotVisited,
     Ready,
     Attention,
+    /// Its check is still running (the Approvals scan): neither ✓ nor !.
+    Working,
 }
 
 /// Key/label pairs for the footer and help.

@@ -190,7 +190,11 @@ fn a_success_of_another_kind_leaves_the_error_line() {
     let (settings_op, _) = c.iter().find(|(_, c)| *c == Call::LoadSettings).cloned().expect("load");
     let (profiles_op, _) = c.iter().find(|(_, c)| *c == Call::LoadProfiles).cloned().expect("load");
     a.update(Msg::Done(settings_op, Err(http_error(403, None, "no access"))));
-    assert!(a.sh.error.is_some());
+    let e = a.sh.error.clone().unwrap_or_default();
+    assert!(e.starts_with("Settings · "), "it says which panel it is about: {e}");
+    // It stays on other panels, still saying where it came from.
+    a.update(key(KeyCode::Char('2')));
+    assert_eq!(a.sh.error.as_deref(), Some(e.as_str()));
     a.update(Msg::Done(profiles_op, Ok(Reply::Profiles(vec![email_profile()]))));
     assert!(a.sh.error.is_some(), "profiles loading says nothing about settings");
 }

@@ -98,41 +98,15 @@ impl Settings {
         f.render_widget(Paragraph::new(wrap_lines(lines, left.width as usize)), left);
 
         // Readiness, always visible.
-        let mut r: Vec<Line> = Vec::new();
-        match sh.readiness() {
-            None => r.push(Line::styled("checking…", t.dim())),
-            Some(readiness) => {
-                for item in &readiness.items {
-                    let (mark, style) =
-                        if item.ready { ("✓", t.ok()) } else { ("✗", t.warn()) };
-                    let fix_key = match item.id {
-                        ItemId::SelfSignup => "s",
-                        ItemId::Approvals => "a",
-                        ItemId::Otp => "o",
-                        ItemId::LiveQueue => "l",
-                    };
-                    let mut spans = vec![
-                        Span::styled(format!("{mark} "), style),
-                        Span::styled(item.title, t.title()),
-                    ];
-                    if !item.ready && !sh.read_only {
-                        spans.push(Span::raw("  "));
-                        spans.push(Span::styled(format!("[{fix_key}]"), t.key()));
-                        spans.push(Span::raw(" fix"));
-                    }
-                    r.push(Line::from(spans));
-                    for m in &item.missing {
-                        r.push(Line::styled(format!("    {m}"), t.dim()));
-                    }
-                }
-                if let Some(e) = &sh.data.integrations_error {
-                    r.push(Line::styled(format!("integrations: {e}"), t.warn()));
-                }
-            }
-        }
         let block = Block::default().borders(Borders::ALL).title(" Readiness ");
-        let width = block.inner(right).width as usize;
-        f.render_widget(Paragraph::new(wrap_lines(r, width)).block(block), right);
+        let inner = block.inner(right);
+        let r = match sh.readiness() {
+            None => vec![Line::styled("checking…", t.dim())],
+            Some(readiness) => {
+                readiness_lines(readiness, sh, inner.width as usize, inner.height as usize)
+            }
+        };
+        f.render_widget(Paragraph::new(r).block(block), right);
 
         if let Some(form) = &self.form {
             self.view_form(f, area, form, sh);
@@ -170,6 +144,101 @@ impl Settings {
             form.form.render(f, *r, t);
         }
     }
+}
+
+/// The readiness box's rows, wrapped to `width`, in at most `height` rows.
+/// All items with their reasons when they fit; else the unmet (✗) items
+/// first with their reasons and the met ones on one line ("✓ 2 ready: …");
+/// if even that is too tall, what fits and a last row naming what is below,
+/// so nothing is dropped silently and the item a fix key acts on shows first.
+fn readiness_lines(
+    readiness: &crate::readiness::Readiness,
+    sh: &Shared,
+    width: usize,
+    height: usize,
+) -> Vec<Line<'static>> {
+    let t = &sh.theme;
+    // Each item's rows (wrapped), tagged with what they belong to.
+    let block = |item: &crate::readiness::Item| -> Vec<Line<'static>> {
+        let (mark, style) = if item.ready { ("✓", t.ok()) } else { ("✗", t.warn()) };
+        let fix_key = match item.id {
+            ItemId::SelfSignup => "s",
+            ItemId::Approvals => "a",
+            ItemId::Otp => "o",
+            ItemId::LiveQueue => "l",
+        };
+        let mut spans =
+            vec![Span::styled(format!("{mark} "), style), Span::styled(item.title, t.title())];
+        if !item.ready && !sh.read_only {
+            spans.push(Span::raw("  "));
+            spans.push(Span::styled(format!("[{fix_key}]"), t.key()));
+            spans.push(Span::raw(" fix"));
+        }
+        let mut lines = vec![Line::from(spans)];
+        for m in &item.missing {
+            lines.push(Line::styled(format!("    {m}"), t.dim()));
+        }
+        wrap_lines(lines, width)
+    };
+    let extra: Vec<(String, Vec<Line<'static>>)> = sh
+        .data
+        .integrations_error
+        .iter()
+        .map(|e| {
+            let l = Line::styled(format!("integrations: {e}"), t.warn());
+            ("integrations error".to_owned(), wrap_lines(vec![l], width))
+        })
+        .collect();
+    let flatten = |groups: Vec<(String, Vec<Line<'static>>)>| -> Vec<(String, Line<'static>)> {
+        groups.into_iter().flat_map(|(k, ls)| ls.into_iter().map(move |l| (k.clone(), l))).collect()
+    };
+    let all: Vec<_> = readiness.items.iter().map(|i| (i.title.to_owned(), block(i))).collect();
+    let full = flatten(all.into_iter().chain(extra.clone()).collect());
+    if full.len() <= height {
+        return full.into_iter().map(|(_, l)| l).collect();
+    }
+    // Short of room: ✗ items with their reasons first, the ✓ ones on one row.
+    let mut groups: Vec<_> = readiness
+        .items
+        .iter()
+        .filter(|i| !i.ready)
+        .map(|i| (i.title.to_owned(), block(i)))
+        .collect();
+    let ready: Vec<&str> = readiness.items.iter().filter(|i| i.ready).map(|i| i.title).collect();
+    if !ready.is_empty() {
+        let label = format!("✓ {} ready", ready.len());
+        let row = Line::from(vec![
+            Span::styled("✓ ", t.ok()),
+            Span::styled(format!("{} ready: {}", ready.len(), ready.join(", ")), t.dim()),
+        ]);
+        groups.push((label, wrap_lines(vec![row], width)));
+    }
+    groups.extend(extra);
+    let rows = flatten(groups);
+    if rows.len() <= height {
+        return rows.into_iter().map(|(_, l)| l).collect();
+    }
+    // Still too tall: the ✗ items' titles (their fix keys), then a row
+    // naming what is below.
+    let unmet: Vec<&crate::readiness::Item> = readiness.items.iter().filter(|i| !i.ready).collect();
+    let keep = unmet.len().min(height.saturating_sub(1));
+    let mut out: Vec<Line<'static>> =
+        unmet[..keep].iter().filter_map(|i| block(i).into_iter().next()).collect();
+    let mut below: Vec<String> = unmet[keep..].iter().map(|i| i.title.to_owned()).collect();
+    if unmet.iter().any(|i| !i.missing.is_empty()) {
+        below.push("the reasons".to_owned());
+    }
+    if !ready.is_empty() {
+        below.push(format!("✓ {} ready", ready.len()));
+    }
+    if sh.data.integrations_error.is_some() {
+        below.push("integrations error".to_owned());
+    }
+    let more = format!("↓ {} more: {}", rows.len() - out.len(), below.join(", "));
+    if height > 0 {
+        out.push(Line::styled(ellipsize(&more, width), t.dim()));
+    }
+    out
 }
 
 /// "loading…" while a load runs; its error and the retry key once it failed.
