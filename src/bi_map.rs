@@ -25,10 +25,17 @@ pub fn default_path(data_dir: &Path) -> PathBuf {
 
 /// Reads the mapping; a missing or unreadable file is an empty mapping.
 pub fn load(path: &Path) -> BTreeMap<String, BiLink> {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default()
+    try_load(path).unwrap_or_default()
+}
+
+/// Like `load`, but says why a mapping that exists could not be read (no file
+/// is an empty mapping).
+pub fn try_load(path: &Path) -> Result<BTreeMap<String, BiLink>, String> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => serde_json::from_str(&t).map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
 }
 
 /// Serializes writers of the mapping in this process.

@@ -237,9 +237,11 @@ async fn run(
             if let (approvals::ApReply::Details(d), Some(path)) = (&mut reply, &ctx.bi_map) {
                 let path = path.clone();
                 let id = d.member_id.clone();
-                d.bi = tokio::task::spawn_blocking(move || crate::bi_map::load(&path).remove(&id))
-                    .await
-                    .unwrap_or_default();
+                d.bi = tokio::task::spawn_blocking(move || {
+                    crate::bi_map::try_load(&path).map(|mut m| m.remove(&id))
+                })
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()));
             }
             Ok(Reply::Approvals(reply))
         }

@@ -230,6 +230,8 @@ impl App {
                 if let crate::webhook::ListenerEvent::Member(e) = *ev {
                     self.approvals.on_member_event(e, &mut self.sh);
                 }
+                // A delivery all the same: the OTP panel's delivery line follows it.
+                self.otp.delivered(&self.sh);
                 // The stepper shows the pending count on every panel.
                 true
             }

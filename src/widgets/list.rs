@@ -694,8 +694,9 @@ pub fn truncate_width(s: &str, width: usize) -> String {
 }
 
 /// Fits an e-mail address in `width` columns keeping its domain whole:
-/// `luca.hansen@example.com` at 20 → `luca.han…@example.com`. Only when not
-/// even one letter of the local part fits is the whole address cut at the end.
+/// `luca.hansen@example.com` at 20 → `luca.han…@example.com`. When not even
+/// one letter of the local part fits, the local part becomes `…` and the
+/// domain is cut at its end if it must be (`…@a-very-…`).
 pub fn fit_email(s: &str, width: usize) -> String {
     if str_width(s) <= width {
         return s.to_owned();
@@ -703,8 +704,15 @@ pub fn fit_email(s: &str, width: usize) -> String {
     let Some(at) = s.rfind('@') else { return truncate_width(s, width) };
     let (local, domain) = (&s[..at], &s[at..]);
     let room = width.saturating_sub(str_width(domain));
-    if room < 2 || local.is_empty() {
+    if local.is_empty() || width < 3 {
         return truncate_width(s, width);
+    }
+    if room < 2 {
+        // Not one letter of the local part fits: `…@domain`, the domain cut
+        // at its end when even it is too wide (the `@` always shows).
+        let mut out = "…".to_owned();
+        out.push_str(&truncate_width(domain, width - 1));
+        return out;
     }
     let mut out = truncate_width(local, room);
     if !out.ends_with('…') {
@@ -924,7 +932,10 @@ mod tests {
         assert_eq!(str_width(&fit_email("luca.hansen@example.com", 20)), 20);
         assert_eq!(fit_email("luca.hansen@example.com", 14), "l…@example.com");
         // No room for the local part: cut at the end.
-        assert_eq!(fit_email("luca@a-very-long-domain.example", 10), "luca@a-ve…");
+        assert_eq!(fit_email("luca.hansen@example.com", 13), "…@example.com");
+        assert_eq!(fit_email("luca@a-very-long-domain.example", 10), "…@a-very-…");
+        assert_eq!(str_width(&fit_email("luca@a-very-long-domain.example", 10)), 10);
+        assert_eq!(fit_email("luca@example.com", 2), "l…");
         assert_eq!(fit_email("no-at-sign-here", 8), "no-at-s…");
     }
 

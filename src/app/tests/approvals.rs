@@ -262,11 +262,10 @@ fn details_show_only_the_member_asked_for_last() {
     let details = |id: &str| {
         Ok(Reply::Approvals(ApReply::Details(Box::new(crate::panels::approvals::MemberDetails {
             member_id: id.into(),
-            info: None,
-            credentials: vec![],
-            memberships: vec![],
-            errors: vec![],
-            bi: None,
+            info: Err("HTTP 503".into()),
+            credentials: Ok(vec![]),
+            memberships: Ok(vec![]),
+            bi: Ok(None),
         }))))
     };
     app.update(Msg::Done(first, details("m-2")));
@@ -274,6 +273,40 @@ fn details_show_only_the_member_asked_for_last() {
     app.update(Msg::Done(second, details("m-1")));
     assert!(matches!(&app.approvals.view,
         crate::panels::approvals::View::Details(_, Some(d)) if d.member_id == "m-1"));
+}
+
+#[test]
+fn a_failed_details_read_says_so_instead_of_none_and_r_reads_again() {
+    let mut app = scanned(&[1], &[]);
+    app.update(key(KeyCode::Enter));
+    let (op, call) = calls(&mut app).remove(0);
+    let Call::Approvals(ApCall::Details { member_id }) = call else { panic!("{call:?}") };
+    let keymap = app.approvals.keymap(&app.sh);
+    let r = keymap.binds.iter().find(|b| b.keys == "r").expect("r listed");
+    assert!(r.off.is_some(), "nothing to read again while loading");
+    let d = crate::panels::approvals::MemberDetails {
+        member_id: member_id.clone(),
+        info: Ok(Default::default()),
+        credentials: Err("HTTP 503 Service Unavailable".into()),
+        memberships: Err("HTTP 503 Service Unavailable".into()),
+        bi: Ok(None),
+    };
+    app.update(Msg::Done(op, Ok(Reply::Approvals(ApReply::Details(Box::new(d))))));
+    app.update(Msg::Input(Input::Resize(80, 24)));
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("term");
+    t.draw(|f| view::draw(&app, f)).expect("draw");
+    let screen = t.backend().to_string();
+    assert!(!screen.contains("none"), "a failed read is not \"none\":\n{screen}");
+    assert_eq!(screen.matches("could not read: HTTP 503").count(), 2, "{screen}");
+    assert!(screen.contains("r retries"), "{screen}");
+    let keymap = app.approvals.keymap(&app.sh);
+    let r = keymap.binds.iter().find(|b| b.keys == "r").expect("r listed");
+    assert_eq!((r.off, r.label), (None, "retry the failed reads"));
+    app.update(key(KeyCode::Char('r')));
+    let again = calls(&mut app);
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].1, Call::Approvals(ApCall::Details { member_id }));
+    assert!(matches!(&app.approvals.view, crate::panels::approvals::View::Details(_, None)));
 }
 
 #[test]
@@ -571,4 +604,31 @@ fn member_events_keep_the_queue_live_without_a_call() {
     app.update(member_event(MemberEvent::MembershipDeleted { membership_id: "ms".into() }));
     assert!(app.approvals.membership_deleted);
     assert!(calls(&mut app).is_empty(), "no call for any of it");
+}
+
+#[test]
+fn long_emails_keep_their_domain_at_80x24() {
+    let mut app = loaded_app(false);
+    app.update(key(KeyCode::Char('3')));
+    let (op, _) = calls(&mut app).remove(0);
+    let mut a = member(1);
+    a.name = "Grace Hopper".into();
+    a.email = "grace.hopper-longaddress@example.com".into();
+    let mut b = member(2);
+    b.email = "an-extremely-long-local-part-that-never-ends@longdomain.example.org".into();
+    app.update(Msg::Progress(
+        op,
+        Progress::Approvals(ApProgress::Checked {
+            pending: vec![a, b],
+            with_membership: vec![],
+            gone: vec![],
+            failed: 0,
+        }),
+    ));
+    app.update(Msg::Input(Input::Resize(80, 24)));
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("term");
+    t.draw(|f| view::draw(&app, f)).expect("draw");
+    let screen = t.backend().to_string();
+    assert!(screen.contains("…@example.com"), "{screen}");
+    assert!(screen.contains("…@longdomain"), "{screen}");
 }

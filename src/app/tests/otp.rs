@@ -203,3 +203,178 @@ fn the_delivery_line_names_the_last_delivery() {
     ]);
     assert_eq!(app.otp.last_delivery().as_deref(), Some("200 · 12:01:03 · attempt 1"));
 }
+
+fn bind(app: &App, keys: &str) -> crate::ui::Bind {
+    let km = app.otp.keymap(&app.sh);
+    km.binds.into_iter().find(|b| b.keys == keys).unwrap_or_else(|| panic!("{keys} listed"))
+}
+
+#[test]
+fn x_and_p_are_offered_only_when_they_can_work_and_say_why_not() {
+    let mut app = otp_app();
+    // Nothing to exchange or reset before any event.
+    assert_eq!(bind(&app, "x").off, Some("no event selected"));
+    assert_eq!(bind(&app, "p").off, Some("no event selected"));
+    arrive(&mut app, event("e-1", 0, "aaaaaa"));
+    assert_eq!(bind(&app, "x").off, None);
+    assert_eq!(bind(&app, "p").off, Some("password reset needs a reset_password event"));
+    let mut reset = event("e-2", 0, "bbbbbb");
+    reset.payload.purpose = "reset_password".into();
+    arrive(&mut app, reset);
+    assert_eq!(bind(&app, "p").off, Some("exchange this reset_password code first (x)"));
+    app.update(key(KeyCode::Char('p')));
+    assert!(matches!(app.otp.view, crate::panels::otp::View::List), "p opens nothing yet");
+    app.update(key(KeyCode::Char('x')));
+    app.update(key(KeyCode::Enter));
+    let (op, _) = calls(&mut app).remove(0);
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Otp(crate::panels::otp::OtpReply::Exchanged(AmTokens {
+            tokens: vec![crate::api::AmToken {
+                account_id: "a-1".into(),
+                account_name: "A".into(),
+                token: crate::secret::Secret::new("am-token"),
+                expires: String::new(),
+            }],
+            account_member_id: Some("u-1".into()),
+        }))),
+    ));
+    // Spent: x is off, p now works.
+    assert_eq!(bind(&app, "x").off, Some("this code was already exchanged (single use)"));
+    assert_eq!(bind(&app, "p").off, None);
+    let footer: Vec<&str> = app.otp.keymap(&app.sh).footer().iter().map(|b| b.keys).collect();
+    assert!(footer.contains(&"p") && !footer.contains(&"x"), "{footer:?}");
+    app.update(key(KeyCode::Char('p')));
+    assert!(matches!(app.otp.view, crate::panels::otp::View::Form(_)));
+    app.update(key(KeyCode::Esc));
+    // An expired code cannot be exchanged.
+    app.update(key(KeyCode::Up));
+    assert_eq!(app.otp.selected_event().map(|e| e.id.as_str()), Some("e-1"));
+    app.update(Msg::Tick(t0() + chrono::Duration::hours(2)));
+    assert_eq!(bind(&app, "x").off, Some("this code has expired"));
+    app.update(key(KeyCode::Char('x')));
+    assert!(matches!(app.otp.view, crate::panels::otp::View::List));
+}
+
+fn screen(app: &mut App, w: u16, h: u16) -> String {
+    app.update(Msg::Input(Input::Resize(w, h)));
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("term");
+    t.draw(|f| view::draw(app, f)).expect("draw");
+    t.backend().to_string()
+}
+
+#[test]
+fn read_only_never_offers_o_which_the_client_would_refuse() {
+    // The request is a POST on the realm's profile, not a token request.
+    assert!(!crate::api::http::is_token_path(
+        "/v2/authentication-realms/r/password-profiles/p/one-time-password-token-request"
+    ));
+    let mut app = loaded_app(true);
+    app.update(Msg::ListenerStarted(Ok("http://127.0.0.1:8787/webhooks/otp".into())));
+    app.update(key(KeyCode::Char('4')));
+    let _ = calls(&mut app);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("codes appear here when members request them"), "{s}");
+    assert!(!s.contains("o requests"), "{s}");
+    assert_eq!(bind(&app, "o").off, Some("read-only mode: disabled"));
+    let footer: Vec<&str> = app.otp.keymap(&app.sh).footer().iter().map(|b| b.keys).collect();
+    assert!(!footer.contains(&"o"), "{footer:?}");
+    // Writable: the hint names the key.
+    let mut app = otp_app();
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("o requests an OTP for a member"), "{s}");
+}
+
+fn with_integration(app: &mut App) {
+    let i = serde_json::from_value::<crate::api::Integration>(serde_json::json!({
+        "id": "i-1", "name": "onboard OTP events", "enabled": true,
+        "integration_type": "webhook",
+        "observes": [crate::readiness::OTP_EVENT],
+        "configuration": {"url": "http://127.0.0.1:8787/webhooks/otp"}
+    }))
+    .unwrap_or_else(|e| panic!("{e}"));
+    app.sh.data.integrations = Some(vec![i]);
+}
+
+fn log_loads(app: &mut App) -> usize {
+    calls(app)
+        .iter()
+        .filter(|(_, c)| matches!(c, Call::Otp(crate::panels::otp::OtpCall::LoadLogs { .. })))
+        .count()
+}
+
+#[test]
+fn delivery_logs_reload_after_each_delivery_once_per_burst() {
+    let mut app = otp_app();
+    with_integration(&mut app);
+    arrive(&mut app, event("e-1", 0, "aaaaaa"));
+    // The store logs a delivery once the listener has answered it: not at once.
+    assert_eq!(log_loads(&mut app), 0);
+    assert!(app.needs_tick(), "the clock runs until the reload");
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(1)));
+    arrive(&mut app, event("e-2", 0, "bbbbbb"));
+    assert_eq!(log_loads(&mut app), 0);
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(2)));
+    assert_eq!(log_loads(&mut app), 1, "one reload for the burst");
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(5)));
+    assert_eq!(log_loads(&mut app), 0, "nothing new delivered");
+    // A member event is a delivery too (it goes to Approvals).
+    app.update(Msg::Listener(Box::new(ListenerEvent::Member(
+        crate::webhook::member_event::MemberEvent::UserDeleted { id: "m-9".into() },
+    ))));
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(8)));
+    assert_eq!(log_loads(&mut app), 1);
+    // A refused delivery is logged by the store as a failed one.
+    app.update(Msg::Listener(Box::new(ListenerEvent::Rejected {
+        status: 401,
+        reason: "wrong X-Moltin-Secret-Key".into(),
+    })));
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(11)));
+    assert_eq!(log_loads(&mut app), 1);
+}
+
+#[test]
+fn a_delivery_while_another_panel_is_shown_reloads_on_return() {
+    let mut app = otp_app();
+    with_integration(&mut app);
+    app.otp.logs = Some(vec![]);
+    app.update(key(KeyCode::Char('3')));
+    let _ = calls(&mut app);
+    app.update(Msg::Listener(Box::new(ListenerEvent::Member(
+        crate::webhook::member_event::MemberEvent::UserDeleted { id: "m-9".into() },
+    ))));
+    app.update(key(KeyCode::Char('4')));
+    assert_eq!(log_loads(&mut app), 1);
+}
+
+#[test]
+fn the_delivery_line_says_what_it_counts() {
+    let mut app = otp_app();
+    with_integration(&mut app);
+    arrive(&mut app, event("e-1", 0, "aaaaaa"));
+    app.otp.logs = Some(vec![
+        serde_json::from_value::<crate::api::IntegrationLog>(serde_json::json!({
+            "id": "l1", "type": "integration_log", "succeeded": true, "attempt": 1,
+            "status_code": 200, "meta": {"timestamps": {"created_at": "2026-11-25T21:49:47Z"}}
+        }))
+        .unwrap_or_else(|e| panic!("{e}")),
+    ]);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("last delivery 200 · 21:49:47 · attempt 1 · 1 OTP event received"), "{s}");
+    assert!(s.contains("   1 event"), "{s}");
+    assert!(!s.contains("1 events"), "{s}");
+}
+
+#[test]
+fn a_long_status_line_wraps_instead_of_being_cut() {
+    let mut app = otp_app();
+    with_integration(&mut app);
+    if let Some(i) = app.sh.data.integrations.as_mut().and_then(|v| v.first_mut()) {
+        i.name = "onboard OTP events for the staging store of the north region".into();
+    }
+    app.otp.logs = Some(vec![]);
+    let s = screen(&mut app, 80, 24);
+    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("north region (i-1)"), "{s}");
+    assert!(flat.contains("0 OTP events received"), "{s}");
+}

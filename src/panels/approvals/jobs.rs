@@ -233,40 +233,31 @@ pub async fn approve_one(
     }
 }
 
+/// Reads each part of a member's details on its own: a part that fails says
+/// why, the others are still shown.
 async fn details(client: &Client, member_id: String) -> Result<ApReply, ApiError> {
-    let realm = client.realm_id().await?;
-    let mut errors = Vec::new();
-    let info = match client.get_user_auth_info(&realm, &member_id).await {
-        Ok(i) => Some(i),
+    let why = |e: ApiError| e.summary();
+    let (info, credentials) = match client.realm_id().await {
+        Ok(realm) => (
+            client.get_user_auth_info(&realm, &member_id).await.map_err(why),
+            client.list_password_profile_infos(&realm, &member_id).await.map_err(why),
+        ),
         Err(e) => {
-            errors.push(format!("user-authentication-info: {}", e.summary()));
-            None
+            let e = format!("authentication realm: {}", e.summary());
+            (Err(e.clone()), Err(e))
         }
     };
-    let credentials = match client.list_password_profile_infos(&realm, &member_id).await {
-        Ok(c) => c,
-        Err(e) => {
-            errors.push(format!("password profile infos: {}", e.summary()));
-            Vec::new()
-        }
-    };
-    let memberships = match client
+    let memberships = client
         .member_memberships(&member_id, &ListParams { limit: Some(100), ..Default::default() })
         .await
-    {
-        Ok(p) => p.data,
-        Err(e) => {
-            errors.push(format!("memberships: {}", e.summary()));
-            Vec::new()
-        }
-    };
+        .map(|p| p.data)
+        .map_err(why);
     Ok(ApReply::Details(Box::new(MemberDetails {
         member_id,
         info,
         credentials,
         memberships,
-        errors,
-        bi: None,
+        bi: Ok(None),
     })))
 }
 

@@ -38,12 +38,7 @@ impl Approvals {
             KeyCode::Enter => {
                 if let Some(row) = self.selected_row() {
                     let id = row.member.id.clone();
-                    let op = sh.call(
-                        PanelId::Approvals,
-                        "loading member details",
-                        Call::Approvals(ApCall::Details { member_id: id }),
-                    );
-                    self.view = View::Details(op, None);
+                    self.open_details(id, sh);
                 }
             }
             KeyCode::Char('a' | 'e' | 'x' | 'f') if !write => {
@@ -216,7 +211,14 @@ impl Approvals {
             return crate::panels::modal_keymap(k);
         }
         match &self.view {
-            View::Details(..) => return Keymap::new(vec![Bind::moves("Esc/Enter/q", "back")]),
+            View::Details(_, d) => {
+                let failed = d.as_ref().is_some_and(|d| d.failed());
+                let read = if failed { "retry the failed reads" } else { "read again" };
+                return Keymap::new(vec![
+                    Bind::primary("r", read).off_if(d.is_none(), "the details are still loading"),
+                    Bind::moves("Esc/Enter/q", "back"),
+                ]);
+            }
             View::List if self.list.is_filtering() => return Keymap::from_pairs(self.list.keys()),
             _ => {}
         }

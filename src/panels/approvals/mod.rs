@@ -281,6 +281,24 @@ impl Item for Account {
 }
 
 impl Approvals {
+    /// Opens the details of member `id` and reads them.
+    fn open_details(&mut self, id: String, sh: &mut Shared) {
+        let op = sh.call(
+            PanelId::Approvals,
+            "loading member details",
+            Call::Approvals(ApCall::Details { member_id: id }),
+        );
+        self.view = View::Details(op, None);
+    }
+
+    /// Reads the shown details again (all parts; a failed part says so).
+    fn reload_details(&mut self, sh: &mut Shared) {
+        if let View::Details(_, Some(d)) = &self.view {
+            let id = d.member_id.clone();
+            self.open_details(id, sh);
+        }
+    }
+
     /// Recounts and refilters after the rows changed; the cursor and the
     /// marks stay on their members.
     pub fn refilter(&mut self) {
@@ -898,6 +916,10 @@ impl Panel for Approvals {
                     self.view = View::List;
                     true
                 }
+                KeyCode::Char('r') => {
+                    self.reload_details(sh);
+                    true
+                }
                 _ => false,
             },
         }
@@ -1004,7 +1026,10 @@ impl Panel for Approvals {
             Ok(Reply::Approvals(ApReply::CacheLoaded(load))) => self.on_cache(load, sh),
             Ok(_) => {}
             Err(e) => {
-                if matches!(self.view, View::Picker(_)) {
+                // A details read that failed as a whole leaves no "loading…" behind.
+                if matches!(self.view, View::Picker(_))
+                    || matches!(self.view, View::Details(Some(o), None) if o == op)
+                {
                     self.view = View::List;
                 }
                 sh.api_error("Approvals", &e)

@@ -233,67 +233,67 @@ pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
             let mut lines = Vec::new();
             match d {
                 None => lines.push(Line::styled("loading…", t.dim())),
-                Some(d) => {
-                    if let Some(row) = p.rows.iter().find(|r| r.member.id == d.member_id) {
-                        lines.push(Line::styled("status in this console", t.title()));
-                        lines.push(Line::from(format!("  {}", status_text(row))));
-                    }
-                    lines.push(Line::styled("user-authentication-info", t.title()));
-                    lines.push(Line::from(format!("  id     {}", d.member_id)));
-                    if let Some(i) = &d.info {
-                        lines.push(Line::from(format!(
-                            "  name   {}",
-                            i.name.as_deref().unwrap_or("–")
-                        )));
-                        lines.push(Line::from(format!(
-                            "  email  {}",
-                            i.email.as_deref().unwrap_or("–")
-                        )));
-                        if let Some(c) = &i.meta.created_at {
-                            lines.push(Line::from(format!("  created {c}")));
-                        }
-                    }
-                    lines.push(Line::styled("password profile infos (usernames only)", t.title()));
-                    if d.credentials.is_empty() {
-                        lines.push(Line::styled("  none", t.dim()));
-                    }
-                    for c in &d.credentials {
-                        lines.push(Line::from(format!(
-                            "  {}  profile {}",
-                            c.username, c.password_profile_id
-                        )));
-                    }
-                    lines.push(Line::styled("account memberships", t.title()));
-                    if d.memberships.is_empty() {
-                        lines.push(Line::styled("  none: pending approval", t.warn()));
-                    }
-                    for m in &d.memberships {
-                        lines.push(Line::from(format!(
-                            "  account {}  (membership {})",
-                            m.account().unwrap_or("?"),
-                            m.id
-                        )));
-                    }
-                    lines.push(Line::styled("Beyond Identity", t.title()));
-                    match &d.bi {
-                        Some(b) => {
-                            lines.push(Line::from(format!(
-                                "  external_id {} (= member id)",
-                                b.external_id
-                            )));
-                            lines.push(Line::from(format!("  internal_id {}", b.internal_id)));
-                        }
-                        None => lines.push(Line::styled("  no passwordless user known", t.dim())),
-                    }
-                    for e in &d.errors {
-                        lines.push(Line::styled(e.clone(), t.error()));
-                    }
-                }
+                Some(d) => lines = details_lines(p, d, t),
             }
             let width = block.inner(rect).width as usize;
             f.render_widget(Paragraph::new(wrap_lines(lines, width)).block(block), rect);
         }
     }
+}
+
+/// Why a part of the details is missing, and how to read it again.
+fn failed(why: &str, t: &Theme) -> Line<'static> {
+    Line::styled(format!("  could not read: {why} — r retries"), t.error())
+}
+
+/// The member details, part by part: a part that could not be read says so
+/// (never "none", which would claim the member has nothing).
+pub fn details_lines(p: &Approvals, d: &super::MemberDetails, t: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    if let Some(row) = p.rows.iter().find(|r| r.member.id == d.member_id) {
+        lines.push(Line::styled("status in this console", t.title()));
+        lines.push(Line::from(format!("  {}", status_text(row))));
+    }
+    lines.push(Line::styled("user-authentication-info", t.title()));
+    lines.push(Line::from(format!("  id     {}", d.member_id)));
+    match &d.info {
+        Ok(i) => {
+            lines.push(Line::from(format!("  name   {}", i.name.as_deref().unwrap_or("–"))));
+            lines.push(Line::from(format!("  email  {}", i.email.as_deref().unwrap_or("–"))));
+            if let Some(c) = &i.meta.created_at {
+                lines.push(Line::from(format!("  created {c}")));
+            }
+        }
+        Err(e) => lines.push(failed(e, t)),
+    }
+    lines.push(Line::styled("password profile infos (usernames only)", t.title()));
+    match &d.credentials {
+        Ok(c) if c.is_empty() => lines.push(Line::styled("  none", t.dim())),
+        Ok(c) => {
+            lines.extend(c.iter().map(|c| {
+                Line::from(format!("  {}  profile {}", c.username, c.password_profile_id))
+            }))
+        }
+        Err(e) => lines.push(failed(e, t)),
+    }
+    lines.push(Line::styled("account memberships", t.title()));
+    match &d.memberships {
+        Ok(m) if m.is_empty() => lines.push(Line::styled("  none: pending approval", t.warn())),
+        Ok(m) => lines.extend(m.iter().map(|m| {
+            Line::from(format!("  account {}  (membership {})", m.account().unwrap_or("?"), m.id))
+        })),
+        Err(e) => lines.push(failed(e, t)),
+    }
+    lines.push(Line::styled("Beyond Identity", t.title()));
+    match &d.bi {
+        Ok(Some(b)) => {
+            lines.push(Line::from(format!("  external_id {} (= member id)", b.external_id)));
+            lines.push(Line::from(format!("  internal_id {}", b.internal_id)));
+        }
+        Ok(None) => lines.push(Line::styled("  no passwordless user known", t.dim())),
+        Err(e) => lines.push(failed(e, t)),
+    }
+    lines
 }
 
 const PICKER_COLUMNS: [Column; 3] = [

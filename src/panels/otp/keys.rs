@@ -86,33 +86,38 @@ impl Otp {
             KeyCode::Char('i') if write => self.setup_integration(sh),
             KeyCode::Char('o') if write => self.open_request(sh),
             KeyCode::Char('x') => {
-                let (u, c) = self
+                if let Some(why) = self.exchange_off(sh) {
+                    sh.toast_error(why);
+                    return true;
+                }
+                let (u, c, purpose) = self
                     .selected_event()
-                    .map(|e| (e.payload.username.clone(), e.payload.code.expose().to_owned()))
+                    .map(|e| {
+                        let code = e.payload.code.expose().to_owned();
+                        (e.payload.username.clone(), code, e.payload.purpose.clone())
+                    })
                     .unwrap_or_default();
                 self.view = View::Form(OtpForm {
-                    kind: FormKind::Exchange,
+                    kind: FormKind::Exchange { purpose },
                     form: Self::exchange_form(&u, &c),
                     profiles: Vec::new(),
                 });
             }
             KeyCode::Char('p') if write => {
-                let Some(e) = self.selected_event() else { return true };
-                if e.payload.purpose != "reset_password" {
-                    sh.toast_error("password reset needs a reset_password event");
-                } else if !self.am_tokens.contains_key(&e.id) {
-                    sh.toast_error("exchange this code first (x)");
-                } else {
-                    let form = Form::new()
-                        .secret(PASSWORD, "New password", "at least 8 characters")
-                        .submit_label("save")
-                        .without_hint();
-                    self.view = View::Form(OtpForm {
-                        kind: FormKind::Reset { event_id: e.id.clone() },
-                        form,
-                        profiles: Vec::new(),
-                    });
+                if let Some(why) = self.reset_off() {
+                    sh.toast_error(why);
+                    return true;
                 }
+                let Some(e) = self.selected_event() else { return true };
+                let form = Form::new()
+                    .secret(PASSWORD, "New password", "at least 8 characters")
+                    .submit_label("save")
+                    .without_hint();
+                self.view = View::Form(OtpForm {
+                    kind: FormKind::Reset { event_id: e.id.clone() },
+                    form,
+                    profiles: Vec::new(),
+                });
             }
             KeyCode::Char('i' | 'o' | 'p') => sh.toast_error("read-only mode: disabled"),
             _ => return false,
@@ -122,6 +127,28 @@ impl Otp {
 }
 
 impl Otp {
+    /// Why `x` cannot exchange the selected event's code now, if it cannot.
+    pub(super) fn exchange_off(&self, sh: &Shared) -> Option<&'static str> {
+        let Some(e) = self.selected_event() else { return Some("no event selected") };
+        match self.status(e, sh.now) {
+            Status::New => None,
+            Status::Used => Some("this code was already exchanged (single use)"),
+            Status::Expired => Some("this code has expired"),
+        }
+    }
+
+    /// Why `p` cannot reset a password now, if it cannot (read-only aside).
+    pub(super) fn reset_off(&self) -> Option<&'static str> {
+        let Some(e) = self.selected_event() else { return Some("no event selected") };
+        if e.payload.purpose != "reset_password" {
+            Some("password reset needs a reset_password event")
+        } else if !self.am_tokens.contains_key(&e.id) {
+            Some("exchange this reset_password code first (x)")
+        } else {
+            None
+        }
+    }
+
     /// The keymap table: what reaches the key handlers, the footer and help.
     pub(super) fn keymap(&self, sh: &Shared) -> Keymap {
         match &self.view {
@@ -148,10 +175,17 @@ impl Otp {
             Bind::primary("o", "request OTP")
                 .help("ask the store for a one-time password: pick the member as you type")
                 .off_if(ro, RO),
-            Bind::primary("x", "exchange").help("exchange the selected code for account tokens"),
-            Bind::primary("p", "reset pw")
-                .help("set a new password (after x on a reset_password event)")
-                .off_if(ro, RO),
+            Bind {
+                off: self.exchange_off(sh),
+                ..Bind::primary("x", "exchange").help(
+                    "exchange the selected code for account tokens (an unused, unexpired one)",
+                )
+            },
+            Bind {
+                off: if ro { Some(RO) } else { self.reset_off() },
+                ..Bind::primary("p", "reset pw")
+                    .help("set a new password (after x on a reset_password event)")
+            },
             Bind::primary("r", "reveal").help("show or hide the selected code"),
             Bind::primary("c", "copy")
                 .help("copy the code (OSC 52: your terminal's clipboard, also over SSH)"),

@@ -49,8 +49,9 @@ pub enum Status {
 pub enum FormKind {
     /// Request an OTP: purpose, password profile (when several have OTP on), member.
     Request,
-    /// Exchange a code for tokens (prefilled from the selected event).
-    Exchange,
+    /// Exchange a code for tokens (prefilled from the selected event, whose
+    /// purpose titles the dialog).
+    Exchange { purpose: String },
     /// New password for a reset_password event already exchanged.
     Reset { event_id: String },
 }
@@ -71,6 +72,11 @@ pub const MEMBER: &str = "member";
 pub const USERNAME: &str = "username";
 pub const CODE: &str = "code";
 pub const PASSWORD: &str = "password";
+
+/// How long after a delivery the logs are reloaded: the store logs a delivery
+/// once the listener has answered it, so an immediate reload would miss it
+/// (and a burst of deliveries costs one reload).
+pub const LOGS_AFTER_SECS: i64 = 2;
 
 /// How long after a 202 the panel waits for the event before saying so.
 pub const NO_EVENT_AFTER_SECS: i64 = 15;
@@ -127,6 +133,8 @@ pub struct Otp {
     pub awaiting: Option<Awaiting>,
     /// The request in flight: its username and profile name.
     pub requested: Option<(String, String)>,
+    /// When the delivery logs are reloaded after a delivery (see `delivered`).
+    pub logs_due: Option<DateTime<Utc>>,
 }
 
 impl Default for Otp {
@@ -151,6 +159,7 @@ impl Default for Otp {
             found: Vec::new(),
             awaiting: None,
             requested: None,
+            logs_due: None,
         }
     }
 }
@@ -275,15 +284,16 @@ impl Otp {
                     self.awaiting = None;
                 }
                 self.upsert(e);
-                // The delivery line follows each event.
-                self.reload_logs(sh);
+                self.delivered(sh);
             }
             ListenerEvent::Rejected { status, reason } => {
                 self.listener.rejected += 1;
                 self.listener.last_rejection = Some(format!("{status}: {reason}"));
+                // The store logs a refused delivery too (as failed).
+                self.delivered(sh);
             }
-            // The Approvals panel's (the app routes them there).
-            ListenerEvent::Member(_) => {}
+            // The Approvals panel's (the app routes them there, and calls `delivered`).
+            ListenerEvent::Member(_) => self.delivered(sh),
             ListenerEvent::Refusals(r) => self.listener.refusals = r,
         }
     }
@@ -342,6 +352,15 @@ impl Otp {
     fn start(&mut self, sh: &mut Shared, label: String, call: OtpCall, event: Option<String>) {
         if let Some(op) = sh.call(PanelId::Otp, label.clone(), Call::Otp(call)) {
             self.pending = Some((op, label, event));
+        }
+    }
+
+    /// A delivery reached the listener (an OTP or a member event, or one it
+    /// refused): the delivery line follows it. The logs are reloaded
+    /// `LOGS_AFTER_SECS` later, once for a burst of deliveries.
+    pub fn delivered(&mut self, sh: &Shared) {
+        if self.logs_due.is_none() {
+            self.logs_due = Some(sh.now + chrono::Duration::seconds(LOGS_AFTER_SECS));
         }
     }
 
@@ -539,7 +558,7 @@ impl Otp {
                     None,
                 );
             }
-            FormKind::Exchange => {
+            FormKind::Exchange { .. } => {
                 let u = of.form.value(USERNAME).trim().to_lowercase();
                 let c = of.form.value(CODE).trim().to_owned();
                 if u.is_empty() || c.is_empty() {
@@ -681,6 +700,10 @@ impl Otp {
     /// Called on each timer tick: once the wait for an event runs out, the
     /// delivery logs are reloaded so the notice shows the newest one.
     pub fn on_tick(&mut self, sh: &mut Shared) {
+        if self.logs_due.is_some_and(|t| sh.now >= t) {
+            self.logs_due = None;
+            self.reload_logs(sh);
+        }
         let due = self.awaiting.as_ref().is_some_and(|a| {
             !a.logs_asked && (sh.now - a.since).num_seconds() >= NO_EVENT_AFTER_SECS
         });
@@ -720,9 +743,11 @@ impl Panel for Otp {
     }
 
     fn on_enter(&mut self, sh: &mut Shared) {
+        // Not loaded yet, or a delivery came while the panel was not shown.
         if let Some(id) = self.integration(sh).map(|i| i.id.clone())
-            && self.logs.is_none()
+            && (self.logs.is_none() || self.logs_due.is_some())
         {
+            self.logs_due = None;
             sh.call(
                 PanelId::Otp,
                 "loading delivery logs",
@@ -856,7 +881,7 @@ impl Panel for Otp {
 
     fn needs_tick(&self, sh: &Shared) -> bool {
         // Waiting for the event of a 202: tick until the notice is due.
-        if self.awaiting.as_ref().is_some_and(|a| !a.logs_asked) {
+        if self.awaiting.as_ref().is_some_and(|a| !a.logs_asked) || self.logs_due.is_some() {
             return true;
         }
         // A countdown is visible while an unexpired, unused event is listed

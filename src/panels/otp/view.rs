@@ -29,15 +29,9 @@ pub fn pretty_payload(raw: &serde_json::Value, reveal: bool) -> String {
     serde_json::to_string_pretty(&v).unwrap_or_default()
 }
 
-pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
+/// The listener, integration and delivery lines (unwrapped).
+fn status_lines(p: &Otp, sh: &Shared) -> Vec<Line<'static>> {
     let t = &sh.theme;
-    let notice = p.no_event_notice(sh);
-    let result_lines = p.result.len() + notice.as_ref().map_or(0, Vec::len);
-    let result_h = if result_lines == 0 { 0 } else { (result_lines as u16 + 2).min(9) };
-    let [status, list, result] =
-        Layout::vertical([Constraint::Length(3), Constraint::Min(3), Constraint::Length(result_h)])
-            .areas(area);
-
     // Listener and integration status.
     let mut lines = Vec::new();
     let mut l1 = vec![Span::styled("listener ", t.dim())];
@@ -46,7 +40,8 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
         (Some(u), None) => l1.push(Span::raw(u.clone())),
         (None, None) => l1.push(Span::styled("starting…", t.dim())),
     }
-    l1.push(Span::styled(format!("   {} events", p.events.len()), t.dim()));
+    let n = p.events.len();
+    l1.push(Span::styled(format!("   {n} event{}", if n == 1 { "" } else { "s" }), t.dim()));
     let real_store = matches!(&sh.connection, crate::ui::Connection::Connected(c) if !c.sandbox);
     let loopback = sh.listener_url.as_deref().is_some_and(|u| {
         u.contains("://127.") || u.contains("://localhost") || u.contains("://[::1]")
@@ -72,8 +67,6 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
     match p.integration(sh) {
         Some(i) if i.enabled && i.observes.iter().any(|o| o == crate::readiness::OTP_EVENT) => {
             l2.push(Span::styled(format!("✓ {} ({})", i.name, i.id), t.ok()));
-            let from_it = p.from_integration(&i.id);
-            l2.push(Span::styled(format!("   received {from_it} from it"), t.dim()));
         }
         // Read-only: say what is wrong, not which key would change it (none does).
         Some(i) if sh.read_only => l2.push(Span::styled(
@@ -109,6 +102,7 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
                 format!("last delivery {line}"),
                 if ok { t.ok() } else { t.error() },
             ));
+
             let failed = logs.iter().filter(|l| !l.succeeded).count();
             if failed > 0 {
                 l3.push(Span::styled(
@@ -118,8 +112,32 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
             }
         }
     }
+    // Deliveries count every event (member events too); this counts the OTP
+    // events that came from this integration.
+    if let Some(i) = p.integration(sh) {
+        let n = p.from_integration(&i.id);
+        let s = if n == 1 { "" } else { "s" };
+        l3.push(Span::styled(format!(" · {n} OTP event{s} received"), t.dim()));
+    }
     lines.push(Line::from(l3));
-    f.render_widget(Paragraph::new(lines), status);
+    lines
+}
+
+pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
+    let t = &sh.theme;
+    let notice = p.no_event_notice(sh);
+    let result_lines = p.result.len() + notice.as_ref().map_or(0, Vec::len);
+    let result_h = if result_lines == 0 { 0 } else { (result_lines as u16 + 2).min(9) };
+    // The status lines wrap (never cut): they take what they need, up to 6 rows.
+    let status_lines = wrap_lines(status_lines(p, sh), area.width as usize);
+    let status_h = (status_lines.len() as u16).clamp(3, 6);
+    let [status, list, result] = Layout::vertical([
+        Constraint::Length(status_h),
+        Constraint::Min(3),
+        Constraint::Length(result_h),
+    ])
+    .areas(area);
+    f.render_widget(Paragraph::new(status_lines), status);
 
     // Events: header and only the visible rows.
     let h = list.height.saturating_sub(1) as usize;
@@ -135,7 +153,10 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
     )];
     if p.list.is_empty() {
         rows.push(Line::styled(
-            if p.events.is_empty() {
+            if p.events.is_empty() && sh.read_only {
+                // Read-only refuses the request (a POST on the realm's profile).
+                "  waiting for events… (codes appear here when members request them)"
+            } else if p.events.is_empty() {
                 "  waiting for events… (o requests an OTP for a member)"
             } else {
                 "  no event matches the filter"
@@ -225,19 +246,24 @@ pub fn form_dialog(_p: &Otp, of: &OtpForm, sh: &Shared, width: u16) -> Dialog {
     let t = &sh.theme;
     let (title, consequence, request) = match &of.kind {
         FormKind::Request => (
-            "Request a one-time password",
+            "Request a one-time password".to_owned(),
             "Asks Commerce to issue a one-time password for the member: the store sends it \
              to its webhook (this console's listener), not to the screen here.",
             "POST /v2/authentication-realms/{realm}/password-profiles/{profile}\
              /one-time-password-token-request",
         ),
-        FormKind::Exchange => (
-            "Exchange a code (passwordless)",
+        FormKind::Exchange { purpose } => (
+            match purpose.as_str() {
+                "reset_password" => "Exchange a code (password reset)".to_owned(),
+                "passwordless_authentication" => "Exchange a code (passwordless)".to_owned(),
+                "" => "Exchange a code".to_owned(),
+                other => format!("Exchange a code ({other})"),
+            },
             "Logs the member in with the code (single use): the code is spent.",
             "POST /v2/account-members/tokens (authentication_mechanism: passwordless)",
         ),
         FormKind::Reset { .. } => (
-            "New password (reset_password)",
+            "New password (reset_password)".to_owned(),
             "Sets the member's new password with the account management token of the exchanged \
              code, then logs in with it to check.",
             "PUT /v2/authentication-realms/{realm}/user-authentication-info/{user}\

@@ -109,15 +109,29 @@ pub struct CacheLoad {
     pub writer: Option<Arc<crate::store::queue::Writer>>,
 }
 
+/// One part of the member details: what was read, or why it could not be
+/// (the error's summary). A failed read is never shown as "none".
+pub type Part<T> = Result<T, String>;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberDetails {
     pub member_id: String,
-    pub info: Option<UserAuthInfo>,
-    pub credentials: Vec<PasswordProfileInfo>,
-    pub memberships: Vec<Membership>,
-    pub errors: Vec<String>,
-    /// The Beyond Identity user created for this member, when known locally.
-    pub bi: Option<crate::bi_map::BiLink>,
+    pub info: Part<UserAuthInfo>,
+    pub credentials: Part<Vec<PasswordProfileInfo>>,
+    pub memberships: Part<Vec<Membership>>,
+    /// The Beyond Identity user created for this member, when known locally
+    /// (`Ok(None)`: none is known, or no mapping is kept).
+    pub bi: Part<Option<crate::bi_map::BiLink>>,
+}
+
+impl MemberDetails {
+    /// Whether some part could not be read.
+    pub fn failed(&self) -> bool {
+        self.info.is_err()
+            || self.credentials.is_err()
+            || self.memberships.is_err()
+            || self.bi.is_err()
+    }
 }
 
 /// What the cache knows when a scan starts.
