@@ -182,6 +182,16 @@ fn signup_empty() {
     });
 }
 
+#[test]
+fn signup_read_only() {
+    // Sign-ups create members: read-only offers the log-in check instead.
+    snap("signup_read_only", || {
+        let mut a = loaded(true);
+        key(&mut a, KeyCode::Char('2'));
+        a
+    });
+}
+
 fn filled() -> App {
     let mut a = loaded(false);
     key(&mut a, KeyCode::Char('2'));
