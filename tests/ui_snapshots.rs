@@ -346,7 +346,7 @@ mod approvals {
                 pending: (1..=6).map(member).collect(),
                 with_membership: (100..434).map(|i| format!("m{i}")).collect(),
                 gone: vec![],
-                failed: 0,
+                failed: vec![],
             }),
         ));
         (a, op)
