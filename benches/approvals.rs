@@ -87,7 +87,7 @@ async fn scan(client: &Client, known: Arc<Known>) -> Res<(Scan, Duration)> {
         {
             s.pending.extend(pending);
             s.with_membership.extend(with_membership);
-            s.failed += failed;
+            s.failed += failed.len();
         }
     });
     let t = Instant::now();
@@ -233,6 +233,7 @@ async fn bench_scan(quick: bool) -> Res<()> {
         approved: first.with_membership.into_iter().collect(),
         pending: first.pending,
         complete: true,
+        ..Default::default()
     };
     let (s, took) = scan(&fast, Arc::new(known)).await?;
     let (req, err) = counter.take();

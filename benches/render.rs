@@ -76,7 +76,7 @@ fn app_with(rows: usize) -> App {
             pending,
             with_membership: vec![],
             gone: vec![],
-            failed: 0,
+            failed: vec![],
         }),
     ));
     app.sh.inflight.clear();

@@ -67,7 +67,7 @@ async fn run(c: &Client, known: Known, full: bool) -> (Seen, bool) {
                 s.pending.extend(pending.into_iter().map(|m| m.id));
                 s.with.extend(with_membership);
                 s.gone.extend(gone);
-                s.failed += failed;
+                s.failed += failed.len();
             }
             _ => {}
         }
@@ -217,6 +217,7 @@ async fn verification_checks_only_new_and_pending_members() {
         approved: first.with.iter().cloned().collect(),
         pending: pending.clone(),
         complete: true,
+        retry: vec![],
     };
     let c = counted(&sb);
     let (seen, complete) = run(&c.client, known, false).await;

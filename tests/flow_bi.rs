@@ -25,11 +25,11 @@ async fn signup(con: &mut Console, name: &str, email: &str) {
 }
 
 fn member_id(con: &Console) -> String {
-    con.app.signup.result.as_ref().and_then(|r| r.member_id.clone()).expect("a member id")
+    con.app.signup.last_ok().and_then(|r| r.member_id.clone()).expect("a member id")
 }
 
 fn bi_state(con: &Console) -> Option<BiState> {
-    con.app.signup.result.as_ref().and_then(|r| r.bi.clone())
+    con.app.signup.last_ok().and_then(|r| r.bi.clone())
 }
 
 /// The sandbox's Beyond Identity users with this external id.

@@ -49,7 +49,7 @@ async fn desk_flow_and_no_secret_in_inspector_curl_or_audit() {
     con.enter().await;
     con.type_text(OLD_PASSWORD).await;
     con.ctrl('s').await;
-    let member = con.app.signup.result.as_ref().and_then(|r| r.member_id.clone()).unwrap();
+    let member = con.app.signup.last_ok().and_then(|r| r.member_id.clone()).unwrap();
     let account = con
         .truth
         .create_account(&onboard::api::AccountInput {

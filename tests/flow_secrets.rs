@@ -56,7 +56,7 @@ async fn no_secret_value_rests_in_the_data_dir() {
     con.enter().await;
     con.type_text(OLD_PASSWORD).await;
     con.ctrl('s').await;
-    let member = con.app.signup.result.as_ref().and_then(|r| r.member_id.clone()).unwrap();
+    let member = con.app.signup.last_ok().and_then(|r| r.member_id.clone()).unwrap();
     let account = con
         .truth
         .create_account(&onboard::api::AccountInput { name: NAME.into(), ..Default::default() })

@@ -122,7 +122,7 @@ fn approvals(n: usize) -> App {
             pending: (1..=n).map(member).collect(),
             with_membership: vec![],
             gone: vec![],
-            failed: 0,
+            failed: vec![],
         }),
     ));
     a.update(Msg::Done(

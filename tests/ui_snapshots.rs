@@ -198,6 +198,16 @@ fn signup_empty() {
     });
 }
 
+#[test]
+fn signup_read_only() {
+    // Sign-ups create members: read-only offers the log-in check instead.
+    snap("signup_read_only", || {
+        let mut a = loaded(true);
+        key(&mut a, KeyCode::Char('2'));
+        a
+    });
+}
+
 fn filled() -> App {
     let mut a = loaded(false);
     key(&mut a, KeyCode::Char('2'));
@@ -352,7 +362,7 @@ mod approvals {
                 pending: (1..=6).map(member).collect(),
                 with_membership: (100..434).map(|i| format!("m{i}")).collect(),
                 gone: vec![],
-                failed: 0,
+                failed: vec![],
             }),
         ));
         (a, op)

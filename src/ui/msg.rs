@@ -121,6 +121,12 @@ impl Call {
         dbg[..end].trim_end_matches('(').to_owned()
     }
 
+    /// Allowed in read-only mode: reads, and the password log-in check (a
+    /// token request, which the client allows read-only too).
+    pub fn allowed_read_only(&self) -> bool {
+        !self.is_write() || matches!(self, Call::Login(_))
+    }
+
     /// Writes change the store; reads may be cancelled when a panel is left.
     pub fn is_write(&self) -> bool {
         use approvals::ApCall;

@@ -133,7 +133,7 @@ impl Shared {
     /// Starts an API call on behalf of `owner`; returns its id. Writes are
     /// refused here in read-only mode (the client refuses them as well).
     pub fn call(&mut self, owner: PanelId, label: impl Into<String>, call: Call) -> Option<OpId> {
-        if self.read_only && call.is_write() {
+        if self.read_only && !call.allowed_read_only() {
             self.toast_error("read-only mode: writes are disabled");
             return None;
         }

@@ -29,7 +29,7 @@ pub(super) fn scanned(pending: &[usize], with: &[usize]) -> App {
             pending: pending.iter().map(|i| member(*i)).collect(),
             with_membership: with.iter().map(|i| format!("m-{i}")).collect(),
             gone: vec![],
-            failed: 0,
+            failed: vec![],
         }),
     ));
     app.update(Msg::Done(
@@ -510,7 +510,7 @@ fn a_failed_full_rescan_keeps_the_list() {
             pending: vec![member(2)],
             with_membership: vec!["m-1".into()],
             gone: vec![],
-            failed: 0,
+            failed: vec![],
         }),
     ));
     app.update(Msg::Done(
@@ -622,7 +622,7 @@ fn long_emails_keep_their_domain_at_80x24() {
             pending: vec![a, b],
             with_membership: vec![],
             gone: vec![],
-            failed: 0,
+            failed: vec![],
         }),
     ));
     app.update(Msg::Input(Input::Resize(80, 24)));
@@ -631,4 +631,97 @@ fn long_emails_keep_their_domain_at_80x24() {
     let screen = t.backend().to_string();
     assert!(screen.contains("…@example.com"), "{screen}");
     assert!(screen.contains("…@longdomain"), "{screen}");
+}
+
+fn checked(app: &mut App, op: OpId, pending: &[usize], failed: &[usize]) {
+    use crate::panels::approvals::CheckFailed;
+    app.update(Msg::Progress(
+        op,
+        Progress::Approvals(ApProgress::Checked {
+            pending: pending.iter().map(|i| member(*i)).collect(),
+            with_membership: vec![],
+            gone: vec![],
+            failed: failed
+                .iter()
+                .map(|i| CheckFailed {
+                    member: member(*i),
+                    reason: "503 Service Unavailable: the membership store is overloaded".into(),
+                })
+                .collect(),
+        }),
+    ));
+}
+
+fn scan_known(call: Call) -> crate::panels::approvals::scan::Known {
+    match call {
+        Call::Approvals(ApCall::Scan { known, .. }) => (*known).clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_failed_check_stays_listed_and_r_checks_it_again() {
+    let mut app = scanned(&[1], &[]);
+    app.update(key(KeyCode::Char('r')));
+    let (op, _) = calls(&mut app).remove(0);
+    checked(&mut app, op, &[1], &[2]);
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Approvals(ApReply::Scanned { listed: 2, checked: 2, complete: false })),
+    ));
+    let row = |app: &App, id: &str| app.approvals.rows.iter().find(|r| r.member.id == id).cloned();
+    let r2 = row(&app, "m-2").expect("the member whose check failed is listed");
+    assert!(
+        matches!(&r2.status, RowStatus::CheckFailed { reason } if reason.contains("overloaded"))
+    );
+    let text = crate::panels::approvals::view::status_text(&r2);
+    assert!(text.starts_with("check failed — r retries"), "{text}");
+    assert_eq!(app.approvals.pending_count(), 1, "not counted as pending");
+    assert_eq!(app.approvals.check_failed_count(), 1);
+    // Not a target of an approval: it may have a membership already.
+    let i = app.approvals.rows.iter().position(|r| r.member.id == "m-2").expect("row");
+    // Home, then down to the row (bounded: a failing test never hangs).
+    app.update(key(KeyCode::Home));
+    for _ in 0..i {
+        app.update(key(KeyCode::Char('j')));
+    }
+    assert_eq!(app.approvals.list.cursor_index(), Some(i), "the cursor on m-2");
+    app.update(key(KeyCode::Char('a')));
+    assert!(matches!(app.approvals.view, crate::panels::approvals::View::List));
+    assert!(app.sh.toasts.iter().any(|t| t.text.contains("check failed: r checks it again")));
+    // `r` checks it again: never as known approved.
+    app.update(key(KeyCode::Char('r')));
+    let (op, call) = calls(&mut app).remove(0);
+    let known = scan_known(call);
+    assert_eq!(known.retry.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["m-2"]);
+    assert!(!known.approved.contains("m-2"));
+    assert!(known.pending.iter().all(|m| m.id != "m-2"));
+    checked(&mut app, op, &[2], &[]);
+    assert_eq!(row(&app, "m-2").map(|r| r.status), Some(RowStatus::Pending));
+    assert_eq!(app.approvals.pending_count(), 2);
+    assert_eq!(app.approvals.check_failed_count(), 0);
+}
+
+#[test]
+fn a_full_rescan_keeps_members_whose_check_failed() {
+    let mut app = scanned(&[1, 2], &[]);
+    app.update(key(KeyCode::Char('R')));
+    let (op, _) = calls(&mut app).remove(0);
+    checked(&mut app, op, &[1], &[2]);
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Approvals(ApReply::Scanned { listed: 2, checked: 2, complete: false })),
+    ));
+    let ids: Vec<&str> = app.approvals.rows.iter().map(|r| r.member.id.as_str()).collect();
+    assert_eq!(ids, ["m-2", "m-1"], "the rescan did not drop m-2");
+    assert!(matches!(app.approvals.rows[0].status, RowStatus::CheckFailed { .. }));
+    let screen = {
+        app.update(Msg::Input(Input::Resize(120, 36)));
+        let mut t =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 36)).expect("term");
+        t.draw(|f| view::draw(&app, f)).expect("draw");
+        t.backend().to_string()
+    };
+    assert!(screen.contains("check failed — r retries"), "{screen}");
+    assert!(screen.contains("1 checks failed, listed — r retries"), "{screen}");
 }

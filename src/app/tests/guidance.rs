@@ -186,7 +186,7 @@ fn while_the_scan_runs_approvals_claims_no_count_and_no_check_mark() {
             pending: vec![],
             with_membership: vec![],
             gone: vec![],
-            failed: 0,
+            failed: vec![],
         }),
     ));
     assert_eq!(a.step_status(PanelId::Approvals), StepStatus::Working);
@@ -225,4 +225,85 @@ fn the_hint_names_its_panel_elsewhere_and_gives_way_to_toasts_and_overlays() {
     a.update(key(KeyCode::Char('?')));
     let status = last(&draw(&mut a, 80, 24), 1);
     assert!(!status.contains("Tour"), "{status}");
+}
+
+#[test]
+fn read_only_signup_panel_offers_only_the_log_in_check() {
+    let mut app = loaded_app(true);
+    app.update(key(KeyCode::Char('2')));
+    assert_eq!(app.signup.mode, Mode::LogIn, "read-only opens on the log-in check");
+    let km = app.panel(app.focus).keymap(&app.sh);
+    let all: Vec<(&str, &str)> = km.binds.iter().map(|b| (b.keys, b.label)).collect();
+    let footer: Vec<&str> = km.footer().iter().map(|b| b.keys).collect();
+    for k in ["Ctrl-B", "Ctrl-L", "Ctrl-E", "l"] {
+        assert!(!footer.contains(&k), "{k} offered read-only: {footer:?}");
+        let b = km.binds.iter().find(|b| b.keys == k);
+        assert!(b.is_none_or(|b| b.off.is_some()), "{k} enabled read-only: {b:?}");
+    }
+    assert!(all.iter().all(|(_, l)| !l.contains("sign up")), "{all:?}");
+    // No way back to the sign-up form.
+    app.update(ctrl('l'));
+    app.update(key(KeyCode::Char('l')));
+    assert_eq!(app.signup.mode, Mode::LogIn);
+    assert!(app.sh.toasts.iter().any(|t| t.text.contains("sign-ups are disabled")));
+    // The log-in check itself works (a token request).
+    app.update(key(KeyCode::Enter));
+    type_str(&mut app, "ann@example.com");
+    app.update(key(KeyCode::Down));
+    type_str(&mut app, "correct-horse");
+    app.update(ctrl('s'));
+    let sent = calls(&mut app);
+    assert!(matches!(sent.as_slice(), [(_, Call::Login(_))]), "{sent:?}");
+    let km = app.panel(app.focus).keymap(&app.sh);
+    assert!(km.footer().iter().all(|b| b.keys != "Ctrl-B"));
+}
+
+#[test]
+fn signup_results_are_a_list_newest_first_each_labelled() {
+    use crate::panels::signup::{EMAIL, NAME, Outcome};
+    let mut app = loaded_app(false);
+    fill_valid_signup(&mut app);
+    app.update(ctrl('s'));
+    let (op, _) = calls(&mut app).remove(0);
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Tokens(AmTokens { tokens: vec![], account_member_id: Some("m-1".into()) })),
+    ));
+    // A second member, refused by the store with a long message.
+    app.update(key(KeyCode::Enter));
+    type_str(&mut app, "Ben Wyatt");
+    app.update(key(KeyCode::Down));
+    type_str(&mut app, "ben@example.com");
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Down));
+    type_str(&mut app, "ice-town-1");
+    app.update(ctrl('s'));
+    let (op, _) = calls(&mut app).remove(0);
+    let detail = "the password profile refuses this sign-up because the realm is locked \
+                  for maintenance until the administrator unlocks it again";
+    app.update(Msg::Done(op, Err(http_error(422, None, detail))));
+    let r = &app.signup.results;
+    assert_eq!(r.len(), 2, "{r:?}");
+    assert!(!r[0].is_ok() && r[0].username() == "ben@example.com", "newest first: {r:?}");
+    assert!(r[1].is_ok() && r[1].username() == "ann@example.com");
+    match &r[0] {
+        Outcome::Failed { error, .. } => assert!(error.contains(detail), "full text: {error}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(app.signup.newest_ok().is_none(), "no success shown as the newest");
+    assert_eq!(app.signup.last_ok().and_then(|x| x.member_id.as_deref()), Some("m-1"));
+    assert_eq!(app.signup.form.value(NAME), "Ben Wyatt", "the failed form is kept");
+    assert_eq!(app.signup.form.value(EMAIL), "ben@example.com");
+    // On screen: the failure in full, then the earlier success on one line.
+    // (Narrow layout: the result pane spans the screen, so wrapped text joins up.)
+    let text = draw(&mut app, 90, 40);
+    let flat: String =
+        text.replace(['│', '"'], " ").split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("failed sign-up of ben@example.com"), "{text}");
+    assert!(flat.contains("locked for maintenance until the administrator"), "{text}");
+    assert!(flat.contains("ok ann@example.com · pending approval"), "{text}");
+    assert!(
+        flat.find("ben@example.com").unwrap_or(usize::MAX)
+            < flat.find("ok ann@example.com").unwrap_or(0)
+    );
 }

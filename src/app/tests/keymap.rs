@@ -172,7 +172,7 @@ fn a_sticky_error_clears_when_the_same_operation_succeeds() {
             pending: vec![],
             with_membership: vec![],
             gone: vec![],
-            failed: 0,
+            failed: vec![],
         }),
     ));
     a.update(Msg::Done(

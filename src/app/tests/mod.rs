@@ -274,7 +274,7 @@ fn signup_sends_self_signup_with_lowercased_username() {
         *op,
         Ok(Reply::Tokens(AmTokens { tokens: vec![], account_member_id: Some("m-1".into()) })),
     ));
-    let res = app.signup.result.clone().expect("result");
+    let res = app.signup.last_ok().cloned().expect("result");
     assert!(res.tokens.is_empty());
     assert_eq!(res.member_id.as_deref(), Some("m-1"));
     assert_eq!(app.signup.login.value(USERNAME), "ann@example.com", "log-in check prefilled");
@@ -301,7 +301,7 @@ fn signup_with_auto_create_shows_masked_tokens() {
         op,
         Ok(Reply::Tokens(AmTokens { tokens: vec![token], account_member_id: None })),
     ));
-    assert_eq!(app.signup.result.as_ref().map(|r| r.tokens.len()), Some(1));
+    assert_eq!(app.signup.last_ok().map(|r| r.tokens.len()), Some(1));
     assert!(!app.signup.reveal_tokens);
 }
 
@@ -435,7 +435,7 @@ fn a_signup_result_describes_what_was_sent_not_what_is_typed_since() {
         op,
         Ok(Reply::Tokens(AmTokens { tokens: vec![], account_member_id: Some("m-1".into()) })),
     ));
-    let res = app.signup.result.clone().expect("result");
+    let res = app.signup.last_ok().cloned().expect("result");
     assert_eq!(res.username, "ann@example.com");
     assert_eq!(res.name, "Ann Perkins");
     assert_eq!(app.signup.form.value(NAME), "Ann PerkinsX", "what was typed since stays");

@@ -49,6 +49,19 @@ impl Approvals {
             }
             KeyCode::Char(c @ ('a' | 'e' | 'x')) => {
                 let (marked, ids) = self.targets();
+                let unchecked = self.unchecked_targets();
+                if ids.is_empty() && unchecked > 0 {
+                    sh.toast_error(
+                        "its membership check failed: r checks it again before it can be \
+                         approved or rejected",
+                    );
+                    return true;
+                }
+                if unchecked > 0 {
+                    sh.toast(format!(
+                        "{unchecked} marked left out: their membership check failed (r checks again)"
+                    ));
+                }
                 if ids.is_empty() {
                     sh.toast_error(if marked {
                         "nothing to do: every marked member is approved or being approved"

@@ -33,6 +33,7 @@ use crate::webhook::member_event::MemberEvent;
 use crate::widgets::form::{Event as FormEvent, Form};
 use crate::widgets::list::{Item, List};
 
+pub use crate::ui::ops::approvals::CheckFailed;
 pub use jobs::{ApCall, ApProgress, ApReply, ApproveItem, MemberDetails, RowOutcome, Target};
 
 use super::{Keys, Panel};
@@ -46,16 +47,34 @@ pub const APPROVE_CONCURRENCY: usize = 8;
 pub enum RowStatus {
     Pending,
     Working,
-    Approved { account_name: String },
+    Approved {
+        account_name: String,
+    },
     AlreadyMember,
-    Failed { reason: String, account: Option<(String, String)> },
+    Failed {
+        reason: String,
+        account: Option<(String, String)>,
+    },
     Cancelled,
+    /// The scan's membership check failed: the member may or may not be
+    /// pending (`r` checks again). It can still be approved or rejected: an
+    /// approval of a member that has a membership meanwhile reports "already
+    /// a member", nothing is created twice.
+    CheckFailed {
+        reason: String,
+    },
 }
 
 impl RowStatus {
-    /// Still without a membership: can be approved (or rejected).
+    /// Not known to have a membership: can be approved (or rejected).
     pub fn is_open(&self) -> bool {
-        matches!(self, RowStatus::Pending | RowStatus::Failed { .. } | RowStatus::Cancelled)
+        matches!(
+            self,
+            RowStatus::Pending
+                | RowStatus::Failed { .. }
+                | RowStatus::Cancelled
+                | RowStatus::CheckFailed { .. }
+        )
     }
 
     /// The membership exists.
@@ -214,9 +233,10 @@ pub struct Approvals {
     pub reject: Option<RejectRun>,
     pub view: View,
     pub started: bool,
-    /// (without a membership, approved or already a member, failed): kept up
-    /// to date on every change so drawing never counts rows.
-    pub counts: (usize, usize, usize),
+    /// (without a membership, approved or already a member, failed, check
+    /// failed — not counted as pending): kept up to date on every change so
+    /// drawing never counts rows.
+    pub counts: (usize, usize, usize, usize),
 }
 
 impl Default for Approvals {
@@ -237,7 +257,7 @@ impl Default for Approvals {
             reject: None,
             view: View::List,
             started: false,
-            counts: (0, 0, 0),
+            counts: (0, 0, 0, 0),
         }
     }
 }
@@ -319,11 +339,18 @@ impl Approvals {
         self.counts.0
     }
 
+    /// Members whose membership check failed (listed, not counted as pending).
+    pub fn check_failed_count(&self) -> usize {
+        self.counts.3
+    }
+
     fn recount(&mut self) {
-        let mut c = (0, 0, 0);
+        let mut c = (0, 0, 0, 0);
         for r in &self.rows {
             if r.status.is_done() {
                 c.1 += 1;
+            } else if matches!(r.status, RowStatus::CheckFailed { .. }) {
+                c.3 += 1;
             } else {
                 c.0 += 1;
                 if matches!(r.status, RowStatus::Failed { .. }) {
@@ -448,9 +475,15 @@ impl Approvals {
         // Approved members leave the queue: their membership exists.
         self.rows.retain(|r| !r.status.is_done());
         self.refilter();
-        let pending: Vec<AccountMember> =
-            self.rows.iter().filter(|r| r.status.is_open()).map(|r| r.member.clone()).collect();
-        let open: HashSet<&str> = pending.iter().map(|m| m.id.as_str()).collect();
+        let (retry, pending): (Vec<&Row>, Vec<&Row>) = self
+            .rows
+            .iter()
+            .filter(|r| r.status.is_open())
+            .partition(|r| matches!(r.status, RowStatus::CheckFailed { .. }));
+        let open: HashSet<&str> =
+            pending.iter().chain(&retry).map(|r| r.member.id.as_str()).collect();
+        let pending: Vec<AccountMember> = pending.iter().map(|r| r.member.clone()).collect();
+        let retry: Vec<AccountMember> = retry.iter().map(|r| r.member.clone()).collect();
         let known = scan::Known {
             // `R` re-verifies everything: nothing counts as known approved.
             approved: if full {
@@ -460,6 +493,8 @@ impl Approvals {
             },
             pending,
             complete: self.complete && !full,
+            // Checked again by every scan, never counted as known approved.
+            retry,
         };
         let call = Call::Approvals(ApCall::Scan {
             known: Arc::new(known),
@@ -480,6 +515,10 @@ impl Approvals {
     /// The members an action acts on: the marked ones when there are marks
     /// (never the unmarked cursor row then), else the cursor row; only
     /// members still without a membership and not being worked on.
+    ///
+    /// A member whose membership check failed is left out until `r` checks it
+    /// again: it may have a membership already, and approving it into a new
+    /// account would then create an account it does not need.
     pub fn targets(&self) -> (bool, Vec<String>) {
         let t = self.list.targets(&self.rows);
         let marked = t.is_marked();
@@ -487,10 +526,22 @@ impl Approvals {
             .indices()
             .into_iter()
             .filter_map(|i| self.rows.get(i))
-            .filter(|r| r.status.is_open())
+            .filter(|r| r.status.is_open() && !matches!(r.status, RowStatus::CheckFailed { .. }))
             .map(|r| r.member.id.clone())
             .collect();
         (marked, ids)
+    }
+
+    /// How many of the members an action would act on are left out because
+    /// their check failed.
+    pub fn unchecked_targets(&self) -> usize {
+        self.list
+            .targets(&self.rows)
+            .indices()
+            .into_iter()
+            .filter_map(|i| self.rows.get(i))
+            .filter(|r| matches!(r.status, RowStatus::CheckFailed { .. }))
+            .count()
     }
 
     /// A run is going and has not been asked to stop yet (Esc stops it).
@@ -734,9 +785,10 @@ impl Approvals {
             }
             ApProgress::Checked { pending, with_membership, gone, failed } => {
                 let Some(s) = self.scan.as_mut().filter(|s| s.op == Some(op)) else { return };
-                s.checked += pending.len() + with_membership.len() + gone.len() + failed;
-                s.failed += failed;
-                for m in &pending {
+                s.checked += pending.len() + with_membership.len() + gone.len() + failed.len();
+                s.failed += failed.len();
+                // A failed check keeps its member listed (a full rescan too).
+                for m in pending.iter().chain(failed.iter().map(|f| &f.member)) {
                     s.found.insert(m.id.clone());
                 }
                 // Approved or deleted elsewhere: out of the queue (a row being
@@ -762,8 +814,37 @@ impl Approvals {
                     self.seen.insert(m.id.clone());
                     self.unverified.remove(&m.id);
                     self.cache(CacheOp::Pending(jobs::to_cached(&m)));
-                    if !known.contains_key(&m.id) {
-                        self.rows.push(Row { member: m, status: RowStatus::Pending });
+                    match known.get(&m.id) {
+                        None => self.rows.push(Row { member: m, status: RowStatus::Pending }),
+                        Some(&i)
+                            if matches!(self.rows[i].status, RowStatus::CheckFailed { .. }) =>
+                        {
+                            self.rows[i].status = RowStatus::Pending;
+                        }
+                        Some(_) => {}
+                    }
+                }
+                // Not known either way: listed as "check failed", not cached
+                // (neither pending nor approved), and checked again by `r`.
+                for CheckFailed { member, reason } in failed {
+                    // Seen: a sign-up event for it adds no second row.
+                    self.seen.insert(member.id.clone());
+                    // No longer "verifying": its check came back (failed). A
+                    // cached pending row stays in the cache as it was.
+                    self.unverified.remove(&member.id);
+                    match known.get(&member.id) {
+                        None => self
+                            .rows
+                            .push(Row { member, status: RowStatus::CheckFailed { reason } }),
+                        Some(&i) => {
+                            // A failed or cancelled approval keeps its status (it says more).
+                            if matches!(
+                                self.rows[i].status,
+                                RowStatus::Pending | RowStatus::CheckFailed { .. }
+                            ) {
+                                self.rows[i].status = RowStatus::CheckFailed { reason };
+                            }
+                        }
                     }
                 }
                 // Newest first, like the scan.

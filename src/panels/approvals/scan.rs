@@ -10,8 +10,12 @@
 //!   ([`ApProgress::Plan`]), then check per member (skipping known members
 //!   unless `R`) or via the accounts' membership lists.
 //!
-//! Results travel as [`ApProgress::Checked`] batches; the reply says whether
-//! the cache may now be called complete (every member listed, no check failed).
+//! Members whose last check failed ([`Known::retry`]) are checked again by
+//! every scan.
+//!
+//! Results travel as [`ApProgress::Checked`] batches (a failed check names its
+//! member, so the row stays listed); the reply says whether the cache may now
+//! be called complete (every member listed, no check failed).
 
 use std::collections::HashSet;
 
@@ -21,6 +25,7 @@ use super::jobs::{ApProgress, ApReply, Cursor, PAGE, ProgressFn};
 use super::plan::{Plan, Strategy, Totals, plan};
 use crate::api::{AccountMember, ApiError, Client, ListParams};
 use crate::ui::Progress;
+use crate::ui::ops::approvals::CheckFailed;
 pub use crate::ui::ops::approvals::Known;
 
 /// Every member id `known` holds.
@@ -48,12 +53,12 @@ struct Batch {
     pending: Vec<AccountMember>,
     with: Vec<String>,
     gone: Vec<String>,
-    failed: usize,
+    failed: Vec<CheckFailed>,
 }
 
 impl Batch {
     fn len(&self) -> usize {
-        self.pending.len() + self.with.len() + self.gone.len() + self.failed
+        self.pending.len() + self.with.len() + self.gone.len() + self.failed.len()
     }
     fn is_empty(&self) -> bool {
         self.len() == 0
@@ -104,7 +109,7 @@ async fn check_each(
             Err(ApiError::Http { status: 404, .. }) => b.gone.push(m.id),
             Err(e) => {
                 tracing::warn!("membership check of {}: {}", m.id, e.summary());
-                b.failed += 1;
+                b.failed.push(CheckFailed { member: m, reason: e.summary() });
                 failed += 1;
             }
         }
@@ -159,20 +164,28 @@ async fn verify(
     progress: &ProgressFn,
 ) -> Result<ApReply, ApiError> {
     let ids = known_ids(known);
+    let retry: HashSet<&str> = known.retry.iter().map(|m| m.id.as_str()).collect();
     let mut new = Vec::new();
     let listed = list_members(client, |page, _| {
         let hit = page.iter().any(|m| ids.contains(m.id.as_str()));
-        new.extend(page.into_iter().filter(|m| !ids.contains(m.id.as_str())));
+        new.extend(
+            page.into_iter()
+                .filter(|m| !ids.contains(m.id.as_str()) && !retry.contains(m.id.as_str())),
+        );
         !hit
     })
     .await?;
     let n_new = new.len();
-    progress(Progress::Approvals(ApProgress::Total((n_new + known.pending.len()) as u64)));
+    let n = n_new + known.pending.len() + known.retry.len();
+    progress(Progress::Approvals(ApProgress::Total(n as u64)));
     let (c1, failed_new) = check_each(client, new, concurrency, progress).await;
     let (c2, _) = check_each(client, known.pending.clone(), concurrency, progress).await;
+    let (c3, failed_retry) = check_each(client, known.retry.clone(), concurrency, progress).await;
     // A new member whose check failed is older than the next newest one: only
-    // a scan that lists everything finds it again.
-    Ok(ApReply::Scanned { listed, checked: c1 + c2, complete: failed_new == 0 })
+    // a scan that lists everything finds it again (so does a failed retry,
+    // which the cache does not hold).
+    let complete = failed_new == 0 && failed_retry == 0;
+    Ok(ApReply::Scanned { listed, checked: c1 + c2 + c3, complete })
 }
 
 /// `meta.results.total` of a one-record page.

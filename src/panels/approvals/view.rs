@@ -32,6 +32,7 @@ pub fn status_text(row: &super::Row) -> String {
         RowStatus::AlreadyMember => "already a member".to_owned(),
         RowStatus::Failed { reason, .. } => format!("failed: {reason}"),
         RowStatus::Cancelled => "cancelled — mark it to approve again".to_owned(),
+        RowStatus::CheckFailed { reason } => format!("check failed — r retries: {reason}"),
     }
 }
 
@@ -61,9 +62,9 @@ pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
         }
     } else if let Some(s) = &p.last_scan {
         spans.push(Span::styled(format!("  last scan checked {}", s.checked), t.dim()));
-        if s.failed > 0 {
+        if p.check_failed_count() > 0 {
             spans.push(Span::styled(
-                format!(" ({} checks failed — r retries)", s.failed),
+                format!(" ({} checks failed, listed — r retries)", p.check_failed_count()),
                 t.error(),
             ));
         }
@@ -162,6 +163,7 @@ pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
                 RowStatus::Approved { .. } | RowStatus::AlreadyMember => t.ok(),
                 RowStatus::Failed { .. } => t.error(),
                 RowStatus::Cancelled => t.dim(),
+                RowStatus::CheckFailed { .. } => t.warn(),
             };
             let status =
                 if verifying { format!("verifying… {}", m.id) } else { status_text(row) };

@@ -7,9 +7,15 @@ use crate::ui::{Bind, Keymap};
 
 impl Signup {
     pub fn key(&mut self, key: KeyEvent, sh: &mut Shared) -> bool {
+        self.follow_read_only(sh);
         self.sync_profiles(sh);
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let ro = sh.read_only;
         match key.code {
+            KeyCode::Char('l' | 'b' | 'e') if ctrl && ro => {
+                sh.toast_error("read-only mode: sign-ups are disabled (they create members)");
+                return true;
+            }
             KeyCode::Char('l') if ctrl => {
                 if self.pending.is_some() {
                     sh.toast_error("wait for the call in flight");
@@ -55,6 +61,10 @@ impl Signup {
         }
         // Command mode: the panel's own keys.
         match key.code {
+            KeyCode::Char('l') if ro => {
+                sh.toast_error("read-only mode: sign-ups are disabled (they create members)");
+                true
+            }
             KeyCode::Char('l') => {
                 if self.pending.is_some() {
                     sh.toast_error("wait for the call in flight");
@@ -86,7 +96,7 @@ impl Signup {
             sh.toast_error("Beyond Identity is not configured (BI_API_TOKEN)");
             return;
         }
-        if let Some(res) = &mut self.result
+        if let Some(res) = self.newest_ok_mut()
             && let Some(BiState::Failed { input, .. }) = &res.bi
         {
             let input = input.clone();
@@ -105,7 +115,7 @@ impl Signup {
 
     /// Ctrl-E: re-send the Beyond Identity enrolment email.
     pub(super) fn resend(&mut self, sh: &mut Shared) {
-        let Some(res) = &mut self.result else { return };
+        let Some(res) = self.newest_ok_mut() else { return };
         let Some(BiState::Created(user)) = &res.bi else {
             sh.toast_error("no Beyond Identity user to re-send the enrolment email to");
             return;
@@ -132,10 +142,34 @@ impl Signup {
 
     /// The keymap table: the form's keys, the panel's, and (quiet) the
     /// other keys the form takes in command mode.
-    pub fn keymap(&self) -> Keymap {
+    pub fn keymap(&self, sh: &Shared) -> Keymap {
         let mut k = Keymap::from_pairs(self.current().keys());
         if !self.is_editing() {
             k.push(Bind::new("c", "clear").help("empty the form (results stay)"));
+        }
+        if sh.read_only {
+            // Only the log-in check works: no sign-up, no Beyond Identity user.
+            for (keys, help) in [
+                ("i", "type in the focused field"),
+                ("Shift-Tab", "previous field"),
+                ("↑↓/j k", "previous / next field"),
+                ("←→/Space", "change the profile (on its row)"),
+            ] {
+                k.push(Bind::moves(keys, "form").help(help).quiet());
+            }
+            if self.current().error.is_some() {
+                k.push(Bind::moves("Esc", "dismiss").help("dismiss the form's error"));
+            }
+            const WHY: &str = "read-only mode: sign-ups are disabled (they create members)";
+            for (keys, help) in [
+                ("Ctrl-L", "switch to the sign-up form"),
+                ("l", "switch to the sign-up form"),
+                ("Ctrl-B", "create a Beyond Identity user"),
+                ("Ctrl-E", "re-send the enrolment email"),
+            ] {
+                k.push(Bind::new(keys, "").help(help).off_if(true, WHY));
+            }
+            return k;
         }
         k.push(
             Bind::new("Ctrl-B", "Beyond Identity")

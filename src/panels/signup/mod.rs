@@ -41,7 +41,35 @@ pub struct Submitted {
     pub snapshot: Vec<String>,
 }
 
-/// What the last sign-up produced.
+/// One sign-up of this session: what it produced, or why it failed.
+// At most RESULTS_MAX of them, so boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Ok(SignupResult),
+    /// The error in full (the form keeps its contents to fix and resend).
+    Failed {
+        username: String,
+        error: String,
+    },
+}
+
+impl Outcome {
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Outcome::Ok(_))
+    }
+    pub fn username(&self) -> &str {
+        match self {
+            Outcome::Ok(r) => &r.username,
+            Outcome::Failed { username, .. } => username,
+        }
+    }
+}
+
+/// The sign-ups of this session kept on screen (older ones are dropped).
+pub const RESULTS_MAX: usize = 50;
+
+/// What a successful sign-up produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SignupResult {
     pub username: String,
@@ -84,7 +112,9 @@ pub struct Signup {
     /// The call in flight and what was submitted (results are built from it,
     /// not from whatever the form holds when the answer arrives).
     pub pending: Option<Submitted>,
-    pub result: Option<SignupResult>,
+    /// Sign-up results, newest first: the newest is shown in full, the others
+    /// one line each.
+    pub results: Vec<Outcome>,
     pub login_result: Option<LoginResult>,
     pub reveal_tokens: bool,
     /// Also create a passwordless Beyond Identity user (Ctrl-B).
@@ -118,7 +148,7 @@ impl Default for Signup {
             login: login_form(),
             profile_id: None,
             pending: None,
-            result: None,
+            results: Vec::new(),
             login_result: None,
             reveal_tokens: false,
             bi_on: false,
@@ -138,6 +168,41 @@ pub fn email_shape_ok(s: &str) -> bool {
 }
 
 impl Signup {
+    /// The newest sign-up, when it succeeded (what Ctrl-B / Ctrl-E act on).
+    pub fn newest_ok(&self) -> Option<&SignupResult> {
+        match self.results.first() {
+            Some(Outcome::Ok(r)) => Some(r),
+            _ => None,
+        }
+    }
+
+    pub(super) fn newest_ok_mut(&mut self) -> Option<&mut SignupResult> {
+        match self.results.first_mut() {
+            Some(Outcome::Ok(r)) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The newest successful sign-up, even behind later failures.
+    pub fn last_ok(&self) -> Option<&SignupResult> {
+        self.results.iter().find_map(|o| match o {
+            Outcome::Ok(r) => Some(r),
+            Outcome::Failed { .. } => None,
+        })
+    }
+
+    fn push_result(&mut self, o: Outcome) {
+        self.results.insert(0, o);
+        self.results.truncate(RESULTS_MAX);
+    }
+
+    /// Read-only mode has no sign-up (it creates a member): the log-in check only.
+    pub(super) fn follow_read_only(&mut self, sh: &Shared) {
+        if sh.read_only && self.mode == Mode::SignUp {
+            self.mode = Mode::LogIn;
+        }
+    }
+
     /// Printable keys are text for a field: only while typing (explicit,
     /// shown by the cursor and the hint; `Esc` stops it).
     pub fn is_editing(&self) -> bool {
@@ -362,7 +427,12 @@ impl Signup {
     }
 
     pub fn done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
-        if let Some(res) = &mut self.result {
+        let bi_of = |o: &Outcome| {
+            matches!(o, Outcome::Ok(SignupResult {
+                bi: Some(BiState::Creating(x) | BiState::Resending(x, _)), ..
+            }) if *x == op)
+        };
+        if let Some(Outcome::Ok(res)) = self.results.iter_mut().find(|o| bi_of(o)) {
             match (&res.bi, result) {
                 (Some(BiState::Creating(o)), result) if *o == op => {
                     res.bi = Some(match result {
@@ -421,7 +491,10 @@ impl Signup {
                     accounts,
                 });
             }
-            (Mode::SignUp, Err(e)) => self.map_error(&e),
+            (Mode::SignUp, Err(e)) => {
+                self.map_error(&e);
+                self.push_result(Outcome::Failed { username: sub.username, error: e.summary() });
+            }
             (Mode::LogIn, Err(e)) => {
                 self.login_result =
                     Some(LoginResult::Refused { username: sub.username, reason: e.summary() });
@@ -462,7 +535,7 @@ impl Signup {
                 },
             });
         }
-        self.result = Some(SignupResult {
+        self.push_result(Outcome::Ok(SignupResult {
             username: username.clone(),
             name,
             email,
@@ -473,7 +546,7 @@ impl Signup {
                 .map(|x| (x.account_id.clone(), x.account_name.clone(), x.token.clone()))
                 .collect(),
             bi,
-        });
+        }));
         // Prefill the log-in check; clear the form for the next member unless
         // the user already started typing it.
         self.login.prefill(USERNAME, username);
@@ -530,6 +603,7 @@ impl super::Panel for Signup {
     }
     fn on_enter(&mut self, sh: &mut Shared) {
         // Arriving never starts typing: the next key is a command.
+        self.follow_read_only(sh);
         self.form.stop_typing();
         self.login.stop_typing();
         self.sync_profiles(sh);
@@ -537,8 +611,8 @@ impl super::Panel for Signup {
     fn on_done(&mut self, op: OpId, result: Result<Reply, ApiError>, sh: &mut Shared) {
         self.done(op, result, sh)
     }
-    fn keymap(&self, _sh: &Shared) -> crate::ui::Keymap {
-        Signup::keymap(self)
+    fn keymap(&self, sh: &Shared) -> crate::ui::Keymap {
+        Signup::keymap(self, sh)
     }
     fn view(&self, f: &mut Frame, area: Rect, sh: &Shared) {
         self.draw(f, area, sh)

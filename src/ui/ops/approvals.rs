@@ -75,12 +75,21 @@ pub enum ApProgress {
         with_membership: Vec<String>,
         /// Members that no longer exist (a check answered 404).
         gone: Vec<String>,
-        failed: usize,
+        /// Members whose check failed (their state is unknown: they stay
+        /// listed, and the next scan checks them again).
+        failed: Vec<CheckFailed>,
     },
     Row {
         member_id: String,
         outcome: RowOutcome,
     },
+}
+
+/// A member whose membership check failed, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckFailed {
+    pub member: AccountMember,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone)]
@@ -143,6 +152,9 @@ pub struct Known {
     pub pending: Vec<AccountMember>,
     /// A scan listed every member before (a verification may stop early).
     pub complete: bool,
+    /// Members whose last check failed (not known either way): every scan
+    /// checks them again, a verification included.
+    pub retry: Vec<AccountMember>,
 }
 
 /// Record totals read before planning a full scan.
