@@ -43,9 +43,10 @@ function done(summary, latency, requests)
   local failed = e.connect + e.read + e.write + e.timeout + e.status
   io.write(string.format(
     "RESULT requests=%d generated=%d ok=%d failed=%d status_errors=%d socket_errors=%d " ..
-    "rps=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f\n",
+    "rps=%.0f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f\n",
     summary.requests, generated, summary.requests - e.status, failed, e.status,
     e.connect + e.read + e.write + e.timeout,
     summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000,
+    latency:percentile(99) / 1000, latency:percentile(99.9) / 1000, latency.max / 1000))
 end

@@ -36,6 +36,38 @@ use onboard::webhook::{ListenerConfig, ListenerEvent, WEBHOOK_PATH, load_events,
 
 type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
+/// The system allocator, counting calls (allocations per event in the report).
+struct Counting;
+
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+static ALLOC_BYTES: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: every call is passed on unchanged to the system allocator.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        ALLOC_BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        // SAFETY: same contract as ours.
+        unsafe { INNER.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: same contract as ours.
+        unsafe { INNER.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        ALLOC_BYTES.fetch_add(new as u64, Ordering::Relaxed);
+        // SAFETY: same contract as ours.
+        unsafe { INNER.realloc(ptr, layout, new) }
+    }
+}
+
+static INNER: std::alloc::System = std::alloc::System;
+use std::alloc::GlobalAlloc as _;
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
 fn main() -> Res<()> {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     let (mode, bind, file) = match args.as_slice() {
@@ -68,7 +100,17 @@ async fn stop_signal() {
     }
 }
 
-fn report(mode: &str, persisted: u64, forwarded: u64, file: &std::path::Path) {
+fn alloc_snapshot() -> (u64, u64) {
+    (ALLOCS.load(Ordering::Relaxed), ALLOC_BYTES.load(Ordering::Relaxed))
+}
+
+/// Allocations (calls, bytes) per persisted event between two snapshots.
+fn per_event(before: (u64, u64), after: (u64, u64), persisted: u64) -> (f64, f64) {
+    let n = persisted.max(1) as f64;
+    ((after.0 - before.0) as f64 / n, (after.1 - before.1) as f64 / n)
+}
+
+fn report(mode: &str, persisted: u64, forwarded: u64, file: &std::path::Path, serving: (f64, f64)) {
     // Every segment of the log (it rotates at 16 MiB).
     let lines: usize = onboard::webhook::segments::list(file)
         .iter()
@@ -79,10 +121,12 @@ fn report(mode: &str, persisted: u64, forwarded: u64, file: &std::path::Path) {
     let (listed, warnings) = load_events(file);
     println!(
         "{{\"mode\":\"{mode}\",\"persisted\":{persisted},\"forwarded\":{forwarded},\
-         \"file_lines\":{lines},\"listed\":{},\"warnings\":{},\"fsyncs\":{}}}",
+         \"file_lines\":{lines},\"listed\":{},\"warnings\":{},\"fsyncs\":{},         \"allocs_per_event\":{:.1},\"alloc_bytes_per_event\":{:.0}}}",
         listed.len(),
         warnings.len(),
-        onboard::webhook::journal::sync_count()
+        onboard::webhook::journal::sync_count(),
+        serving.0,
+        serving.1,
     );
 }
 
@@ -90,6 +134,7 @@ async fn run_listener(bind: String, file: PathBuf, secret: Option<String>) -> Re
     let cfg = ListenerConfig::new(bind.parse()?, secret.map(Secret::from), file.clone());
     let (handle, mut rx) = start(cfg).await.map_err(|e| format!("{e}"))?;
     println!("ready {}", handle.local_addr());
+    let before = alloc_snapshot();
     let forwarded = Arc::new(AtomicU64::new(0));
     let f = forwarded.clone();
     let drain = tokio::spawn(async move {
@@ -103,7 +148,8 @@ async fn run_listener(bind: String, file: PathBuf, secret: Option<String>) -> Re
     let stats = handle.shutdown().await;
     let _ = drain.await;
     eprintln!("{stats:?}");
-    report("listener", stats.persisted, forwarded.load(Ordering::Relaxed), &file);
+    let serving = per_event(before, alloc_snapshot(), stats.persisted);
+    report("listener", stats.persisted, forwarded.load(Ordering::Relaxed), &file, serving);
     Ok(())
 }
 
@@ -124,12 +170,14 @@ async fn run_bare(bind: String, file: PathBuf) -> Res<()> {
     let app = Router::new().route(WEBHOOK_PATH, post(bare_handler)).with_state(journal.sender());
     let listener = tokio::net::TcpListener::bind(&bind).await?;
     println!("ready {}", listener.local_addr()?);
+    let before = alloc_snapshot();
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         let _ = tcp.set_nodelay(true);
     });
     axum::serve(listener, app).with_graceful_shutdown(stop_signal()).await?;
     let persisted = journal.persisted();
     journal.close().await;
-    report("bare", persisted, 0, &file);
+    let serving = per_event(before, alloc_snapshot(), persisted);
+    report("bare", persisted, 0, &file, serving);
     Ok(())
 }

@@ -6,7 +6,8 @@
 use onboard::api::ApiError;
 use onboard::api::decode;
 use onboard::webhook::{
-    Envelope, OtpEvent, OtpPayload, load_recent, redact_code, secret_echo_span, strip_secret_echo,
+    Delivery, Envelope, OTP_EVENT, OtpEvent, OtpPayload, load_recent, redact_code,
+    secret_echo_span, strip_secret_echo,
 };
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -28,6 +29,9 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just("secret_key".to_owned()),
         Just("one_time_password_token".to_owned()),
         Just("created_at".to_owned()),
+        Just("integration".to_owned()),
+        Just("user_authentication_info".to_owned()),
+        Just("username".to_owned()),
         Just("errors".to_owned()),
         Just("detail".to_owned()),
         Just("status".to_owned()),
@@ -88,8 +92,129 @@ fn mutated_seed() -> impl Strategy<Value = Value> {
     })
 }
 
+/// The rules the listener applied to a parsed `Value` before it read the
+/// body in one pass (`Delivery::parse`): the oracle the one-pass parser must
+/// agree with, message for message.
+mod oracle {
+    use serde_json::Value;
+
+    pub type Fields = (String, String, u32, Option<String>);
+
+    pub fn envelope(v: &Value) -> Result<Fields, String> {
+        let obj = v.as_object().ok_or("the body is not a JSON object")?;
+        let id = match obj.get("id") {
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+            _ => return Err("missing or empty string field `id`".to_owned()),
+        };
+        let triggered_by = match obj.get("triggered_by") {
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+            _ => return Err("missing or empty string field `triggered_by`".to_owned()),
+        };
+        let attempt = match obj.get("attempt") {
+            None | Some(Value::Null) => 1,
+            Some(a) => a
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or("field `attempt` is not a non-negative integer")?,
+        };
+        let integration = obj
+            .get("integration")
+            .and_then(|i| i.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        Ok((id, triggered_by, attempt, integration))
+    }
+
+    fn opt(v: &Value, path: &[&str]) -> Option<String> {
+        let mut cur = v;
+        for p in path {
+            cur = cur.get(p)?;
+        }
+        cur.as_str().map(str::to_owned)
+    }
+
+    fn req(v: &Value, path: &[&str]) -> Result<String, String> {
+        opt(v, path).ok_or_else(|| format!("missing string field `payload.{}`", path.join(".")))
+    }
+
+    /// The payload's strings in field order, or the first error.
+    pub fn payload(p: Option<&Value>) -> Result<Vec<Option<String>>, String> {
+        let p = match p {
+            Some(p @ Value::Object(_)) => p,
+            _ => return Err("missing object field `payload`".to_owned()),
+        };
+        let created = req(p, &["created_at"])?;
+        chrono::DateTime::parse_from_rfc3339(&created)
+            .map_err(|e| format!("`payload.created_at` is not an RFC 3339 time: {e}"))?;
+        Ok(vec![
+            Some(req(p, &["one_time_password_token"])?),
+            Some(req(p, &["purpose"])?),
+            Some(req(p, &["password_profile_id"])?),
+            Some(req(p, &["authentication_realm_id"])?),
+            Some(req(p, &["user_authentication_info", "id"])?),
+            opt(p, &["user_authentication_info", "name"]),
+            opt(p, &["user_authentication_info", "email"]),
+            opt(p, &["user_authentication_password_profile_info", "id"]),
+            Some(req(p, &["user_authentication_password_profile_info", "username"])?),
+        ])
+    }
+}
+
+/// `Delivery::parse` on the text of `v` against the oracle on `v`.
+fn agrees_with_the_oracle(v: &Value) -> Result<(), TestCaseError> {
+    let got = Delivery::parse(&v.to_string());
+    let from_value = Delivery::from_value(v);
+    let want = oracle::envelope(v).and_then(|env| {
+        let otp = if env.1 == OTP_EVENT { Some(oracle::payload(v.get("payload"))?) } else { None };
+        Ok((env, otp))
+    });
+    let mut stripped = v.clone();
+    let echo = strip_secret_echo(&mut stripped);
+    for got in [got, from_value] {
+        match (&got, &want) {
+            (Ok(d), Ok((env, otp))) => {
+                let e = &d.envelope;
+                prop_assert_eq!(
+                    (&e.id, &e.triggered_by, e.attempt, &e.integration_id),
+                    (&env.0, &env.1, env.2, &env.3)
+                );
+                let p = d.otp.as_ref().map(|p| {
+                    vec![
+                        Some(p.code.expose().to_owned()),
+                        Some(p.purpose.clone()),
+                        Some(p.password_profile_id.clone()),
+                        Some(p.authentication_realm_id.clone()),
+                        Some(p.user_id.clone()),
+                        p.name.clone(),
+                        p.email.clone(),
+                        p.profile_info_id.clone(),
+                        Some(p.username.clone()),
+                    ]
+                });
+                prop_assert_eq!(&p, otp);
+                prop_assert_eq!(d.secret_echo, echo, "{}", v);
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a, b),
+            (a, b) => prop_assert!(false, "{:?} against {:?} for {}", a, b, v),
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(config())]
+
+    /// The one-pass parser keeps every rule (and message) of the value-based
+    /// checks it replaced, on any JSON and on damaged copies of the seed.
+    #[test]
+    fn the_one_pass_parser_agrees_with_the_value_rules(v in json_value()) {
+        agrees_with_the_oracle(&v)?;
+    }
+
+    #[test]
+    fn the_one_pass_parser_agrees_on_damaged_seeds(v in mutated_seed()) {
+        agrees_with_the_oracle(&v)?;
+    }
 
     #[test]
     fn webhook_parsers_never_panic_on_any_json(v in json_value()) {

@@ -1,8 +1,13 @@
 //! The webhook event envelope and the OTP event the console shows.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::secret::Secret;
@@ -26,8 +31,42 @@ pub struct OtpEvent {
     /// `integration.id`, when present.
     pub integration_id: Option<String>,
     pub payload: OtpPayload,
-    /// The event as received (holds the code in clear: never log it).
-    pub raw: Value,
+    /// The event as received, minus the secret echo (holds the code in clear:
+    /// never log it).
+    pub raw: RawJson,
+}
+
+/// The JSON text of an event body, parsed only when somebody looks at it (the
+/// details view, `listen --json`): the listener's hot path never builds a
+/// [`Value`] of an OTP event.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawJson(Arc<str>);
+
+impl RawJson {
+    /// The text, which the caller vouches is JSON (it has been parsed).
+    pub(crate) fn from_checked(text: impl Into<Arc<str>>) -> RawJson {
+        RawJson(text.into())
+    }
+
+    pub fn from_value(v: &Value) -> RawJson {
+        RawJson(v.to_string().into())
+    }
+
+    pub fn text(&self) -> &str {
+        &self.0
+    }
+
+    /// The body as a JSON value (`Null` if the text somehow is not JSON).
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.0).unwrap_or(Value::Null)
+    }
+}
+
+// The text holds the code in clear.
+impl fmt::Debug for RawJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RawJson({} bytes)", self.0.len())
+    }
 }
 
 /// The fields of an OTP event's `payload` the console needs.
@@ -61,12 +100,20 @@ impl OtpEvent {
     /// Builds an OTP event from a parsed body. `attempt` is the envelope's
     /// attempt (see [`Envelope`]).
     pub fn from_raw(raw: Value, received_at: DateTime<Utc>) -> Result<OtpEvent, String> {
-        let env = Envelope::parse(&raw)?;
-        if env.triggered_by != OTP_EVENT {
-            return Err(format!("not an OTP event: {}", env.triggered_by));
-        }
-        let payload = OtpPayload::parse(raw.get("payload"))?;
-        Ok(OtpEvent {
+        let d = Delivery::from_value(&raw)?;
+        let Some(payload) = d.otp else {
+            return Err(format!("not an OTP event: {}", d.envelope.triggered_by));
+        };
+        Ok(OtpEvent::new(d.envelope, payload, received_at, RawJson::from_value(&raw)))
+    }
+
+    pub(crate) fn new(
+        env: Envelope,
+        payload: OtpPayload,
+        received_at: DateTime<Utc>,
+        raw: RawJson,
+    ) -> OtpEvent {
+        OtpEvent {
             id: env.id,
             triggered_by: env.triggered_by,
             attempt: env.attempt,
@@ -74,7 +121,7 @@ impl OtpEvent {
             integration_id: env.integration_id,
             payload,
             raw,
-        })
+        }
     }
 }
 
@@ -104,29 +151,269 @@ pub struct Envelope {
 
 impl Envelope {
     pub fn parse(v: &Value) -> Result<Envelope, String> {
-        let obj = v.as_object().ok_or("the body is not a JSON object")?;
-        let id = match obj.get("id") {
-            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        Ok(Delivery::from_value(v)?.envelope)
+    }
+}
+
+/// What the listener needs of a delivery body, checked in one pass over the
+/// bytes ([`Delivery::parse`]) or over a parsed value ([`Delivery::from_value`]),
+/// with the same rules and messages either way.
+#[derive(Debug)]
+pub struct Delivery {
+    pub envelope: Envelope,
+    /// The OTP fields, when `triggered_by` is the OTP event.
+    pub otp: Option<OtpPayload>,
+    /// Whether the body holds the secret echo (`configuration.secret_key`).
+    pub secret_echo: bool,
+}
+
+impl Delivery {
+    /// Parses and checks a body: `Err` is the reason for a 400. The body is
+    /// parsed once, into borrowed fields (no [`Value`] is built).
+    pub fn parse(body: &str) -> Result<Delivery, String> {
+        let wire: Obj<WireBody<'_>> =
+            serde_json::from_str(body).map_err(|e| format!("malformed JSON: {e}"))?;
+        Delivery::check(wire)
+    }
+
+    pub fn from_value(v: &Value) -> Result<Delivery, String> {
+        // A `Value` is always well formed; only the shape can be wrong.
+        let wire = Obj::<WireBody<'_>>::deserialize(v).map_err(|e| format!("{e}"))?;
+        Delivery::check(wire)
+    }
+
+    fn check(wire: Obj<WireBody<'_>>) -> Result<Delivery, String> {
+        let Obj::Map(w) = wire else {
+            return Err("the body is not a JSON object".to_owned());
+        };
+        let id = match w.id {
+            Some(Loose::Str(s)) if !s.is_empty() => s.into_owned(),
             _ => return Err("missing or empty string field `id`".to_owned()),
         };
-        let triggered_by = match obj.get("triggered_by") {
-            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        let triggered_by = match w.triggered_by {
+            Some(Loose::Str(s)) if !s.is_empty() => s.into_owned(),
             _ => return Err("missing or empty string field `triggered_by`".to_owned()),
         };
-        let attempt = match obj.get("attempt") {
-            None | Some(Value::Null) => 1,
-            Some(a) => a
-                .as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .ok_or("field `attempt` is not a non-negative integer")?,
+        let attempt = match w.attempt {
+            None | Some(Loose::Null) => 1,
+            Some(Loose::U64(n)) => u32::try_from(n)
+                .map_err(|_| "field `attempt` is not a non-negative integer".to_owned())?,
+            Some(_) => return Err("field `attempt` is not a non-negative integer".to_owned()),
         };
-        let integration_id = obj
-            .get("integration")
-            .and_then(|i| i.get("id"))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        Ok(Envelope { id, triggered_by, attempt, integration_id })
+        let integration_id = match w.integration {
+            Some(Obj::Map(i)) => i.id.and_then(Loose::into_string),
+            _ => None,
+        };
+        let secret_echo =
+            matches!(w.configuration, Some(Obj::Map(WireConf { secret_key: Present(true) })));
+        let otp =
+            if triggered_by == OTP_EVENT { Some(OtpPayload::check(w.payload)?) } else { None };
+        Ok(Delivery {
+            envelope: Envelope { id, triggered_by, attempt, integration_id },
+            otp,
+            secret_echo,
+        })
     }
+}
+
+/// A JSON value reduced to what the checks need: strings (borrowed from the
+/// body where possible), non-negative integers, null, or "something else"
+/// (skipped without building it).
+enum Loose<'a> {
+    Str(Cow<'a, str>),
+    U64(u64),
+    Null,
+    Other,
+}
+
+impl Loose<'_> {
+    fn into_string(self) -> Option<String> {
+        match self {
+            Loose::Str(s) => Some(s.into_owned()),
+            _ => None,
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Loose<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Loose<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Loose<'a>, E> {
+                Ok(Loose::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Loose<'a>, E> {
+                Ok(Loose::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Loose<'a>, E> {
+                Ok(Loose::Str(Cow::Owned(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Loose<'a>, E> {
+                Ok(Loose::U64(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Loose<'a>, E> {
+                Ok(u64::try_from(v).map_or(Loose::Other, Loose::U64))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Loose<'a>, E> {
+                Ok(Loose::Other)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Loose<'a>, E> {
+                Ok(Loose::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Loose<'a>, E> {
+                Ok(Loose::Null)
+            }
+            fn visit_none<E>(self) -> Result<Loose<'a>, E> {
+                Ok(Loose::Null)
+            }
+            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Loose<'a>, D2::Error> {
+                Loose::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Loose<'a>, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Loose::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Loose<'a>, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Loose::Other)
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// An object read as `T`, or any other value (skipped).
+enum Obj<T> {
+    Map(T),
+    NotMap,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Obj<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<Obj<T>, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(a)).map(Obj::Map)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Obj<T>, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Obj::NotMap)
+            }
+            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Obj<T>, D2::Error> {
+                Obj::deserialize(d)
+            }
+            fn visit_borrowed_str<E>(self, _: &'de str) -> Result<Obj<T>, E> {
+                Ok(Obj::NotMap)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Obj<T>, E> {
+                Ok(Obj::NotMap)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Obj<T>, E> {
+                Ok(Obj::NotMap)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Obj<T>, E> {
+                Ok(Obj::NotMap)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Obj<T>, E> {
+                Ok(Obj::NotMap)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Obj<T>, E> {
+                Ok(Obj::NotMap)
+            }
+            fn visit_unit<E>(self) -> Result<Obj<T>, E> {
+                Ok(Obj::NotMap)
+            }
+            fn visit_none<E>(self) -> Result<Obj<T>, E> {
+                Ok(Obj::NotMap)
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// Whether a member is there, whatever its value (`null` included).
+#[derive(Default)]
+struct Present(bool);
+
+impl<'de> Deserialize<'de> for Present {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        IgnoredAny::deserialize(d).map(|_| Present(true))
+    }
+}
+
+// The members of a delivery the listener reads; every other member is skipped
+// unbuilt. A member given twice is refused (the derive's "duplicate field"),
+// where a `Value` would silently keep the last.
+#[derive(Deserialize)]
+struct WireBody<'a> {
+    #[serde(borrow, default)]
+    id: Option<Loose<'a>>,
+    #[serde(borrow, default)]
+    triggered_by: Option<Loose<'a>>,
+    #[serde(borrow, default)]
+    attempt: Option<Loose<'a>>,
+    #[serde(borrow, default)]
+    integration: Option<Obj<WireId<'a>>>,
+    #[serde(borrow, default)]
+    payload: Option<Obj<WirePayload<'a>>>,
+    #[serde(default)]
+    configuration: Option<Obj<WireConf>>,
+}
+
+#[derive(Deserialize)]
+struct WireId<'a> {
+    #[serde(borrow, default)]
+    id: Option<Loose<'a>>,
+}
+
+#[derive(Deserialize)]
+struct WireConf {
+    #[serde(default)]
+    secret_key: Present,
+}
+
+#[derive(Deserialize)]
+struct WirePayload<'a> {
+    #[serde(borrow, default)]
+    one_time_password_token: Option<Loose<'a>>,
+    #[serde(borrow, default)]
+    purpose: Option<Loose<'a>>,
+    #[serde(borrow, default)]
+    password_profile_id: Option<Loose<'a>>,
+    #[serde(borrow, default)]
+    authentication_realm_id: Option<Loose<'a>>,
+    #[serde(borrow, default)]
+    created_at: Option<Loose<'a>>,
+    #[serde(borrow, default)]
+    user_authentication_info: Option<Obj<WireUser<'a>>>,
+    #[serde(borrow, default)]
+    user_authentication_password_profile_info: Option<Obj<WireProfileInfo<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct WireUser<'a> {
+    #[serde(borrow, default)]
+    id: Option<Loose<'a>>,
+    #[serde(borrow, default)]
+    name: Option<Loose<'a>>,
+    #[serde(borrow, default)]
+    email: Option<Loose<'a>>,
+}
+
+#[derive(Deserialize)]
+struct WireProfileInfo<'a> {
+    #[serde(borrow, default)]
+    id: Option<Loose<'a>>,
+    #[serde(borrow, default)]
+    username: Option<Loose<'a>>,
 }
 
 /// Removes the secret Commerce echoes in every delivery
@@ -291,39 +578,56 @@ pub fn redact_code(v: &mut Value) -> bool {
     }
 }
 
-fn req_str(v: &Value, path: &[&str]) -> Result<String, String> {
-    opt_str(v, path).ok_or_else(|| format!("missing string field `payload.{}`", path.join(".")))
+fn req(v: Option<Loose<'_>>, path: &str) -> Result<String, String> {
+    v.and_then(Loose::into_string).ok_or_else(|| format!("missing string field `payload.{path}`"))
 }
 
-fn opt_str(v: &Value, path: &[&str]) -> Option<String> {
-    let mut cur = v;
-    for p in path {
-        cur = cur.get(p)?;
-    }
-    cur.as_str().map(str::to_owned)
+fn opt(v: Option<Loose<'_>>) -> Option<String> {
+    v.and_then(Loose::into_string)
 }
 
 impl OtpPayload {
     pub fn parse(payload: Option<&Value>) -> Result<OtpPayload, String> {
-        let p = match payload {
-            Some(p @ Value::Object(_)) => p,
-            _ => return Err("missing object field `payload`".to_owned()),
+        let wire = match payload {
+            Some(p) => Some(Obj::<WirePayload<'_>>::deserialize(p).map_err(|e| format!("{e}"))?),
+            None => None,
         };
-        let created = req_str(p, &["created_at"])?;
+        OtpPayload::check(wire)
+    }
+
+    fn check(payload: Option<Obj<WirePayload<'_>>>) -> Result<OtpPayload, String> {
+        let Some(Obj::Map(p)) = payload else {
+            return Err("missing object field `payload`".to_owned());
+        };
+        let created = req(p.created_at, "created_at")?;
         let created_at = DateTime::parse_from_rfc3339(&created)
             .map_err(|e| format!("`payload.created_at` is not an RFC 3339 time: {e}"))?
             .with_timezone(&Utc);
+        let code = Secret::new(req(p.one_time_password_token, "one_time_password_token")?);
+        let purpose = req(p.purpose, "purpose")?;
+        let password_profile_id = req(p.password_profile_id, "password_profile_id")?;
+        let authentication_realm_id = req(p.authentication_realm_id, "authentication_realm_id")?;
+        let (user_id, name, email) = match p.user_authentication_info {
+            Some(Obj::Map(u)) => (u.id, opt(u.name), opt(u.email)),
+            _ => (None, None, None),
+        };
+        let user_id = req(user_id, "user_authentication_info.id")?;
+        let (profile_info_id, username) = match p.user_authentication_password_profile_info {
+            Some(Obj::Map(i)) => (opt(i.id), i.username),
+            _ => (None, None),
+        };
+        let username = req(username, "user_authentication_password_profile_info.username")?;
         Ok(OtpPayload {
-            code: Secret::new(req_str(p, &["one_time_password_token"])?),
-            purpose: req_str(p, &["purpose"])?,
-            password_profile_id: req_str(p, &["password_profile_id"])?,
-            authentication_realm_id: req_str(p, &["authentication_realm_id"])?,
+            code,
+            purpose,
+            password_profile_id,
+            authentication_realm_id,
             created_at,
-            user_id: req_str(p, &["user_authentication_info", "id"])?,
-            name: opt_str(p, &["user_authentication_info", "name"]),
-            email: opt_str(p, &["user_authentication_info", "email"]),
-            profile_info_id: opt_str(p, &["user_authentication_password_profile_info", "id"]),
-            username: req_str(p, &["user_authentication_password_profile_info", "username"])?,
+            user_id,
+            name,
+            email,
+            profile_info_id,
+            username,
         })
     }
 }

@@ -131,7 +131,7 @@ fn print_event(out: &mut impl Write, ev: ListenerEvent, json: bool) -> bool {
             let line = if json {
                 // Stored events have no secret echo; strip it here too so the
                 // printed line never holds it whatever the source.
-                let mut raw = ev.raw;
+                let mut raw = ev.raw.value();
                 strip_secret_echo(&mut raw);
                 raw.to_string()
             } else {

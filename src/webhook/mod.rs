@@ -57,8 +57,8 @@ pub use conn::{
     Limits, effective_cap, file_limit,
 };
 pub use event::{
-    Envelope, OTP_EVENT, OTP_VALIDITY_MINUTES, OtpEvent, OtpPayload, redact_code, secret_echo_span,
-    strip_secret_echo,
+    Delivery, Envelope, OTP_EVENT, OTP_VALIDITY_MINUTES, OtpEvent, OtpPayload, RawJson,
+    redact_code, secret_echo_span, strip_secret_echo,
 };
 pub use journal::{Journal, JournalSender, Policy, load_events, load_recent};
 pub use listen::{ListenSettings, human_line, run_listen};

@@ -15,9 +15,7 @@ use subtle::ConstantTimeEq;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::conn::Limits;
-use super::event::{
-    Envelope, OTP_EVENT, OtpEvent, OtpPayload, secret_echo_span, strip_secret_echo,
-};
+use super::event::{Delivery, OTP_EVENT, OtpEvent, RawJson, secret_echo_span, strip_secret_echo};
 use super::journal::{JournalSender, Line, Seen, SeenMap, WriteReq};
 use super::{ListenerEvent, ListenerStats, Refusals, WEBHOOK_PATH};
 use crate::secret::Secret;
@@ -267,6 +265,20 @@ enum Decision {
     DuplicatePending,
 }
 
+/// `body` without the byte range `cut` (the secret echo), as text. The body
+/// has been parsed as UTF-8 JSON and the cut lies on member boundaries, so
+/// nothing is lost to the lossy conversion.
+fn echo_free_text(body: &[u8], cut: Option<std::ops::Range<usize>>) -> RawJson {
+    let (head, tail) = match cut {
+        Some(c) if c.start <= c.end && c.end <= body.len() => (&body[..c.start], &body[c.end..]),
+        _ => (body, &[][..]),
+    };
+    let mut t = String::with_capacity(head.len() + tail.len());
+    t.push_str(&String::from_utf8_lossy(head));
+    t.push_str(&String::from_utf8_lossy(tail));
+    RawJson::from_checked(t)
+}
+
 async fn receive(s: &Shared, req: Request<Incoming>) -> Resp {
     let (parts, body) = req.into_parts();
     let headers = &parts.headers;
@@ -301,43 +313,39 @@ async fn receive(s: &Shared, req: Request<Incoming>) -> Resp {
             return s.reject(Cause::Timeout, StatusCode::REQUEST_TIMEOUT, reason);
         }
     };
-    let mut bytes = bytes;
-    let mut raw: Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
+    // One pass over the body checks it and reads the fields the listener
+    // needs, without building a `Value` (see `Delivery::parse`).
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
         Err(e) => {
-            return s.reject(
-                Cause::BadBody,
-                StatusCode::BAD_REQUEST,
-                format!("malformed JSON: {e}"),
-            );
+            let reason = format!("malformed JSON: the body is not UTF-8 ({e})");
+            return s.reject(Cause::BadBody, StatusCode::BAD_REQUEST, reason);
         }
     };
-    let env = match Envelope::parse(&raw) {
-        Ok(e) => e,
+    let delivery = match Delivery::parse(text) {
+        Ok(d) => d,
         Err(e) => return s.reject(Cause::BadBody, StatusCode::BAD_REQUEST, e),
     };
-    let payload = if env.triggered_by == OTP_EVENT {
-        match OtpPayload::parse(raw.get("payload")) {
-            Ok(p) => Some(p),
-            Err(e) => return s.reject(Cause::BadBody, StatusCode::BAD_REQUEST, e),
-        }
-    } else {
-        None
+    // Member events feed the live Approvals queue (issue 12); they are rare,
+    // so they get a full parse.
+    let member_value: Option<Value> = match delivery.otp {
+        None => serde_json::from_str(text).ok(),
+        Some(_) => None,
     };
+    let Delivery { envelope: env, otp: payload, secret_echo } = delivery;
     // Commerce echoes the integration's secret in every body: never keep it.
     // The stored body is the one received minus that member (cut by the
     // writer, no second serialization); the forwarded event loses it too.
-    let cut = if strip_secret_echo(&mut raw) {
+    let (bytes, cut) = if secret_echo {
         match secret_echo_span(&bytes) {
-            Some(r) => Some(r),
+            Some(r) => (bytes, Some(r)),
             None => {
                 // Not found by the scan (cannot happen for valid JSON): store
                 // the stripped value serialized instead, never the secret.
-                match serde_json::to_vec(&raw) {
-                    Ok(v) => {
-                        bytes = Bytes::from(v);
-                        None
-                    }
+                let mut v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+                strip_secret_echo(&mut v);
+                match serde_json::to_vec(&v) {
+                    Ok(v) => (Bytes::from(v), None),
                     Err(e) => {
                         return error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e}"));
                     }
@@ -345,7 +353,7 @@ async fn receive(s: &Shared, req: Request<Incoming>) -> Resp {
             }
         }
     } else {
-        None
+        (bytes, None)
     };
     let received_at = Utc::now();
 
@@ -404,25 +412,18 @@ async fn receive(s: &Shared, req: Request<Incoming>) -> Resp {
             } else {
                 Cow::Owned(env.triggered_by.clone())
             };
+            // The stored text minus the echo, one copy for the console.
+            let raw = payload.as_ref().map(|_| echo_free_text(&bytes, cut.clone()));
             // The id is written from the request's tag.
             let line =
                 Line::Event { received_at, attempt: env.attempt, triggered_by, body: bytes, cut };
             let tag = Some((env.id.clone(), env.attempt));
             // Member events feed the live Approvals queue (issue 12).
-            let member = match payload {
-                None => super::member_event::forward(&env.triggered_by, &raw),
-                Some(_) => None,
-            };
-            let event = payload.map(|payload| {
-                ListenerEvent::Received(OtpEvent {
-                    id: env.id,
-                    triggered_by: env.triggered_by,
-                    attempt: env.attempt,
-                    received_at,
-                    integration_id: env.integration_id,
-                    payload,
-                    raw,
-                })
+            let member = member_value
+                .as_ref()
+                .and_then(|v| super::member_event::forward(&env.triggered_by, v));
+            let event = payload.zip(raw).map(|(payload, raw)| {
+                ListenerEvent::Received(OtpEvent::new(env, payload, received_at, raw))
             });
             let event = event.or(member);
             let (done, rx) = oneshot::channel();

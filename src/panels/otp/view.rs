@@ -16,8 +16,8 @@ fn countdown(secs: i64) -> String {
 }
 
 /// The event as received, pretty-printed, with the code masked unless revealed.
-pub fn pretty_payload(raw: &serde_json::Value, reveal: bool) -> String {
-    let mut v = raw.clone();
+pub fn pretty_payload(raw: &crate::webhook::RawJson, reveal: bool) -> String {
+    let mut v = raw.value();
     if !reveal && let Some(code) = v.pointer_mut("/payload/one_time_password_token") {
         *code = serde_json::Value::String("••••••".into());
     }
@@ -287,8 +287,10 @@ mod tests {
 
     #[test]
     fn payload_masks_the_code_and_secret() {
-        let raw = serde_json::json!({"payload": {"one_time_password_token": "lprvj4"},
-                                      "configuration": {"secret_key": "s3cret"}});
+        let raw = crate::webhook::RawJson::from_value(&serde_json::json!({
+            "payload": {"one_time_password_token": "lprvj4"},
+            "configuration": {"secret_key": "s3cret"}
+        }));
         let masked = pretty_payload(&raw, false);
         assert!(!masked.contains("lprvj4") && !masked.contains("s3cret"));
         assert!(pretty_payload(&raw, true).contains("lprvj4"));
