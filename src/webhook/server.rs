@@ -265,18 +265,23 @@ enum Decision {
     DuplicatePending,
 }
 
-/// `body` without the byte range `cut` (the secret echo), as text. The body
-/// has been parsed as UTF-8 JSON and the cut lies on member boundaries, so
-/// nothing is lost to the lossy conversion.
-fn echo_free_text(body: &[u8], cut: Option<std::ops::Range<usize>>) -> RawJson {
-    let (head, tail) = match cut {
-        Some(c) if c.start <= c.end && c.end <= body.len() => (&body[..c.start], &body[c.end..]),
-        _ => (body, &[][..]),
-    };
-    let mut t = String::with_capacity(head.len() + tail.len());
-    t.push_str(&String::from_utf8_lossy(head));
-    t.push_str(&String::from_utf8_lossy(tail));
-    RawJson::from_checked(t)
+/// `body` without the byte range `cut` (the secret echo), for the console.
+/// The cut lies on member boundaries (ASCII), so both parts are whole text.
+fn echo_free_text(body: &str, cut: &std::ops::Range<usize>) -> RawJson {
+    match (body.get(..cut.start), body.get(cut.end..)) {
+        (Some(head), Some(tail)) => {
+            let mut t = String::with_capacity(head.len() + tail.len());
+            t.push_str(head);
+            t.push_str(tail);
+            RawJson::from_checked(t)
+        }
+        // Not on a boundary (cannot happen): never keep the echo.
+        _ => {
+            let mut v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+            strip_secret_echo(&mut v);
+            RawJson::from_value(&v)
+        }
+    }
 }
 
 async fn receive(s: &Shared, req: Request<Incoming>) -> Resp {
@@ -336,24 +341,25 @@ async fn receive(s: &Shared, req: Request<Incoming>) -> Resp {
     // Commerce echoes the integration's secret in every body: never keep it.
     // The stored body is the one received minus that member (cut by the
     // writer, no second serialization); the forwarded event loses it too.
-    let (bytes, cut) = if secret_echo {
+    let (bytes, cut, raw) = if secret_echo {
         match secret_echo_span(&bytes) {
-            Some(r) => (bytes, Some(r)),
+            Some(r) => {
+                let raw = payload.as_ref().map(|_| echo_free_text(text, &r));
+                (bytes, Some(r), raw)
+            }
             None => {
                 // Not found by the scan (cannot happen for valid JSON): store
                 // the stripped value serialized instead, never the secret.
                 let mut v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
                 strip_secret_echo(&mut v);
-                match serde_json::to_vec(&v) {
-                    Ok(v) => (Bytes::from(v), None),
-                    Err(e) => {
-                        return error_response(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e}"));
-                    }
-                }
+                let stripped = v.to_string();
+                let raw = payload.as_ref().map(|_| RawJson::from_checked(stripped.as_str()));
+                (Bytes::from(stripped), None, raw)
             }
         }
     } else {
-        (bytes, None)
+        let raw = payload.as_ref().map(|_| RawJson::from_checked(text));
+        (bytes, None, raw)
     };
     let received_at = Utc::now();
 
@@ -412,8 +418,6 @@ async fn receive(s: &Shared, req: Request<Incoming>) -> Resp {
             } else {
                 Cow::Owned(env.triggered_by.clone())
             };
-            // The stored text minus the echo, one copy for the console.
-            let raw = payload.as_ref().map(|_| echo_free_text(&bytes, cut.clone()));
             // The id is written from the request's tag.
             let line =
                 Line::Event { received_at, attempt: env.attempt, triggered_by, body: bytes, cut };
