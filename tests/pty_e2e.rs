@@ -6,7 +6,7 @@ use common::pty::{CTRL_S, DOWN, ENTER, ESC, PtyApp};
 
 #[test]
 fn sign_up_a_member_and_see_pending_approval() {
-    let mut app = PtyApp::spawn(&[], 120, 40);
+    let mut app = PtyApp::spawn(&[], 120, 36);
     app.wait_for("SANDBOX");
     // Settings loads; self sign-up is not ready on a fresh sandbox: fix it.
     app.wait_for("Self sign-up ready");

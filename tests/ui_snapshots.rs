@@ -1,5 +1,6 @@
 //! Rendering of each panel on ratatui's TestBackend, checked with insta
-//! snapshots at 80×24 and 120×40. Clocks and spinner frames are frozen.
+//! snapshots at the standard sizes, 80×24, 120×36 and 200×60. Clocks and
+//! spinner frames are frozen.
 
 use chrono::{TimeZone, Utc};
 use onboard::api::{
@@ -14,7 +15,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+const SIZES: [(u16, u16); 3] = [(80, 24), (120, 36), (200, 60)];
 
 fn t0() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).single().expect("time")
