@@ -264,6 +264,16 @@ fn signup_pending_approval() {
     });
 }
 
+/// The readiness dialog (`w`): every item whole, its reasons and fix keys.
+#[test]
+fn settings_readiness_dialog() {
+    snap("settings_readiness_dialog", || {
+        let mut a = loaded(false);
+        key(&mut a, KeyCode::Char('w'));
+        a
+    });
+}
+
 #[test]
 fn other_panels() {
     snap("approvals", || {

@@ -330,6 +330,11 @@ pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
                 ("Enter", "confirm, except destructive dialogs (there only y)"),
                 ("Esc / n", "cancel"),
                 ("↑↓ PgUp PgDn", "scroll a dialog taller than the screen (g/G: top/bottom)"),
+                (
+                    "Esc / Enter",
+                    "close a dialog that only shows something (w: readiness); a key its key \
+                     row names (a fix key) closes it and acts",
+                ),
             ],
         ),
         (
