@@ -332,8 +332,8 @@ pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
                 ("↑↓ PgUp PgDn", "scroll a dialog taller than the screen (g/G: top/bottom)"),
                 (
                     "Esc / Enter",
-                    "close a dialog that only shows something (w: readiness); a key its key \
-                     row names (a fix key) closes it and acts",
+                    "close a dialog that only shows something (w: readiness, results); a key \
+                     its key row names (a fix key) closes it and acts",
                 ),
             ],
         ),

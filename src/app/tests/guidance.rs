@@ -386,3 +386,72 @@ fn read_only_readiness_dialog_offers_no_fix() {
     assert!(a.sh.confirm.is_some(), "o is no key of this dialog: it stays");
     assert!(calls(&mut a).is_empty());
 }
+
+/// Signs up `n` members, each refused with a long error except the first.
+fn signed_up(n: usize) -> App {
+    let mut app = loaded_app(false);
+    app.update(key(KeyCode::Char('2')));
+    for i in 0..n {
+        if i > 0 {
+            app.update(key(KeyCode::Char('c')));
+        }
+        app.update(key(KeyCode::Enter));
+        type_str(&mut app, &format!("Member {i}"));
+        app.update(key(KeyCode::Down));
+        type_str(&mut app, &format!("member.number.{i}@example.com"));
+        app.update(key(KeyCode::Down));
+        app.update(key(KeyCode::Down));
+        type_str(&mut app, "long-enough-1");
+        app.update(ctrl('s'));
+        let (op, _) = calls(&mut app).remove(0);
+        let r = if i == 0 {
+            Ok(Reply::Tokens(AmTokens { tokens: vec![], account_member_id: Some("m-0".into()) }))
+        } else {
+            Err(http_error(
+                422,
+                None,
+                &format!("sign-up {i} refused: the realm is locked for maintenance until the end"),
+            ))
+        };
+        app.update(Msg::Done(op, r));
+        app.sh.toasts.clear();
+    }
+    app
+}
+
+#[test]
+fn w_reads_every_signup_result_whole_when_the_pane_cuts_them() {
+    let mut a = signed_up(5);
+    assert_eq!(a.signup.results.len(), 5);
+    let pane = draw(&mut a, 80, 24);
+    assert!(pane.contains("w shows every result whole"), "the cut says so: {pane}");
+    let km = a.panel(a.focus).keymap(&a.sh);
+    assert!(km.binds.iter().any(|b| b.keys == "w" && b.off.is_none()));
+    a.update(key(KeyCode::Char('w')));
+    assert!(matches!(
+        a.sh.confirm,
+        Some(crate::ui::PendingConfirm { action: ConfirmAction::Read { .. }, .. })
+    ));
+    let text = dialog_text_scrolled(&mut a, 80, 24);
+    for i in 1..5 {
+        assert!(
+            text.contains(&format!(
+                "sign-up {i} refused: the realm is locked for maintenance until the end"
+            )),
+            "result {i} whole: {text}"
+        );
+    }
+    assert!(text.contains("member.number.0@example.com") && text.contains("m-0"), "{text}");
+    assert!(text.contains("PENDING APPROVAL"), "{text}");
+    a.update(key(KeyCode::Esc));
+    assert!(a.sh.confirm.is_none());
+}
+
+#[test]
+fn w_on_sign_up_says_why_when_there_is_nothing_yet() {
+    let mut a = loaded_app(false);
+    a.update(key(KeyCode::Char('2')));
+    a.update(key(KeyCode::Char('w')));
+    assert!(a.sh.confirm.is_none());
+    assert!(a.sh.toasts.back().is_some_and(|t| t.text.contains("no results yet")));
+}
