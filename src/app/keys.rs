@@ -49,7 +49,10 @@ pub fn global_table(typing: bool) -> Vec<(Bind, Global)> {
         ),
         (
             Bind::global("Ctrl-T", "hints")
-                .help("show or hide the Next: line (the tour in the sandbox)")
+                .help(
+                    "show or hide the Next: line; in the sandbox the tour, which shows by \
+                     itself on the first start only: Ctrl-T shows it again",
+                )
                 .quiet(),
             Global::Hints,
         ),

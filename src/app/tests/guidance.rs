@@ -455,3 +455,28 @@ fn w_on_sign_up_says_why_when_there_is_nothing_yet() {
     assert!(a.sh.confirm.is_none());
     assert!(a.sh.toasts.back().is_some_and(|t| t.text.contains("no results yet")));
 }
+
+#[test]
+fn the_sandbox_tour_shows_by_itself_once_and_ctrl_t_brings_it_back() {
+    // First start: shown, and the caller is told to record it.
+    let mut a = loaded_app(false);
+    assert!(a.start_tour(false));
+    assert!(a.next_hint().is_some_and(|h| h.starts_with("Tour:")));
+    // A later start: hidden until Ctrl-T.
+    let mut a = loaded_app(false);
+    assert!(!a.start_tour(true));
+    assert_eq!(a.next_hint(), None);
+    a.update(ctrl('t'));
+    assert!(a.next_hint().is_some_and(|h| h.starts_with("Tour:")), "Ctrl-T shows it again");
+    let help: String = view::help_lines(&a, 80)
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>() + "\n")
+        .collect();
+    assert!(help.contains("first start only"), "help says how to see it again: {help}");
+    // A real store has no tour: its Next: line is not affected.
+    let mut a = App::new(t0(), Theme { color: false }, false, false);
+    a.update(Msg::Connected(ConnInfo { sandbox: false, ..info() }));
+    answer_loads(&mut a, settings(false, false), vec![email_profile()]);
+    assert!(!a.start_tour(true));
+    assert!(a.next_hint().is_some_and(|h| h.starts_with("Next:")));
+}
