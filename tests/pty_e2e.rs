@@ -2,11 +2,11 @@
 
 mod common;
 
-use common::pty::{CTRL_S, DOWN, ENTER, ESC, PtyApp};
+use common::pty::{CTRL_S, CTRL_T, DOWN, ENTER, ESC, PtyApp};
 
 #[test]
 fn sign_up_a_member_and_see_pending_approval() {
-    let mut app = PtyApp::spawn(&[], 120, 40);
+    let mut app = PtyApp::spawn(&[], 120, 36);
     app.wait_for("SANDBOX");
     // Settings loads; self sign-up is not ready on a fresh sandbox: fix it.
     app.wait_for("Self sign-up ready");
@@ -72,4 +72,32 @@ fn sign_up_a_member_and_see_pending_approval() {
     assert!(!screen.hide_cursor(), "cursor shown again");
     assert!(!screen.bracketed_paste(), "bracketed paste off");
     let _ = ESC;
+}
+
+/// The sandbox tour shows by itself on the first start; the data dir then
+/// remembers it (a 0600 file), the next start opens without it, and Ctrl-T
+/// brings it back.
+#[test]
+fn the_tour_shows_on_the_first_start_only_and_ctrl_t_brings_it_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut first = PtyApp::spawn_in(&[], 120, 36, dir.path());
+    first.wait_for("Tour:");
+    first.send(b"q");
+    assert_eq!(first.wait_exit(), 0, "screen:\n{}", first.screen());
+    let marker = dir.path().join("tour-seen");
+    assert!(marker.exists(), "the data dir remembers the tour");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&marker).expect("marker").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    let mut second = PtyApp::spawn_in(&[], 120, 36, dir.path());
+    let screen = second.wait_for("Self sign-up ready");
+    assert!(!screen.contains("Tour:"), "not by itself a second time:\n{screen}");
+    second.send(CTRL_T);
+    second.wait_for("Tour:");
+    second.send(b"q");
+    assert_eq!(second.wait_exit(), 0, "screen:\n{}", second.screen());
 }

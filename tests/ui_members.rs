@@ -305,3 +305,77 @@ fn member_card_dialogs() {
         insta::assert_snapshot!(format!("member_login_check_{w}x{h}"), render(&mut a, w, h));
     }
 }
+
+/// A card whose member has two credentials (the second with a long username),
+/// so `o` asks which one: the pick list is the shared list in a dialog.
+#[test]
+fn member_credential_picker() {
+    let mut c = card(true);
+    if let Some(creds) = &mut c.credentials {
+        creds.push(PasswordProfileInfo {
+            id: "ppi2".into(),
+            username: "ada.lovelace.countess.of.a.very.long.name@analytical-engines.example.com"
+                .into(),
+            password_profile_id: "9a44bb7e-e377-4382-b36e-c8030aad1c2d".into(),
+            ..Default::default()
+        });
+    }
+    for (w, h) in [(80, 24), (120, 36), (200, 60)] {
+        let mut a = opened(&c);
+        key(&mut a, KeyCode::Char('o'));
+        key(&mut a, KeyCode::Down);
+        let text = render(&mut a, w, h);
+        assert!(text.contains("Enter pick") && text.contains("Esc cancel"), "{text}");
+        insta::assert_snapshot!(format!("member_credential_picker_{w}x{h}"), text);
+    }
+}
+
+/// The search results: the shared list's columns (an e-mail keeps its
+/// domain, the date goes first when narrow), the cursor on a member.
+#[test]
+fn member_search_results() {
+    let members: Vec<AccountMember> = (0..30)
+        .map(|i| AccountMember {
+            id: format!("00000000-0000-4000-8000-{i:012}"),
+            name: if i == 1 {
+                "Ada Lovelace-Byron, Countess of a Very Long Name".into()
+            } else {
+                format!("Member {i}")
+            },
+            email: if i == 1 {
+                "ada+engines@analytical-engines.example.com".into()
+            } else {
+                format!("member{i}@example.com")
+            },
+            meta: meta("2026-11-20T09:30:00Z"),
+            ..Default::default()
+        })
+        .collect();
+    for (w, h) in [(80, 24), (120, 36), (200, 60)] {
+        let mut a = app();
+        key(&mut a, KeyCode::Char('5'));
+        for e in a.take_effects() {
+            if let Effect::Call(op, Call::Members(MemCall::Search { query, .. })) = e {
+                a.update(Msg::Done(
+                    op,
+                    Ok(Reply::Members(MemReply::Found {
+                        query,
+                        append: false,
+                        page: MemberSearch {
+                            members: members.clone(),
+                            how: SearchHow::All,
+                            total_hint: Some(30),
+                            next: None,
+                        },
+                    })),
+                ));
+            }
+        }
+        key(&mut a, KeyCode::Down);
+        assert_eq!(
+            a.members.selected_member().map(|m| m.id.as_str()),
+            Some(members[1].id.as_str())
+        );
+        insta::assert_snapshot!(format!("member_results_{w}x{h}"), render(&mut a, w, h));
+    }
+}

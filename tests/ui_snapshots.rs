@@ -1,5 +1,6 @@
 //! Rendering of each panel on ratatui's TestBackend, checked with insta
-//! snapshots at 80×24 and 120×40. Clocks and spinner frames are frozen.
+//! snapshots at the standard sizes, 80×24, 120×36 and 200×60. Clocks and
+//! spinner frames are frozen.
 
 use chrono::{TimeZone, Utc};
 use onboard::api::{
@@ -14,7 +15,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+const SIZES: [(u16, u16); 3] = [(80, 24), (120, 36), (200, 60)];
 
 fn t0() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).single().expect("time")
@@ -259,6 +260,89 @@ fn signup_pending_approval() {
                 ));
             }
         }
+        a
+    });
+}
+
+/// The readiness dialog (`w`): every item whole, its reasons and fix keys.
+#[test]
+fn settings_readiness_dialog() {
+    snap("settings_readiness_dialog", || {
+        let mut a = loaded(false);
+        key(&mut a, KeyCode::Char('w'));
+        a
+    });
+}
+
+/// Sends the sign-up form filled with `name`/`email` and answers it.
+fn sign_up(a: &mut App, name: &str, email: &str, reply: Result<Reply, ApiError>) {
+    key(a, KeyCode::Char('c'));
+    key(a, KeyCode::Enter);
+    typed(a, name);
+    key(a, KeyCode::Down);
+    typed(a, email);
+    key(a, KeyCode::Down);
+    key(a, KeyCode::Down);
+    typed(a, "waffles-123");
+    ctrl(a, 's');
+    let mut reply = Some(reply);
+    for e in a.take_effects() {
+        if let (Effect::Call(op, _), Some(r)) = (e, reply.take()) {
+            a.update(Msg::Done(op, r));
+        }
+    }
+    a.sh.toasts.clear();
+}
+
+/// Three sign-ups: the newest in full, the older ones one line each (a long
+/// error cut to its line), and the dialog that reads each whole.
+fn three_results() -> App {
+    let mut a = loaded(false);
+    key(&mut a, KeyCode::Char('2'));
+    let pending = |id: &str| {
+        Ok(Reply::Tokens(AmTokens { tokens: vec![], account_member_id: Some(id.into()) }))
+    };
+    sign_up(
+        &mut a,
+        "Leslie Knope",
+        "leslie@pawnee.gov",
+        pending("459a2d49-ff3f-4589-b9fb-7e86ac7273f4"),
+    );
+    sign_up(
+        &mut a,
+        "Ben Wyatt",
+        "ben.wyatt.with.a.long.address@indianapolis-budget-office.example.gov",
+        Err(ApiError::Http {
+            status: 422,
+            errors: vec![ErrorObject {
+                status: Some(422),
+                title: "Unprocessable".into(),
+                detail: Some(
+                    "the password profile refuses this sign-up because the realm is locked \
+                     for maintenance until the administrator unlocks it again"
+                        .into(),
+                ),
+                source: None,
+                request_id: None,
+            }],
+            body: String::new(),
+        }),
+    );
+    sign_up(
+        &mut a,
+        "Ann Perkins",
+        "ann@pawnee.gov",
+        pending("7b1c0e55-0d6f-4a8e-9f53-2b9a6c1d7e40"),
+    );
+    a
+}
+
+#[test]
+fn signup_results_list_and_dialog() {
+    snap("signup_results", three_results);
+    snap("signup_results_dialog", || {
+        let mut a = three_results();
+        key(&mut a, KeyCode::Char('w'));
         a
     });
 }

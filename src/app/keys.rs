@@ -49,7 +49,10 @@ pub fn global_table(typing: bool) -> Vec<(Bind, Global)> {
         ),
         (
             Bind::global("Ctrl-T", "hints")
-                .help("show or hide the Next: line (the tour in the sandbox)")
+                .help(
+                    "show or hide the Next: line; in the sandbox the tour, which shows by \
+                     itself on the first start only: Ctrl-T shows it again",
+                )
                 .quiet(),
             Global::Hints,
         ),
@@ -121,19 +124,23 @@ impl App {
             return;
         }
         if let Some(mut pending) = self.sh.confirm.take() {
-            // Destructive dialogs need an explicit `y`; the others also take Enter.
-            let enter_ok = pending.dialog.enter_confirms();
-            match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => self.run_confirmed(pending.action),
-                KeyCode::Enter if enter_ok => self.run_confirmed(pending.action),
-                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {}
-                code => {
-                    let max = pending.dialog.max_scroll(self.screen(), &self.sh.theme);
-                    pending.dialog.scroll_key(code, max);
-                    self.sh.confirm = Some(pending);
+            if let ConfirmAction::Read { pass } = &pending.action {
+                match key.code {
+                    KeyCode::Esc | KeyCode::Enter => return,
+                    KeyCode::Char('y' | 'Y' | 'n' | 'N' | 'q') => return,
+                    // Closes it and acts on the panel below (its own keymap decides).
+                    KeyCode::Char(c) if pass.contains(&c) => {}
+                    code => {
+                        let max = pending.dialog.max_scroll(self.screen(), &self.sh.theme);
+                        pending.dialog.scroll_key(code, max);
+                        self.sh.confirm = Some(pending);
+                        return;
+                    }
                 }
+            } else {
+                self.confirm_key(pending, key);
+                return;
             }
-            return;
         }
         if let Some(overlay) = self.overlay {
             self.overlay_key(overlay, key);
@@ -167,6 +174,23 @@ impl App {
         }
         if let Some((_, g)) = global_find(key, editing) {
             self.run_global(g, key);
+        }
+    }
+
+    /// A key while a confirmation is open: `y` (and `Enter` unless it is
+    /// destructive) runs it, `Esc`/`n`/`q` cancel, the rest scroll.
+    fn confirm_key(&mut self, mut pending: crate::ui::PendingConfirm, key: KeyEvent) {
+        // Destructive dialogs need an explicit `y`; the others also take Enter.
+        let enter_ok = pending.dialog.enter_confirms();
+        match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => self.run_confirmed(pending.action),
+            KeyCode::Enter if enter_ok => self.run_confirmed(pending.action),
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {}
+            code => {
+                let max = pending.dialog.max_scroll(self.screen(), &self.sh.theme);
+                pending.dialog.scroll_key(code, max);
+                self.sh.confirm = Some(pending);
+            }
         }
     }
 
@@ -311,6 +335,7 @@ impl App {
                 }
             }
             ConfirmAction::Approvals(items) => self.approvals.run_confirmed(items, &mut self.sh),
+            ConfirmAction::Read { .. } => {}
         }
     }
 }

@@ -88,6 +88,18 @@ impl App {
         }
     }
 
+    /// At start: in the sandbox the tour shows by itself only until this
+    /// user has seen it once (`seen`, kept in the data dir); later starts
+    /// open with the line hidden and `Ctrl-T` shows it again. Returns whether
+    /// the tour is being shown for the first time now (the caller records it).
+    pub fn start_tour(&mut self, seen: bool) -> bool {
+        if !self.sh.connection_is_sandbox() {
+            return false;
+        }
+        self.hints = !seen;
+        !seen
+    }
+
     /// Whether a timer tick is needed: only while something visible animates
     /// or expires (spinner, toasts).
     pub fn needs_tick(&self) -> bool {

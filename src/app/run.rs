@@ -133,6 +133,15 @@ pub async fn run(cfg: Config) -> Result<()> {
     // The embedded sandbox's store needs no setup: the console points an
     // integration at its own listener.
     app.auto_integration = cfg.is_sandbox().then_some(false);
+    // The sandbox tour shows by itself once per user (Ctrl-T brings it back).
+    let tour_dir = cfg.data_dir.clone();
+    if app.start_tour(crate::store::tour::seen(&tour_dir)) {
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = crate::store::tour::mark_seen(&tour_dir, Utc::now()) {
+                tracing::warn!("cannot record that the tour was shown: {e}");
+            }
+        });
+    }
     let size = tui.terminal.size()?;
     app.size = (size.width, size.height);
     // The first frame never waits for the sandbox or the network.

@@ -330,6 +330,11 @@ pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
                 ("Enter", "confirm, except destructive dialogs (there only y)"),
                 ("Esc / n", "cancel"),
                 ("↑↓ PgUp PgDn", "scroll a dialog taller than the screen (g/G: top/bottom)"),
+                (
+                    "Esc / Enter",
+                    "close a dialog that only shows something (w: readiness, results); a key \
+                     its key row names (a fix key) closes it and acts",
+                ),
             ],
         ),
         (
@@ -372,9 +377,11 @@ pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     lines
 }
 
-/// The help box in `area` (the whole screen): its rect and its text rows.
+/// The help box in `area` (the whole screen), above the footer row: the
+/// footer (help's own keys) stays whole beside a box narrower than the screen.
 fn help_rect(area: Rect) -> Rect {
-    centered(area, 90, area.height)
+    let above_footer = Rect { height: area.height.saturating_sub(1), ..area };
+    centered(above_footer, 90, above_footer.height)
 }
 
 /// How far help can scroll at the current size.

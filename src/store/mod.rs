@@ -4,7 +4,9 @@
 //! foreign file is rebuilt, never trusted.
 //!
 //! * [`queue`]: the per-store pending-queue cache of the Approvals panel.
+//! * [`tour`]: whether this user has seen the sandbox tour.
 //!
 //! This module knows neither the API client nor the UI.
 
 pub mod queue;
+pub mod tour;

@@ -37,6 +37,13 @@ pub enum ConfirmAction {
     /// Approve these members (the Approvals panel tracks the run).
     Approvals(Vec<ApproveItem>),
     Quit,
+    /// Nothing to confirm: a dialog to read whole (it scrolls). `Esc`,
+    /// `Enter`, `y`, `n` and `q` close it; the keys in `pass` close it and
+    /// then act on the panel as if pressed there (the readiness dialog's fix
+    /// keys), so a key its key row offers does what it says.
+    Read {
+        pass: Vec<char>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -182,6 +189,12 @@ impl Shared {
 
     pub fn ask(&mut self, dialog: Dialog, action: ConfirmAction) {
         self.confirm = Some(PendingConfirm { dialog, action });
+    }
+
+    /// Shows a dialog to read (nothing runs when it closes); `pass`: keys
+    /// that close it and go on to the panel (see [`ConfirmAction::Read`]).
+    pub fn show(&mut self, dialog: Dialog, pass: Vec<char>) {
+        self.ask(dialog, ConfirmAction::Read { pass });
     }
 
     /// The facts the readiness check is computed from.

@@ -257,27 +257,43 @@ impl Dialog {
         rows
     }
 
-    /// The total outer height wanted at this width (before capping at the screen).
-    fn wanted_height(&self, body_rows: usize) -> u16 {
-        // borders (2) + body + blank + key row
-        (body_rows + 4).min(u16::MAX as usize) as u16
+    /// Where everything goes in `area`: the width, the body rows, the key
+    /// row's lines (it wraps rather than being cut: every key shows) and how
+    /// many body rows are visible.
+    fn geometry(&self, area: Rect, t: &Theme) -> Geometry {
+        let w = self.width_for(area.width);
+        let inner_w = w.saturating_sub(4) as usize;
+        let rows = self.rows(inner_w, t);
+        let keys = self.key_row();
+        // borders (2) + body + blank + key lines, capped at the screen.
+        let fit = |key_lines: usize| -> (u16, usize) {
+            let want = rows.len() + 3 + key_lines;
+            let h = want.min(area.height as usize);
+            (h as u16, h.saturating_sub(3 + key_lines))
+        };
+        let plain = pack_keys(&keys, inner_w);
+        let (h, visible) = fit(plain.len());
+        if rows.len() <= visible {
+            return Geometry { w, rows, keys, key_lines: plain, h, visible, scrolls: false };
+        }
+        // It scrolls: the scroll hint joins the key row (measured with its
+        // widest numbers, so the real one never needs another line).
+        let mut with_hint = keys.clone();
+        with_hint.push(("↑↓".into(), scroll_hint(rows.len(), rows.len())));
+        let lines = pack_keys(&with_hint, inner_w);
+        let (h, visible) = fit(lines.len());
+        Geometry { w, rows, keys, key_lines: lines, h, visible, scrolls: true }
     }
 
     /// How far the body can scroll in `area`.
     pub fn max_scroll(&self, area: Rect, t: &Theme) -> u16 {
-        let w = self.width_for(area.width);
-        let rows = self.rows(w.saturating_sub(4) as usize, t);
-        let h = self.wanted_height(rows.len()).min(area.height);
-        let visible = h.saturating_sub(4) as usize;
-        rows.len().saturating_sub(visible).min(u16::MAX as usize) as u16
+        let g = self.geometry(area, t);
+        g.rows.len().saturating_sub(g.visible).min(u16::MAX as usize) as u16
     }
 
     /// Draws the dialog centred in `area`; returns where its slots landed.
     pub fn render(&self, f: &mut Frame, area: Rect, t: &Theme) -> DialogLayout {
-        let w = self.width_for(area.width);
-        let inner_w = w.saturating_sub(4);
-        let rows = self.rows(inner_w as usize, t);
-        let h = self.wanted_height(rows.len()).min(area.height);
+        let Geometry { w, rows, mut keys, key_lines, h, visible, scrolls } = self.geometry(area, t);
         let outer = centered(area, w, h);
         f.render_widget(Clear, outer);
         let title = ellipsize(&self.title, w.saturating_sub(4) as usize);
@@ -288,7 +304,6 @@ impl Dialog {
         let inner = block.inner(outer);
         f.render_widget(block, outer);
         let body = Rect { x: inner.x + 1, width: inner.width.saturating_sub(2), ..inner };
-        let visible = body.height.saturating_sub(2) as usize;
         let max_scroll = rows.len().saturating_sub(visible);
         let scroll = (self.scroll as usize).min(max_scroll);
         let mut layout = DialogLayout { outer, slots: Vec::new(), max_scroll: max_scroll as u16 };
@@ -313,27 +328,68 @@ impl Dialog {
             }
         }
         f.render_widget(Paragraph::new(lines), Rect { height: visible as u16, ..body });
-        // The key row, pinned to the bottom.
-        let mut keys = Vec::new();
-        for (i, (k, l)) in self.key_row().into_iter().enumerate() {
-            if i > 0 {
-                keys.push(Span::styled(" · ", t.dim()));
-            }
-            keys.push(Span::styled(k, t.key()));
-            keys.push(Span::raw(format!(" {l}")));
-        }
-        if max_scroll > 0 {
-            keys.push(Span::styled(" · ", t.dim()));
-            keys.push(Span::styled("↑↓", t.key()));
+        // The key row, pinned to the bottom, wrapped between keys.
+        if scrolls {
             let below = rows.len() - scroll - visible.min(rows.len() - scroll);
-            keys.push(Span::raw(format!(" scroll ({scroll} above, {below} below)")));
+            keys.push(("↑↓".into(), scroll_hint(scroll, below)));
         }
-        if body.height >= 1 {
-            let y = body.y + body.height - 1;
-            f.render_widget(Paragraph::new(Line::from(keys)), Rect { y, height: 1, ..body });
+        let n = key_lines.len() as u16;
+        if body.height >= n && n > 0 {
+            let top = body.y + body.height - n;
+            for (i, entries) in key_lines.iter().enumerate() {
+                let mut spans = Vec::new();
+                for (j, &e) in entries.iter().enumerate() {
+                    let Some((k, l)) = keys.get(e) else { continue };
+                    if j > 0 {
+                        spans.push(Span::styled(" · ", t.dim()));
+                    }
+                    spans.push(Span::styled(k.clone(), t.key()));
+                    spans.push(Span::raw(format!(" {l}")));
+                }
+                let y = top + i as u16;
+                f.render_widget(Paragraph::new(Line::from(spans)), Rect { y, height: 1, ..body });
+            }
         }
         layout
     }
+}
+
+/// A drawn dialog's measures at one screen size.
+struct Geometry {
+    w: u16,
+    rows: Vec<Row>,
+    /// The key row's entries (without the scroll hint).
+    keys: Vec<(String, String)>,
+    /// The entries (indices into the keys, the scroll hint last) on each line.
+    key_lines: Vec<Vec<usize>>,
+    h: u16,
+    visible: usize,
+    scrolls: bool,
+}
+
+fn scroll_hint(above: usize, below: usize) -> String {
+    format!("scroll ({above} above, {below} below)")
+}
+
+/// Packs key entries (`key label`, joined by ` · `) into lines of `width`
+/// columns; an entry is never split (one wider than a line gets its own).
+fn pack_keys(entries: &[(String, String)], width: usize) -> Vec<Vec<usize>> {
+    let mut lines: Vec<Vec<usize>> = Vec::new();
+    let mut used = 0;
+    for (i, (k, l)) in entries.iter().enumerate() {
+        let w = k.chars().count() + 1 + l.chars().count();
+        match lines.last_mut() {
+            Some(line) if used + 3 + w <= width => {
+                line.push(i);
+                used += 3 + w;
+            }
+            _ => {
+                lines.push(vec![i]);
+                used = w;
+            }
+        }
+    }
+    lines
 }
 
 fn push_wrapped(rows: &mut Vec<Row>, lines: Vec<String>, style: Style) {
@@ -398,5 +454,39 @@ mod tests {
             layout.max_scroll,
             d.max_scroll(Rect::new(0, 0, 60, 12), &Theme { color: false })
         );
+    }
+
+    #[test]
+    fn a_long_key_row_wraps_between_keys_and_stays_pinned() {
+        let keys: Vec<(String, String)> = [
+            ("y/Enter", "approve"),
+            ("i", "edit the account name"),
+            ("Tab", "next field"),
+            ("Ctrl-R", "reveal"),
+            ("Esc", "cancel"),
+        ]
+        .iter()
+        .map(|(k, l)| (k.to_string(), l.to_string()))
+        .collect();
+        let d = (0..60).fold(Dialog::confirm("Approve").keys(keys.clone()), |d, i| {
+            d.item(format!("member {i}"))
+        });
+        for (w, h) in [(80, 24), (60, 16), (200, 60)] {
+            let (text, layout) = draw(&d, w, h);
+            for (k, l) in &keys {
+                assert!(text.contains(&format!("{k} {l}")), "{k} cut at {w}x{h}:\n{text}");
+            }
+            assert!(text.contains("scroll (0 above"), "{text}");
+            assert!(layout.max_scroll > 0);
+            // The keys sit on the last rows inside the border, under a blank row.
+            let rows: Vec<&str> = text.lines().collect();
+            let bottom = (layout.outer.y + layout.outer.height - 2) as usize;
+            assert!(rows[bottom].contains("scroll") || rows[bottom].contains("Esc"), "{text}");
+        }
+        // Scrolled to the end, the last item shows above the keys.
+        let mut d = d;
+        d.scroll = u16::MAX;
+        let (text, _) = draw(&d, 80, 24);
+        assert!(text.contains("member 59") && text.contains("0 below"), "{text}");
     }
 }

@@ -11,25 +11,33 @@ pub struct PtyApp {
     writer: Box<dyn Write + Send>,
     pub child: Box<dyn Child + Send + Sync>,
     _master: Box<dyn MasterPty + Send>,
-    _data_dir: tempfile::TempDir,
+    _data_dir: Option<tempfile::TempDir>,
 }
 
 impl PtyApp {
     /// Starts `onboard ARGS` in a `cols`×`rows` pseudo-terminal with no store
     /// credentials (so it runs on the embedded sandbox) and a fresh data dir.
     pub fn spawn(args: &[&str], cols: u16, rows: u16) -> Self {
+        let data_dir = tempfile::tempdir().expect("tempdir");
+        let mut app = Self::spawn_in(args, cols, rows, data_dir.path());
+        app._data_dir = Some(data_dir);
+        app
+    }
+
+    /// Like [`PtyApp::spawn`], with `data_dir` as its home and data dir (kept
+    /// by the caller, so a second start finds what the first one wrote).
+    pub fn spawn_in(args: &[&str], cols: u16, rows: u16, data_dir: &std::path::Path) -> Self {
         let pty = native_pty_system();
         let pair =
             pty.openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("openpty");
-        let data_dir = tempfile::tempdir().expect("tempdir");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_onboard"));
         cmd.args(args);
         cmd.env_clear();
         cmd.env("TERM", "xterm-256color");
         cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
-        cmd.env("HOME", data_dir.path());
-        cmd.env("XDG_CONFIG_HOME", data_dir.path().join("config"));
-        cmd.env("ONBOARD_DATA_DIR", data_dir.path());
+        cmd.env("HOME", data_dir);
+        cmd.env("XDG_CONFIG_HOME", data_dir.join("config"));
+        cmd.env("ONBOARD_DATA_DIR", data_dir);
         let child = pair.slave.spawn_command(cmd).expect("spawn onboard");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("reader");
@@ -45,7 +53,7 @@ impl PtyApp {
                 }
             }
         });
-        Self { parser, writer, child, _master: pair.master, _data_dir: data_dir }
+        Self { parser, writer, child, _master: pair.master, _data_dir: None }
     }
 
     pub fn screen(&self) -> String {
@@ -102,3 +110,4 @@ pub const ENTER: &[u8] = b"\r";
 pub const ESC: &[u8] = b"\x1b";
 pub const DOWN: &[u8] = b"\x1b[B";
 pub const CTRL_S: &[u8] = b"\x13";
+pub const CTRL_T: &[u8] = b"\x14";

@@ -307,3 +307,176 @@ fn signup_results_are_a_list_newest_first_each_labelled() {
             < flat.find("ok ann@example.com").unwrap_or(0)
     );
 }
+
+/// All of the open dialog's text at a size, scrolled from top to bottom: its
+/// columns only (not the panel beside it), every frame's rows joined, so a
+/// wrapped sentence reads whole and nothing the dialog holds can be missed.
+fn dialog_text_scrolled(app: &mut App, w: u16, h: u16) -> String {
+    let mut all = String::new();
+    for _ in 0..200 {
+        app.update(Msg::Input(Input::Resize(w, h)));
+        let mut term =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("term");
+        term.draw(|f| view::draw(app, f)).expect("draw");
+        let Some(c) = &app.sh.confirm else { break };
+        let dw = c.dialog.width_for(w);
+        let x0 = (w - dw) / 2 + 1;
+        let buf = term.backend().buffer();
+        for y in 0..h {
+            for x in x0..x0 + dw.saturating_sub(2) {
+                all.push_str(buf[(x, y)].symbol());
+            }
+            all.push('\n');
+        }
+        let max = c.dialog.max_scroll(app.screen(), &app.sh.theme);
+        if c.dialog.scroll >= max {
+            break;
+        }
+        app.update(key(KeyCode::Down));
+    }
+    all.replace(['│', '"'], " ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn w_shows_every_readiness_item_whole_and_its_fix_keys_work_from_there() {
+    let mut a = loaded_app(false);
+    let km = a.panel(a.focus).keymap(&a.sh);
+    assert!(km.footer().iter().any(|b| b.keys == "w"), "w is offered");
+    let help: String = view::help_lines(&a, 80)
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>() + "\n")
+        .collect();
+    assert!(help.contains("every readiness item whole"), "{help}");
+    a.update(key(KeyCode::Char('w')));
+    let c = a.sh.confirm.clone().expect("the readiness dialog");
+    assert!(matches!(&c.action, ConfirmAction::Read { pass } if pass.contains(&'o')));
+    let r = a.sh.readiness().cloned().expect("readiness");
+    let text = dialog_text_scrolled(&mut a, 80, 24);
+    for item in &r.items {
+        assert!(text.contains(item.title), "{} missing: {text}", item.title);
+        for m in &item.missing {
+            assert!(text.contains(m.as_str()), "reason {m:?} missing: {text}");
+        }
+    }
+    assert!(text.contains("o fixes it"), "{text}");
+    assert!(text.contains("Esc close"), "{text}");
+    // Still open after scrolling; `o` closes it and opens the OTP fix.
+    a.update(key(KeyCode::Char('o')));
+    let c = a.sh.confirm.clone().expect("the fix's confirmation");
+    assert!(matches!(c.action, ConfirmAction::Calls(PanelId::Settings, _)), "{c:?}");
+    assert!(!c.dialog.requests().is_empty());
+    a.update(key(KeyCode::Esc));
+    assert!(a.sh.confirm.is_none());
+    // Esc closes it and nothing runs.
+    a.update(key(KeyCode::Char('w')));
+    a.update(key(KeyCode::Enter));
+    assert!(a.sh.confirm.is_none() && calls(&mut a).is_empty());
+}
+
+#[test]
+fn read_only_readiness_dialog_offers_no_fix() {
+    let mut a = loaded_app(true);
+    a.update(key(KeyCode::Char('w')));
+    let c = a.sh.confirm.clone().expect("the readiness dialog");
+    assert!(matches!(&c.action, ConfirmAction::Read { pass } if pass.is_empty()));
+    assert!(c.dialog.key_row().iter().all(|(_, l)| l != "fix"), "{c:?}");
+    let text = dialog_text_scrolled(&mut a, 80, 24);
+    assert!(text.contains("needs a store admin"), "{text}");
+    a.update(key(KeyCode::Char('o')));
+    assert!(a.sh.confirm.is_some(), "o is no key of this dialog: it stays");
+    assert!(calls(&mut a).is_empty());
+}
+
+/// Signs up `n` members, each refused with a long error except the first.
+fn signed_up(n: usize) -> App {
+    let mut app = loaded_app(false);
+    app.update(key(KeyCode::Char('2')));
+    for i in 0..n {
+        if i > 0 {
+            app.update(key(KeyCode::Char('c')));
+        }
+        app.update(key(KeyCode::Enter));
+        type_str(&mut app, &format!("Member {i}"));
+        app.update(key(KeyCode::Down));
+        type_str(&mut app, &format!("member.number.{i}@example.com"));
+        app.update(key(KeyCode::Down));
+        app.update(key(KeyCode::Down));
+        type_str(&mut app, "long-enough-1");
+        app.update(ctrl('s'));
+        let (op, _) = calls(&mut app).remove(0);
+        let r = if i == 0 {
+            Ok(Reply::Tokens(AmTokens { tokens: vec![], account_member_id: Some("m-0".into()) }))
+        } else {
+            Err(http_error(
+                422,
+                None,
+                &format!("sign-up {i} refused: the realm is locked for maintenance until the end"),
+            ))
+        };
+        app.update(Msg::Done(op, r));
+        app.sh.toasts.clear();
+    }
+    app
+}
+
+#[test]
+fn w_reads_every_signup_result_whole_when_the_pane_cuts_them() {
+    let mut a = signed_up(5);
+    assert_eq!(a.signup.results.len(), 5);
+    let pane = draw(&mut a, 80, 24);
+    assert!(pane.contains("w shows every result whole"), "the cut says so: {pane}");
+    let km = a.panel(a.focus).keymap(&a.sh);
+    assert!(km.binds.iter().any(|b| b.keys == "w" && b.off.is_none()));
+    a.update(key(KeyCode::Char('w')));
+    assert!(matches!(
+        a.sh.confirm,
+        Some(crate::ui::PendingConfirm { action: ConfirmAction::Read { .. }, .. })
+    ));
+    let text = dialog_text_scrolled(&mut a, 80, 24);
+    for i in 1..5 {
+        assert!(
+            text.contains(&format!(
+                "sign-up {i} refused: the realm is locked for maintenance until the end"
+            )),
+            "result {i} whole: {text}"
+        );
+    }
+    assert!(text.contains("member.number.0@example.com") && text.contains("m-0"), "{text}");
+    assert!(text.contains("PENDING APPROVAL"), "{text}");
+    a.update(key(KeyCode::Esc));
+    assert!(a.sh.confirm.is_none());
+}
+
+#[test]
+fn w_on_sign_up_says_why_when_there_is_nothing_yet() {
+    let mut a = loaded_app(false);
+    a.update(key(KeyCode::Char('2')));
+    a.update(key(KeyCode::Char('w')));
+    assert!(a.sh.confirm.is_none());
+    assert!(a.sh.toasts.back().is_some_and(|t| t.text.contains("no results yet")));
+}
+
+#[test]
+fn the_sandbox_tour_shows_by_itself_once_and_ctrl_t_brings_it_back() {
+    // First start: shown, and the caller is told to record it.
+    let mut a = loaded_app(false);
+    assert!(a.start_tour(false));
+    assert!(a.next_hint().is_some_and(|h| h.starts_with("Tour:")));
+    // A later start: hidden until Ctrl-T.
+    let mut a = loaded_app(false);
+    assert!(!a.start_tour(true));
+    assert_eq!(a.next_hint(), None);
+    a.update(ctrl('t'));
+    assert!(a.next_hint().is_some_and(|h| h.starts_with("Tour:")), "Ctrl-T shows it again");
+    let help: String = view::help_lines(&a, 80)
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>() + "\n")
+        .collect();
+    assert!(help.contains("first start only"), "help says how to see it again: {help}");
+    // A real store has no tour: its Next: line is not affected.
+    let mut a = App::new(t0(), Theme { color: false }, false, false);
+    a.update(Msg::Connected(ConnInfo { sandbox: false, ..info() }));
+    answer_loads(&mut a, settings(false, false), vec![email_profile()]);
+    assert!(!a.start_tour(true));
+    assert!(a.next_hint().is_some_and(|h| h.starts_with("Next:")));
+}

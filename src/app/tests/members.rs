@@ -407,7 +407,7 @@ fn a_fresh_search_starts_on_the_first_row_and_paging_keeps_the_member() {
             },
         })),
     ));
-    assert_eq!(app.members.selected, 0);
+    assert_eq!(app.members.list.cursor(), 0);
     assert_eq!(app.members.selected_member().map(|m| m.id.as_str()), Some("m5"));
     // Paging (n) keeps the member under the cursor by id.
     app.update(key(KeyCode::Esc)); // stop typing
@@ -567,4 +567,40 @@ fn accounts_loaded_for_the_warning_never_open_the_picker() {
     // e opens it at once now that they are known.
     app.update(key(KeyCode::Char('e')));
     assert!(matches!(app.members.sub, Some(Sub::Accounts(_))));
+}
+
+#[test]
+fn the_membership_pick_list_keeps_its_choice_by_id_while_filtering() {
+    let mut app = with_card(two_accounts());
+    app.update(key(KeyCode::Char('d')));
+    let chosen = |app: &App| match &app.members.sub {
+        Some(Sub::Pick(p)) => p.chosen().map(|(id, _)| id.to_owned()),
+        other => panic!("no pick list: {other:?}"),
+    };
+    let shown = |app: &App| match &app.members.sub {
+        Some(Sub::Pick(p)) => p.list.len(),
+        _ => 0,
+    };
+    app.update(key(KeyCode::Down));
+    assert_eq!(chosen(&app).as_deref(), Some("ms-wrong"));
+    // Typing filters; the choice stays on the same membership, now the only row.
+    type_str(&mut app, "wr");
+    assert_eq!(shown(&app), 1);
+    assert_eq!(chosen(&app).as_deref(), Some("ms-wrong"));
+    // Clearing the filter: still on it, not on the row it had while filtered.
+    app.update(key(KeyCode::Backspace));
+    app.update(key(KeyCode::Backspace));
+    assert_eq!(shown(&app), 2);
+    assert_eq!(chosen(&app).as_deref(), Some("ms-wrong"));
+    // A filter that matches nothing picks nothing.
+    type_str(&mut app, "zzz");
+    assert_eq!(chosen(&app), None);
+    app.update(key(KeyCode::Enter));
+    assert!(app.sh.confirm.is_none(), "nothing chosen, nothing asked");
+    for _ in 0..3 {
+        app.update(key(KeyCode::Backspace));
+    }
+    app.update(key(KeyCode::Enter));
+    let dialog = app.sh.confirm.as_ref().expect("a confirmation").dialog.clone();
+    assert_eq!(dialog.title, "Remove ada@example.com from Wrong Ltd?");
 }

@@ -354,3 +354,58 @@ pub fn render_with_form(f: &mut Frame, area: Rect, t: &Theme, dialog: &Dialog, f
         form.render(f, *r, t);
     }
 }
+
+/// The credential and membership pick lists (`d`, `o`, `p`, `l` when the
+/// member has several): one dialog, the filter and the shared list in its slot.
+impl super::Picker {
+    pub fn keys(&self) -> Vec<(&'static str, &'static str)> {
+        vec![("type", "filter"), ("↑↓", "choose"), ("Enter", "pick"), ("Esc", "cancel")]
+    }
+
+    fn column(&self) -> &'static str {
+        match self.purpose {
+            super::PickFor::Membership => "account",
+            super::PickFor::Otp(_) | super::PickFor::Login => "username on profile",
+        }
+    }
+
+    pub fn dialog(&self) -> Dialog {
+        let consequence = match self.purpose {
+            super::PickFor::Membership => {
+                "Choose the account: the next dialog names it and asks before the membership \
+                 is removed."
+            }
+            super::PickFor::Otp(_) => {
+                "Choose the credential: the next dialog names it and asks before a code is sent."
+            }
+            super::PickFor::Login => {
+                "Choose the credential to check: nothing changes on the store."
+            }
+        };
+        // The filter line, the list's header and up to 8 rows (the list scrolls).
+        let rows = (self.items.len().clamp(1, 8) + 2) as u16;
+        let mut d = Dialog::confirm(self.title.clone()).consequence(consequence).slot(1, rows);
+        if self.items.len() > 8 {
+            d = d.note(format!(
+                "{} in all: ↑↓ scroll the list, typing filters it",
+                self.items.len()
+            ));
+        }
+        d.keys(keys_of(self.keys()))
+    }
+
+    /// Draws the filter line and the list into the dialog's slot.
+    pub fn render_slot(&self, f: &mut Frame, r: Rect, t: &Theme) {
+        let [fr, lr] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(r);
+        self.filter.render(f, fr, 7, true, t);
+        let columns = [Column::new(self.column(), 10, u16::MAX, Fit::Text, 0)];
+        self.list.render(
+            f,
+            lr,
+            &self.items,
+            &Table { columns: &columns, empty: "nothing matches the filter" },
+            |it: &super::PickItem| ListRow { cells: vec![it.label.clone()], style: t.base() },
+            t,
+        );
+    }
+}

@@ -5,7 +5,6 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::dialogs::{PASSWORD, PickOutcome};
 use super::*;
-use crate::panels::{row_delta, step};
 use crate::ui::{Bind, Keymap};
 use crate::widgets::form::Event as FormEvent;
 
@@ -47,16 +46,19 @@ impl Members {
             }
             return true;
         }
-        if let Some(d) = row_delta(key.code) {
-            self.selected = step(self.selected, d, self.results.len());
-            return true;
-        }
         match key.code {
-            KeyCode::Char('/') | KeyCode::Char('s') => self.typing = true,
-            KeyCode::Home | KeyCode::Char('g') => self.selected = 0,
-            KeyCode::End | KeyCode::Char('G') => {
-                self.selected = self.results.len().saturating_sub(1)
+            // The list's moves (its marks and its own filter are not used here:
+            // `/` is the server-side search).
+            KeyCode::Up
+            | KeyCode::Down
+            | KeyCode::Char('j' | 'k' | 'g' | 'G')
+            | KeyCode::PageUp
+            | KeyCode::PageDown
+            | KeyCode::Home
+            | KeyCode::End => {
+                self.list.handle_key(key, &self.results);
             }
+            KeyCode::Char('/') | KeyCode::Char('s') => self.typing = true,
             KeyCode::Enter => {
                 if let Some(m) = self.selected_member().cloned() {
                     self.open_card(m, sh);
@@ -187,10 +189,9 @@ impl Members {
         match sub {
             Sub::Pick(p) => match key.code {
                 KeyCode::Esc => self.sub = None,
-                KeyCode::Up => p.selected = p.selected.saturating_sub(1),
-                KeyCode::Down => p.selected = step(p.selected, 1, p.visible.len()),
-                KeyCode::PageUp => p.selected = p.selected.saturating_sub(10),
-                KeyCode::PageDown => p.selected = step(p.selected, 10, p.visible.len()),
+                KeyCode::Up | KeyCode::Down | KeyCode::PageUp | KeyCode::PageDown => {
+                    p.list.handle_key(key, &p.items);
+                }
                 KeyCode::Enter => {
                     let chosen = p.chosen().map(|(id, _)| id.to_owned());
                     let purpose = p.purpose.clone();
@@ -255,12 +256,7 @@ impl Members {
     pub(super) fn keymap(&self, sh: &Shared) -> Keymap {
         if let Some(sub) = &self.sub {
             return match sub {
-                Sub::Pick(_) => Keymap::new(vec![
-                    Bind::new("type", "filter"),
-                    Bind::moves("↑↓", "choose"),
-                    Bind::primary("Enter", "pick"),
-                    Bind::moves("Esc", "cancel"),
-                ]),
+                Sub::Pick(p) => crate::panels::modal_keymap(p.keys()),
                 Sub::NewAccount(d) => crate::panels::modal_keymap(d.keys()),
                 Sub::Accounts(d) => crate::panels::modal_keymap(d.keys()),
                 Sub::Login(d) => crate::panels::modal_keymap(d.keys()),

@@ -18,6 +18,7 @@ use crate::secret::Secret;
 use crate::ui::ops::members::{MemCall, MemReply, MemberCard, Who};
 use crate::ui::{Call, ConfirmAction, OpId, Panel, PanelId, Reply, Shared};
 use crate::webhook::OtpEvent;
+use crate::widgets::list::{Item, List};
 use crate::widgets::{Dialog, TextField};
 
 /// An OTP event of the card's member, as the card shows it (code masked).
@@ -40,45 +41,60 @@ pub enum PickFor {
     Login,
 }
 
-/// A pick list: `(id, label)` items, filtered by typing.
+/// One choice of a pick list: what it picks (an id) and how it reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PickItem {
+    pub id: String,
+    pub label: String,
+}
+
+impl Item for PickItem {
+    fn key(&self) -> &str {
+        &self.id
+    }
+    fn matches(&self, needle: &str) -> bool {
+        self.label.to_lowercase().contains(needle)
+    }
+}
+
+/// A pick list in a dialog: typing filters, `↑↓` choose, `Enter` picks. The
+/// rows are the shared [`List`]'s, so the choice belongs to an item (it stays
+/// on it while the filter changes) and long rows are fitted like everywhere.
 #[derive(Debug, Clone)]
 pub struct Picker {
     pub title: String,
-    pub items: Vec<(String, String)>,
+    pub items: Vec<PickItem>,
     pub filter: TextField,
-    /// Indices into `items` that pass the filter.
-    pub visible: Vec<usize>,
-    pub selected: usize,
+    pub list: List,
     pub purpose: PickFor,
 }
 
 impl Picker {
     pub fn new(title: impl Into<String>, items: Vec<(String, String)>, purpose: PickFor) -> Self {
-        let visible = (0..items.len()).collect();
-        Picker {
-            title: title.into(),
-            items,
-            filter: TextField::new("Filter"),
-            visible,
-            selected: 0,
-            purpose,
-        }
+        let items: Vec<PickItem> =
+            items.into_iter().map(|(id, label)| PickItem { id, label }).collect();
+        let mut list = List::new();
+        list.sync(&items);
+        Picker { title: title.into(), items, filter: TextField::new("Filter"), list, purpose }
     }
 
+    /// The list follows the filter text.
     pub fn refilter(&mut self) {
-        let f = self.filter.value().to_lowercase();
-        let keep = self.chosen().map(|(id, _)| id.to_owned());
-        self.visible = (0..self.items.len())
-            .filter(|i| f.is_empty() || self.items[*i].1.to_lowercase().contains(&f))
-            .collect();
-        self.selected = keep
-            .and_then(|id| self.visible.iter().position(|i| self.items[*i].0 == id))
-            .unwrap_or(0);
+        let text = self.filter.value().to_owned();
+        self.list.set_filter(&text, &self.items);
     }
 
+    /// The chosen item's id and label.
     pub fn chosen(&self) -> Option<(&str, &str)> {
-        let i = *self.visible.get(self.selected)?;
-        self.items.get(i).map(|(a, b)| (a.as_str(), b.as_str()))
+        let it = self.list.cursor_index().and_then(|i| self.items.get(i))?;
+        Some((it.id.as_str(), it.label.as_str()))
+    }
+}
+
+/// Search results are listed by member id.
+impl Item for AccountMember {
+    fn key(&self) -> &str {
+        &self.id
     }
 }
 
@@ -107,8 +123,9 @@ pub struct Members {
     /// The search line has the focus (typing edits the query).
     pub typing: bool,
     pub results: Vec<AccountMember>,
-    /// Selection by member id (stable across a refresh of the results).
-    pub selected: usize,
+    /// The result rows: the cursor belongs to a member (by id), so it stays
+    /// on them when a page is appended or a member leaves the results.
+    pub list: List,
     /// The query the results are for.
     pub searched: Option<String>,
     pub how: Option<SearchHow>,
@@ -152,7 +169,7 @@ impl Default for Members {
             query: TextField::new("Search").placeholder("e-mail or name"),
             typing: false,
             results: Vec::new(),
-            selected: 0,
+            list: List::new(),
             searched: None,
             how: None,
             total_hint: None,
@@ -181,7 +198,7 @@ impl Default for Members {
 
 impl Members {
     pub fn selected_member(&self) -> Option<&AccountMember> {
-        self.results.get(self.selected)
+        self.list.cursor_index().and_then(|i| self.results.get(i))
     }
 
     /// Starts a search for the current query; a search in flight is cancelled
@@ -509,7 +526,6 @@ impl Members {
                 self.search_op = None;
                 // Paging keeps the member under the cursor (by id); a fresh
                 // search starts on its first row.
-                let keep = if append { self.selected_member().map(|m| m.id.clone()) } else { None };
                 if append {
                     for m in page.members {
                         if !self.results.iter().any(|x| x.id == m.id) {
@@ -523,8 +539,10 @@ impl Members {
                 self.total_hint = page.total_hint;
                 self.next = page.next;
                 self.searched = Some(query);
-                self.selected =
-                    keep.and_then(|id| self.results.iter().position(|m| m.id == id)).unwrap_or(0);
+                if !append {
+                    self.list = List::new();
+                }
+                self.list.sync(&self.results);
                 if std::mem::take(&mut self.open_single) && self.results.len() == 1 {
                     let m = self.results[0].clone();
                     self.open_card(m, sh);
@@ -597,7 +615,7 @@ impl Members {
                 self.finish_action(op, true, "member rejected".into(), sh);
                 sh.toast("member rejected");
                 self.results.retain(|m| m.id != member_id);
-                self.selected = self.selected.min(self.results.len().saturating_sub(1));
+                self.list.sync(&self.results);
                 if self.card.as_ref().is_some_and(|c| c.member.id == member_id) {
                     self.card = None;
                     self.view = View::List;

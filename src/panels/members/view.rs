@@ -3,14 +3,27 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::checklist::Mark;
 use super::dialogs::render_with_form;
 use super::{Members, Sub, View};
+use crate::api::AccountMember;
 use crate::api::SearchHow;
 use crate::ui::Shared;
-use crate::widgets::{centered, ellipsize};
+use crate::widgets::list::{Column, Fit, Row, Table};
+
+/// The search results' columns at `width`: when narrow the e-mail (keeping
+/// its domain) gets the room before the name; the date goes first when even
+/// that does not fit. The card shows both whole.
+fn result_columns(width: u16) -> [Column; 3] {
+    let name_max = if width < 100 { 24 } else { 48 };
+    [
+        Column::new("name", 10, name_max, Fit::Text, 0),
+        Column::new("e-mail", 12, 48, Fit::Email, 0),
+        Column::new("created", 16, 16, Fit::Whole, 1),
+    ]
+}
 
 fn date(s: Option<&str>) -> String {
     s.and_then(crate::api::parse_timestamp)
@@ -62,37 +75,24 @@ impl Members {
         }
         f.render_widget(Line::from(spans), info);
 
-        let w = list.width as usize;
-        let name_w = w.saturating_sub(40).clamp(10, 32);
-        let email_w = w.saturating_sub(name_w + 22).clamp(10, 40);
-        let mut lines = vec![Line::styled(
-            format!("  {:<name_w$} {:<email_w$} {}", "name", "e-mail", "created"),
-            t.dim(),
-        )];
-        let height = list.height.saturating_sub(1) as usize;
-        if self.results.is_empty() {
-            let msg = if self.search_op.is_some() {
-                "searching…"
-            } else if self.searched.is_some() {
-                "no member matches: try part of the e-mail or the name"
-            } else {
-                "press / and type an e-mail or a name"
-            };
-            lines.push(Line::styled(format!("  {msg}"), t.dim()));
-        }
-        let start = self.selected.saturating_sub(height.saturating_sub(1));
-        for (i, m) in self.results.iter().enumerate().skip(start).take(height) {
-            let sel = i == self.selected;
-            let text = format!(
-                "{} {:<name_w$} {:<email_w$} {}",
-                if sel { "▸" } else { " " },
-                ellipsize(&m.name, name_w),
-                ellipsize(&m.email, email_w),
-                date(m.meta.created_at.as_deref()),
-            );
-            lines.push(if sel { Line::styled(text, t.selected()) } else { Line::raw(text) });
-        }
-        f.render_widget(Paragraph::new(lines), list);
+        let empty = if self.search_op.is_some() {
+            "searching…"
+        } else if self.searched.is_some() {
+            "no member matches: try part of the e-mail or the name"
+        } else {
+            "press / and type an e-mail or a name"
+        };
+        self.list.render(
+            f,
+            list,
+            &self.results,
+            &Table { columns: &result_columns(list.width), empty },
+            |m: &AccountMember| Row {
+                cells: vec![m.name.clone(), m.email.clone(), date(m.meta.created_at.as_deref())],
+                style: t.base(),
+            },
+            t,
+        );
     }
 
     /// The card's text, top to bottom.
@@ -274,49 +274,10 @@ impl Members {
         let t = &sh.theme;
         match sub {
             Sub::Pick(p) => {
-                let h = (p.visible.len() as u16 + 5).clamp(7, area.height.max(7));
-                let rect = centered(area, 64, h);
-                f.render_widget(Clear, rect);
-                let block = Block::default()
-                    .borders(Borders::ALL)
-                    .title(Span::styled(format!(" {} ", p.title), t.title()))
-                    .border_style(t.focused_border());
-                let inner = block.inner(rect);
-                f.render_widget(block, rect);
-                let [filter, list, keys] = Layout::vertical([
-                    Constraint::Length(1),
-                    Constraint::Min(1),
-                    Constraint::Length(1),
-                ])
-                .areas(inner);
-                p.filter.render(f, filter, 7, true, t);
-                let height = list.height as usize;
-                let start = p.selected.saturating_sub(height.saturating_sub(1));
-                let w = list.width.saturating_sub(2) as usize;
-                let mut lines = Vec::new();
-                if p.visible.is_empty() {
-                    lines.push(Line::styled("  nothing matches the filter", t.dim()));
+                let layout = p.dialog().render(f, area, t);
+                if let Some((_, r)) = layout.slots.first() {
+                    p.render_slot(f, *r, t);
                 }
-                for (row, i) in p.visible.iter().enumerate().skip(start).take(height) {
-                    let label = ellipsize(&p.items[*i].1, w);
-                    lines.push(if row == p.selected {
-                        Line::styled(format!("▸ {label}"), t.selected())
-                    } else {
-                        Line::raw(format!("  {label}"))
-                    });
-                }
-                f.render_widget(Paragraph::new(lines), list);
-                f.render_widget(
-                    Line::from(vec![
-                        Span::styled("↑↓", t.key()),
-                        Span::raw(" choose  "),
-                        Span::styled("Enter", t.key()),
-                        Span::raw(" pick  "),
-                        Span::styled("Esc", t.key()),
-                        Span::raw(" cancel"),
-                    ]),
-                    keys,
-                );
             }
             Sub::NewAccount(d) => {
                 let Some(card) = &self.card else { return };

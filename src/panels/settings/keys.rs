@@ -39,6 +39,10 @@ impl Settings {
                 sh.call(PanelId::Settings, "loading integrations", Call::LoadIntegrations);
                 true
             }
+            KeyCode::Char('w') => {
+                self.show_readiness(sh);
+                true
+            }
             KeyCode::Char('s') if write_ok => self.fix(ItemId::SelfSignup, sh),
             KeyCode::Char('a') if write_ok => self.fix(ItemId::Approvals, sh),
             KeyCode::Char('o') if write_ok => self.fix(ItemId::Otp, sh),
@@ -97,9 +101,16 @@ impl Settings {
             );
         } else {
             k.push(
-                Bind::primary("Enter/Space", "change")
+                Bind::primary("Enter", "change")
                     .help("change the setting under the cursor (asks first)")
                     .off_if(ro, RO),
+            );
+            // Space too, in help only (the footer has no room to spare at 80 columns).
+            k.push(
+                Bind::primary("Space", "change")
+                    .help("change the setting under the cursor, like Enter")
+                    .off_if(ro, RO)
+                    .quiet(),
             );
         }
         k.push(Bind::primary("n", "new profile").help("create a password profile").off_if(ro, RO));
@@ -121,8 +132,18 @@ impl Settings {
                 .off_if(ro, RO)
                 .quiet(),
         );
+        k.push(
+            Bind::new("w", "why")
+                .help(
+                    "every readiness item whole: its reasons and fix key (a dialog; the fix \
+                     keys work there too)",
+                )
+                .off_if(sh.readiness().is_none(), "the settings and profiles are not loaded yet"),
+        );
         k.push(Bind::new("r", "reload").help("reload settings, profiles and integrations"));
-        k.push(Bind::moves("↑↓/j k", "move"));
+        // `j k` in help only: at 80 columns the footer keeps `? help` that way.
+        k.push(Bind::moves("↑↓", "move"));
+        k.push(Bind::moves("j k", "move").quiet());
         k.push(Bind::moves("PgUp/PgDn", "page").quiet());
         Keymap::new(k)
     }

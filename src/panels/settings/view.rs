@@ -161,12 +161,7 @@ fn readiness_lines(
     // Each item's rows (wrapped), tagged with what they belong to.
     let block = |item: &crate::readiness::Item| -> Vec<Line<'static>> {
         let (mark, style) = if item.ready { ("✓", t.ok()) } else { ("✗", t.warn()) };
-        let fix_key = match item.id {
-            ItemId::SelfSignup => "s",
-            ItemId::Approvals => "a",
-            ItemId::Otp => "o",
-            ItemId::LiveQueue => "l",
-        };
+        let fix_key = fix_key(item.id);
         let mut spans =
             vec![Span::styled(format!("{mark} "), style), Span::styled(item.title, t.title())];
         if !item.ready && !sh.read_only {
@@ -234,11 +229,68 @@ fn readiness_lines(
     if sh.data.integrations_error.is_some() {
         below.push("integrations error".to_owned());
     }
-    let more = format!("↓ {} more: {}", rows.len() - out.len(), below.join(", "));
+    let more = format!("↓ {} more (w shows all): {}", rows.len() - out.len(), below.join(", "));
     if height > 0 {
         out.push(Line::styled(ellipsize(&more, width), t.dim()));
     }
     out
+}
+
+/// The key that fixes a readiness item (the panel's keymap binds the same).
+pub(super) fn fix_key(id: ItemId) -> char {
+    match id {
+        ItemId::SelfSignup => 's',
+        ItemId::Approvals => 'a',
+        ItemId::Otp => 'o',
+        ItemId::LiveQueue => 'l',
+    }
+}
+
+impl Settings {
+    /// `w`: every readiness item whole, each with its reasons and its fix
+    /// key, in a dialog (it scrolls; its key row stays). The fix keys work
+    /// from it: they close it and open the fix's confirmation.
+    pub(super) fn show_readiness(&self, sh: &mut Shared) {
+        let Some(r) = sh.readiness().cloned() else {
+            sh.toast_error("settings are not loaded yet: nothing to show");
+            return;
+        };
+        let ready = r.items.iter().filter(|i| i.ready).count();
+        let mut d = Dialog::confirm(format!("Readiness: {ready} of {} ready", r.items.len()));
+        let mut pass = Vec::new();
+        for item in &r.items {
+            let head = if item.ready {
+                format!("✓ {}", item.title)
+            } else if sh.read_only {
+                format!("✗ {} — needs a store admin (read-only)", item.title)
+            } else {
+                let k = fix_key(item.id);
+                pass.push(k);
+                format!("✗ {} — {k} fixes it (asks first)", item.title)
+            };
+            d = d.text(head);
+            for m in &item.missing {
+                d = d.item(m.clone());
+            }
+            d = d.gap();
+        }
+        if let Some(e) = &sh.data.integrations_error {
+            d = d.text(format!("✗ integrations could not be read: {e}")).gap();
+        }
+        if r.get(ItemId::LiveQueue).is_some() {
+            d = d.note("The live queue is optional: `onboard check` does not require it.");
+        }
+        if let Some(realm) = sh.data.settings.as_ref().and_then(|s| s.realm_id()) {
+            d = d.note(format!("authentication realm {realm}"));
+        }
+        let mut keys = Vec::new();
+        if !pass.is_empty() {
+            let list: Vec<String> = pass.iter().map(char::to_string).collect();
+            keys.push((list.join("/"), "fix".to_owned()));
+        }
+        keys.push(("Esc".to_owned(), "close".to_owned()));
+        sh.show(d.keys(keys), pass);
+    }
 }
 
 /// "loading…" while a load runs; its error and the retry key once it failed.

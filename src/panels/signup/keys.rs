@@ -73,6 +73,10 @@ impl Signup {
                 }
                 true
             }
+            KeyCode::Char('w') => {
+                self.show_results(sh);
+                true
+            }
             KeyCode::Char('c') if self.pending.is_none() => {
                 // Clears the fields of the form shown; results stay.
                 self.current_mut().clear();
@@ -146,6 +150,12 @@ impl Signup {
         let mut k = Keymap::from_pairs(self.current().keys());
         if !self.is_editing() {
             k.push(Bind::new("c", "clear").help("empty the form (results stay)"));
+            let none = self.results.is_empty() && self.login_result.is_none();
+            k.push(
+                Bind::new("w", "results")
+                    .help("every result whole, newest first (a dialog that scrolls)")
+                    .off_if(none, "no results yet: sign up or check a log-in first"),
+            );
         }
         if sh.read_only {
             // Only the log-in check works: no sign-up, no Beyond Identity user.

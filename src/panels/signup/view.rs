@@ -6,8 +6,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::*;
-use crate::widgets::Theme;
 use crate::widgets::form::Kind;
+use crate::widgets::wrap::wrap_lines;
+use crate::widgets::{Dialog, Part, Theme};
 
 impl Signup {
     pub fn draw(&self, f: &mut Frame, area: Rect, sh: &Shared) {
@@ -81,7 +82,8 @@ impl Signup {
         }
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), status);
 
-        // Results: the newest sign-up in full, older ones one line each.
+        // Results: the newest sign-up in full, older ones one line each (in
+        // the log-in check its result first); `w` reads every one whole.
         let mut lines: Vec<Line> = Vec::new();
         if sh.read_only {
             lines.push(Line::styled("Sign-ups are disabled in read-only mode", t.warn()));
@@ -92,56 +94,46 @@ impl Signup {
             ));
             lines.push(Line::default());
         }
+        let block = Block::default().borders(Borders::ALL).title(" Result ");
+        let inner = block.inner(result_area);
+        let width = inner.width as usize;
+        let login = self.login_rows().into_iter().map(|(tone, s)| Line::styled(s, tone.style(t)));
+        let login: Vec<Line> = login.collect();
+        if mode == Mode::LogIn && !login.is_empty() {
+            lines.extend(login.iter().cloned());
+            lines.push(Line::default());
+        }
         if let Some(newest) = self.results.first() {
-            self.newest_lines(newest, &mut lines, t);
+            for (tone, s) in self.outcome_rows(newest, true, self.reveal_tokens) {
+                lines.push(Line::styled(s, tone.style(t)));
+            }
             if self.results.len() > 1 {
-                lines.push(Line::styled("Earlier sign-ups (newest first)", t.dim()));
+                lines.push(Line::styled("Earlier sign-ups (newest first; w: each whole)", t.dim()));
                 for o in &self.results[1..] {
-                    lines.push(match o {
-                        Outcome::Ok(r) => Line::from(vec![
-                            Span::styled("  ok      ", t.ok()),
-                            Span::raw(format!(
-                                "{} · {}",
-                                r.username,
-                                if r.tokens.is_empty() {
-                                    "pending approval".to_owned()
-                                } else {
-                                    format!("{} account(s)", r.tokens.len())
-                                }
-                            )),
-                        ]),
-                        Outcome::Failed { username, .. } => Line::from(vec![
-                            Span::styled("  failed  ", t.error()),
-                            Span::raw(username.clone()),
-                        ]),
-                    });
+                    let (mark, style, what) = match o {
+                        Outcome::Ok(r) => (
+                            "  ok      ",
+                            t.ok(),
+                            if r.tokens.is_empty() {
+                                "pending approval".to_owned()
+                            } else {
+                                format!("{} account(s)", r.tokens.len())
+                            },
+                        ),
+                        Outcome::Failed { error, .. } => ("  failed  ", t.error(), error.clone()),
+                    };
+                    let rest = format!("{} · {what}", o.username());
+                    let room = width.saturating_sub(mark.chars().count());
+                    lines.push(Line::from(vec![
+                        Span::styled(mark, style),
+                        Span::raw(ellipsize(&rest, room)),
+                    ]));
                 }
             }
             lines.push(Line::default());
         }
-        match &self.login_result {
-            Some(LoginResult::Accounts { username, accounts, member_id }) => {
-                lines.push(Line::styled(format!("Log-in {username}: ok"), t.ok()));
-                if let Some(m) = member_id {
-                    lines.push(Line::from(format!("member id  {m}")));
-                }
-                if accounts.is_empty() {
-                    lines.push(Line::styled(
-                        "no account: this member is pending approval",
-                        t.warn(),
-                    ));
-                } else {
-                    lines.push(Line::from("can act for:"));
-                    for (id, name) in accounts {
-                        lines.push(Line::from(format!("  {name} ({id})")));
-                    }
-                }
-            }
-            Some(LoginResult::Refused { username, reason }) => {
-                lines.push(Line::styled(format!("Log-in {username}: refused"), t.error()));
-                lines.push(Line::from(reason.clone()));
-            }
-            None => {}
+        if mode == Mode::SignUp {
+            lines.extend(login);
         }
         if lines.is_empty() && !sh.read_only {
             lines.push(Line::styled(
@@ -150,85 +142,174 @@ impl Signup {
                 t.dim(),
             ));
         }
-        let block = Block::default().borders(Borders::ALL).title(" Result ");
-        f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), result_area);
+        // Wrapped here so a cut is known: the last row then says what is
+        // below and which key reads it whole.
+        let mut rows = wrap_lines(lines, width);
+        while rows.last().is_some_and(|l| l.width() == 0) {
+            rows.pop();
+        }
+        let height = inner.height as usize;
+        if rows.len() > height && height > 0 {
+            let hidden = rows.len() - (height - 1);
+            rows.truncate(height - 1);
+            let more = format!("↓ {hidden} more rows: w shows every result whole");
+            rows.push(Line::styled(ellipsize(&more, width), t.key()));
+        }
+        f.render_widget(Paragraph::new(rows).block(block), result_area);
     }
 
-    /// The newest sign-up in full: member id, pending or accounts with their
-    /// (masked) tokens, the Beyond Identity side; a failure's error whole.
-    fn newest_lines(&self, newest: &Outcome, lines: &mut Vec<Line<'static>>, t: &Theme) {
-        let res = match newest {
+    /// The log-in check's result, as rows.
+    fn login_rows(&self) -> Vec<(Tone, String)> {
+        let mut rows = Vec::new();
+        match &self.login_result {
+            Some(LoginResult::Accounts { username, accounts, member_id }) => {
+                rows.push((Tone::Ok, format!("Log-in {username}: ok")));
+                if let Some(m) = member_id {
+                    rows.push((Tone::Plain, format!("member id  {m}")));
+                }
+                if accounts.is_empty() {
+                    rows.push((Tone::Warn, "no account: this member is pending approval".into()));
+                } else {
+                    rows.push((Tone::Plain, "can act for:".into()));
+                    for (id, name) in accounts {
+                        rows.push((Tone::Plain, format!("  {name} ({id})")));
+                    }
+                }
+            }
+            Some(LoginResult::Refused { username, reason }) => {
+                rows.push((Tone::Error, format!("Log-in {username}: refused")));
+                rows.push((Tone::Plain, reason.clone()));
+            }
+            None => {}
+        }
+        rows
+    }
+
+    /// `w`: every result whole in a dialog (newest first; it scrolls). Tokens
+    /// stay masked, except the newest one's while revealed.
+    pub(super) fn show_results(&self, sh: &mut Shared) {
+        let n = self.results.len();
+        let mut d = Dialog::confirm(match n {
+            0 => "Results".to_owned(),
+            1 => "Results: 1 sign-up".to_owned(),
+            n => format!("Results: {n} sign-ups, newest first"),
+        });
+        let login = self.login_rows();
+        if !login.is_empty() {
+            d = d.text("Password log-in check (the last one)");
+            d = push_rows(d, login).gap();
+        }
+        for (i, o) in self.results.iter().enumerate() {
+            d = push_rows(d, self.outcome_rows(o, i == 0, i == 0 && self.reveal_tokens)).gap();
+        }
+        if d.parts.last() == Some(&Part::Gap) {
+            d.parts.pop();
+        }
+        if n == RESULTS_MAX {
+            d = d.note(format!("Only the last {RESULTS_MAX} sign-ups of this session are kept."));
+        }
+        sh.show(d.keys(vec![("Esc".into(), "close".into())]), Vec::new());
+    }
+
+    /// One sign-up in full: member id, pending or accounts with their
+    /// (masked) tokens, the Beyond Identity side; a failure's error whole
+    /// (and, for the newest, that the form still holds it).
+    fn outcome_rows(&self, o: &Outcome, newest: bool, reveal: bool) -> Vec<(Tone, String)> {
+        let mut rows = Vec::new();
+        let res = match o {
             Outcome::Ok(r) => r,
             Outcome::Failed { username, error } => {
-                lines.push(Line::from(vec![
-                    Span::styled("failed  ", t.error()),
-                    Span::styled(format!("sign-up of {username}"), t.title()),
-                ]));
-                lines.push(Line::from(error.clone()));
-                lines.push(Line::styled(
-                    "the form keeps what was typed: fix it and send again",
-                    t.dim(),
-                ));
-                return;
+                rows.push((Tone::Error, format!("failed  sign-up of {username}")));
+                rows.push((Tone::Plain, error.clone()));
+                if newest {
+                    rows.push((
+                        Tone::Dim,
+                        "the form keeps what was typed: fix it and send again".into(),
+                    ));
+                }
+                return rows;
             }
         };
-        lines.push(Line::from(vec![
-            Span::styled("ok  ", t.ok()),
-            Span::styled(format!("signed up {}", res.username), t.title()),
-        ]));
-        lines.push(Line::from(format!(
-            "member id  {}",
-            res.member_id.as_deref().unwrap_or("(not returned)")
-        )));
+        rows.push((Tone::Ok, format!("ok  signed up {}", res.username)));
+        rows.push((
+            Tone::Plain,
+            format!("member id  {}", res.member_id.as_deref().unwrap_or("(not returned)")),
+        ));
         if res.tokens.is_empty() {
-            lines.push(Line::styled("PENDING APPROVAL", t.warn()));
-            lines.push(Line::styled(
-                "no account yet: approve it on the Approvals panel (3)",
-                t.dim(),
-            ));
+            rows.push((Tone::Warn, "PENDING APPROVAL".into()));
+            rows.push((Tone::Dim, "no account yet: approve it on the Approvals panel (3)".into()));
         } else {
-            lines.push(Line::styled("belongs to an account (auto-create on)", t.ok()));
+            rows.push((Tone::Ok, "belongs to an account (auto-create on)".into()));
             for (id, name, token) in &res.tokens {
-                let shown = if self.reveal_tokens {
-                    ellipsize(token.expose(), 40)
-                } else {
-                    token.masked().to_owned()
-                };
-                lines.push(Line::from(format!("  {name} ({id})")));
-                lines.push(Line::styled(format!("    token {shown}"), t.dim()));
+                let shown =
+                    if reveal { ellipsize(token.expose(), 40) } else { token.masked().to_owned() };
+                rows.push((Tone::Plain, format!("  {name} ({id})")));
+                rows.push((Tone::Dim, format!("    token {shown}")));
             }
         }
         match &res.bi {
             None => {}
             Some(BiState::Creating(_)) => {
-                lines.push(Line::styled("Beyond Identity: creating the user…", t.warn()))
+                rows.push((Tone::Warn, "Beyond Identity: creating the user…".into()))
             }
             Some(BiState::Created(u) | BiState::Resending(_, u)) => {
-                lines.push(Line::styled("Beyond Identity user created", t.ok()));
-                lines.push(Line::from(format!(
-                    "  Commerce member id  {}",
-                    res.member_id.as_deref().unwrap_or("–")
-                )));
-                lines.push(Line::from(format!("  = BI external_id    {}", u.external_id)));
-                lines.push(Line::from(format!("  BI internal_id      {}", u.internal_id)));
-                lines.push(Line::styled(
-                    "  external_id matches the member in Commerce; internal_id is \
-                     Beyond Identity's own id for later calls to it. Ctrl-E re-sends \
-                     the enrolment email.",
-                    t.dim(),
+                rows.push((Tone::Ok, "Beyond Identity user created".into()));
+                rows.push((
+                    Tone::Plain,
+                    format!("  Commerce member id  {}", res.member_id.as_deref().unwrap_or("–")),
+                ));
+                rows.push((Tone::Plain, format!("  = BI external_id    {}", u.external_id)));
+                rows.push((Tone::Plain, format!("  BI internal_id      {}", u.internal_id)));
+                rows.push((
+                    Tone::Dim,
+                    "  external_id matches the member in Commerce; internal_id is Beyond \
+                     Identity's own id for later calls to it. Ctrl-E re-sends the enrolment \
+                     email."
+                        .into(),
                 ));
             }
             Some(BiState::Failed { error, .. }) => {
-                lines.push(Line::styled(
-                    "Commerce sign-up succeeded; Beyond Identity failed:",
-                    t.error(),
+                rows.push((
+                    Tone::Error,
+                    "Commerce sign-up succeeded; Beyond Identity failed:".into(),
                 ));
-                lines.push(Line::from(format!("  {error}")));
-                lines.push(Line::styled(
-                    "  Ctrl-B retries the Beyond Identity call only (no second sign-up)",
-                    t.dim(),
+                rows.push((Tone::Plain, format!("  {error}")));
+                rows.push((
+                    Tone::Dim,
+                    "  Ctrl-B retries the Beyond Identity call only (no second sign-up)".into(),
                 ));
             }
         }
+        rows
     }
+}
+
+/// How a result row looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tone {
+    Ok,
+    Error,
+    Warn,
+    Plain,
+    Dim,
+}
+
+impl Tone {
+    fn style(self, t: &Theme) -> ratatui::style::Style {
+        match self {
+            Tone::Ok => t.ok(),
+            Tone::Error => t.error(),
+            Tone::Warn => t.warn(),
+            Tone::Plain => t.base(),
+            Tone::Dim => t.dim(),
+        }
+    }
+}
+
+/// Result rows as dialog parts: plain and marked rows as text, dim ones as notes.
+fn push_rows(mut d: Dialog, rows: Vec<(Tone, String)>) -> Dialog {
+    for (tone, s) in rows {
+        d = if tone == Tone::Dim { d.note(s) } else { d.text(s) };
+    }
+    d
 }
