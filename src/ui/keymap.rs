@@ -126,24 +126,30 @@ pub fn footer_cost(b: &Bind) -> usize {
 }
 
 /// Fits footer entries into `width` columns, dropping from the end: global
-/// keys first (help last of them), then moves, then secondary actions, and
-/// primary actions only when nothing else is left.
+/// keys first, then moves, then secondary actions, then primary actions but
+/// the first; `? help` goes only after those, since it is the way to every
+/// key the footer had no room for; the first primary action goes last.
 pub fn fit_footer<'a>(binds: &[&'a Bind], width: usize) -> Vec<&'a Bind> {
     let mut keep: Vec<&Bind> = binds.to_vec();
     let total = |k: &[&Bind]| k.iter().map(|b| footer_cost(b)).sum::<usize>();
     let is_help = |b: &Bind| b.role == Role::Global && b.label == "help";
-    let stages: [&dyn Fn(&Bind) -> bool; 5] = [
-        &|b| b.role == Role::Global && !is_help(b),
-        &|b| is_help(b),
-        &|b| b.role == Role::Move,
-        &|b| b.role == Role::Secondary,
-        &|b| b.role == Role::Primary,
+    let first_primary = binds.iter().position(|b| b.role == Role::Primary);
+    // Which entry a stage may drop, by its index in `binds`.
+    let stages: [&dyn Fn(usize, &Bind) -> bool; 6] = [
+        &|_, b| b.role == Role::Global && !is_help(b),
+        &|_, b| b.role == Role::Move,
+        &|_, b| b.role == Role::Secondary,
+        &|i, b| b.role == Role::Primary && Some(i) != first_primary,
+        &|_, b| is_help(b),
+        &|_, b| b.role == Role::Primary,
     ];
+    let mut idx: Vec<usize> = (0..binds.len()).collect();
     for stage in stages {
         while total(&keep) > width {
-            match keep.iter().rposition(|b| stage(b)) {
-                Some(i) => {
-                    keep.remove(i);
+            match idx.iter().zip(&keep).rposition(|(&i, b)| stage(i, b)) {
+                Some(at) => {
+                    keep.remove(at);
+                    idx.remove(at);
                 }
                 None => break,
             }
@@ -313,7 +319,7 @@ mod tests {
     }
 
     #[test]
-    fn the_footer_puts_primary_first_and_drops_global_keys_first() {
+    fn the_footer_puts_primary_first_drops_global_keys_first_and_keeps_help() {
         let km = Keymap::new(vec![
             Bind::moves("↑↓", "move"),
             Bind::primary("a", "approve"),
@@ -327,6 +333,9 @@ mod tests {
         assert_eq!(keys, ["a", "r", "↑↓", "L", "?"]);
         let narrow: Vec<_> = fit_footer(&all, 40).iter().map(|b| b.keys).collect();
         assert_eq!(narrow, ["a", "r", "↑↓", "?"]);
+        // Short of room, help outlives every other key but the main action.
+        let short: Vec<_> = fit_footer(&all, 20).iter().map(|b| b.keys).collect();
+        assert_eq!(short, ["a", "?"]);
         let tiny: Vec<_> = fit_footer(&all, 12).iter().map(|b| b.keys).collect();
         assert_eq!(tiny, ["a"]);
     }

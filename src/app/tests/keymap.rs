@@ -103,6 +103,7 @@ fn a_narrow_footer_keeps_the_panels_main_actions() {
         assert!(fit.contains(&k), "{k} missing from {fit:?}");
     }
     assert_eq!(fit.first(), Some(&"a"), "primary first: {fit:?}");
+    assert!(fit.contains(&"?"), "help is the way to the keys left out: {fit:?}");
     // Wide: the global keys come back.
     let wide: Vec<&str> = fit_footer(&all, 200).iter().map(|b| b.keys).collect();
     assert!(wide.contains(&"q") && wide.contains(&"?"), "{wide:?}");
