@@ -236,8 +236,12 @@ impl App {
                 true
             }
             Msg::Listener(ev) => {
+                // A duplicate changes no row: only the delivery line follows it.
+                let rows = !matches!(*ev, crate::webhook::ListenerEvent::Duplicate { .. });
                 self.otp.on_listener(*ev, &mut self.sh);
-                self.members.sync_events(&self.otp.events);
+                if rows {
+                    self.members.sync_events(&self.otp.events);
+                }
                 matches!(self.focus, PanelId::Otp | PanelId::Members)
             }
             Msg::EventsLoaded(events, warnings) => {
