@@ -272,6 +272,46 @@ async fn a_401_with_a_fresh_token_is_not_retried() {
 }
 
 #[tokio::test]
+async fn a_wrong_password_is_not_replayed_but_a_revoked_token_is_renewed_once() {
+    const TOKENS: &str = "/v2/account-members/tokens";
+    let (base, st) = mock().await;
+    let client = Client::new(config(&base)).unwrap();
+    let login = TokenRequest::Password {
+        profile_id: "pp-1".into(),
+        username: "ron@swanson.com".into(),
+        password: Secret::new("mysecretpassword"),
+    };
+    client.account_member_tokens(&login).await.unwrap();
+    assert_eq!(st.count("/oauth/access_token"), 1, "the implicit token is cached now");
+
+    // Wrong credentials with a valid token: one request, no renewal.
+    st.push(
+        TOKENS,
+        401,
+        vec![],
+        r#"{"errors":[{"status":"401","title":"Unauthorized","detail":"Invalid username or password"}]}"#,
+    );
+    let err = client.account_member_tokens(&login).await.unwrap_err();
+    assert_eq!(err.status(), Some(401));
+    assert_eq!(st.count(TOKENS), 2, "the wrong password was sent once");
+    assert_eq!(st.count("/oauth/access_token"), 1, "the token was not renewed");
+    // An unknown 401 body on a log-in is the credentials' too.
+    st.push(TOKENS, 401, vec![], "");
+    assert_eq!(client.account_member_tokens(&login).await.unwrap_err().status(), Some(401));
+    assert_eq!((st.count(TOKENS), st.count("/oauth/access_token")), (3, 1));
+
+    // The store forgets the token ("Unable to validate access token"): one
+    // renewal, the log-in replayed once with the new token.
+    st.revoke_all();
+    client.account_member_tokens(&login).await.unwrap();
+    assert_eq!(st.count("/oauth/access_token"), 2);
+    let sent = st.seen_path(TOKENS);
+    assert_eq!(sent.len(), 5);
+    assert_eq!(sent[3].auth.as_deref(), Some("Bearer implicit-token-1"));
+    assert_eq!(sent[4].auth.as_deref(), Some("Bearer implicit-token-2"));
+}
+
+#[tokio::test]
 async fn bad_credentials_fail_with_token_state_failed() {
     let (base, st) = mock().await;
     let (obs, events) = recorder();

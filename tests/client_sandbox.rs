@@ -890,6 +890,70 @@ async fn read_only_refuses_writes_before_sending() {
     env.sb.shutdown().await;
 }
 
+#[tokio::test]
+async fn read_only_refuses_a_self_signup_before_sending_but_not_a_log_in() {
+    let env = start().await;
+    let profile = env.profile(false).await;
+    env.user(&profile.id, "Ann", "ann@x.com", "password-1").await;
+    // The store would take the sign-up: only the client's guard refuses it.
+    let on = AccountAuthSettingsUpdate { enable_self_signup: Some(true), ..Default::default() };
+    env.client.update_account_auth_settings(&on).await.unwrap();
+
+    let seen = Seen::default();
+    let mut cfg = config(&env.sb);
+    cfg.read_only = true;
+    cfg.observer = Some(seen.observer());
+    let ro = Client::new(cfg).unwrap();
+    let signup = self_signup(&profile.id, "Bob", "bob@x.com", "password-2");
+    match ro.account_member_tokens(&signup).await {
+        Err(ApiError::ReadOnly { method, path }) => {
+            assert_eq!((method.as_str(), path.as_str()), ("POST", "/v2/account-members/tokens"));
+        }
+        other => panic!("expected a read-only refusal, got {other:?}"),
+    }
+    assert_eq!(seen.len(), 0, "nothing was sent, not even a token request");
+    let all = ListParams::default();
+    let members = env.client.list_all_account_members(&all).await.unwrap();
+    assert_eq!(members.len(), 1, "no member was created");
+
+    // The log-in check is a token request that changes nothing: it goes through.
+    let t = ro.account_member_tokens(&password_login(&profile.id, "ann@x.com", "password-1")).await;
+    assert!(t.unwrap().tokens.is_empty());
+    assert_eq!(seen.statuses("POST", "/v2/account-members/tokens"), [Some(201)]);
+    // A writable client signs up with the same request.
+    env.client.account_member_tokens(&signup).await.unwrap();
+    assert_eq!(env.client.list_all_account_members(&all).await.unwrap().len(), 2);
+    env.sb.shutdown().await;
+}
+
+// ------------------------------------------------------------------ 401s on log-ins
+
+#[tokio::test]
+async fn a_wrong_password_is_one_request_in_the_log() {
+    let env = start().await;
+    let c = &env.client;
+    let profile = env.profile(false).await;
+    env.user(&profile.id, "Ann", "ann@x.com", "password-1").await;
+    // A good log-in first: the implicit token is cached (not fetched for the next call).
+    c.account_member_tokens(&password_login(&profile.id, "ann@x.com", "password-1")).await.unwrap();
+    let before = env.seen.len();
+    let r =
+        c.account_member_tokens(&password_login(&profile.id, "ann@x.com", "wrong-password")).await;
+    let e = r.unwrap_err();
+    assert_eq!(e.status(), Some(401));
+    assert!(e.to_string().contains("Invalid username or password"), "{e}");
+    let after: Vec<(String, String, Option<u16>)> = env.seen.0.lock().unwrap()[before..]
+        .iter()
+        .map(|r| (r.method.clone(), r.path.clone(), r.status))
+        .collect();
+    assert_eq!(
+        after,
+        [("POST".to_owned(), "/v2/account-members/tokens".to_owned(), Some(401))],
+        "one attempt, no token renewal, no replay"
+    );
+    env.sb.shutdown().await;
+}
+
 // ------------------------------------------------------------------ retries on faults
 
 fn fail(method: &str, path: &str, status: u16, count: u32) -> Faults {

@@ -698,3 +698,49 @@ async fn put_without_required_fields_is_a_400_on_users_and_accounts() {
     assert_eq!(v["data"]["name"], "Email");
     sb.h.shutdown().await;
 }
+
+// ---- 8. an account with child accounts is not deleted
+
+#[tokio::test]
+async fn an_account_with_children_is_refused_until_they_are_deleted() {
+    let sb = start().await;
+    let root = sb.account("Root").await;
+    let child = |name: &str, parent: &str| json!({"data":{"type":"account","name":name,"parent_id":parent}});
+    let (s, v) = sb.post("/v2/accounts", child("Child", &root)).await;
+    assert_eq!(s, 201, "{v}");
+    let kid = v["data"]["id"].as_str().unwrap().to_owned();
+    let (s, v) = sb.post("/v2/accounts", child("Grandchild", &kid)).await;
+    assert_eq!(s, 201, "{v}");
+    let grand = v["data"]["id"].as_str().unwrap().to_owned();
+    let realm = sb.realm().await;
+    let profile = sb.profile(&realm, false).await;
+    let member = sb.user(&realm, &profile, "Ann", "ann@x.com", "password-1").await;
+    let (s, v) = sb.membership(&root, &member).await;
+    assert_eq!(s, 201, "{v}");
+
+    // Refused with a conflict that says why; nothing is deleted.
+    let (s, v) = sb.delete(&format!("/v2/accounts/{root}")).await;
+    assert_eq!(s, 409, "{v}");
+    let e = first_error(&v, 409);
+    assert_eq!(e["title"], "Conflict");
+    assert_eq!(e["detail"], format!("account {root} has 1 child account: delete it first"));
+    let (s, _) = sb.delete(&format!("/v2/accounts/{kid}")).await;
+    assert_eq!(s, 409, "the middle of the tree is refused too");
+    let (_, v) = sb.get("/v2/accounts").await;
+    assert_eq!(v["meta"]["results"]["total"], 3);
+    let (_, v) = sb.get(&format!("/v2/accounts/{root}/account-memberships")).await;
+    assert_eq!(v["data"].as_array().unwrap().len(), 1, "the memberships are kept");
+    let (_, v) = sb.get(&format!("/v2/accounts/{grand}")).await;
+    assert_eq!(v["data"]["relationships"]["ancestors"].as_array().unwrap().len(), 2);
+
+    // Leaves first: then each delete succeeds and no child is left dangling.
+    for id in [&grand, &kid, &root] {
+        let (s, v) = sb.delete(&format!("/v2/accounts/{id}")).await;
+        assert_eq!(s, 204, "{id}: {v}");
+    }
+    let (_, v) = sb.get("/v2/accounts").await;
+    assert_eq!(v["meta"]["results"]["total"], 0);
+    let (s, _) = sb.delete(&format!("/v2/accounts/{root}")).await;
+    assert_eq!(s, 404);
+    sb.h.shutdown().await;
+}

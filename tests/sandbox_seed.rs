@@ -87,3 +87,49 @@ async fn state_file_round_trip() {
     assert_eq!(v["data"]["name"], "Persisted");
     sb.h.shutdown().await;
 }
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn state_file_is_private_and_its_directories_are_created_0700() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new/nested/state.json");
+    let cfg = SandboxConfig { state_file: Some(path.clone()), ..SandboxConfig::local() };
+    let sb = start_with(cfg.clone()).await;
+    // The directories exist from the start (a path that cannot be written fails
+    // at start, not when the state is saved).
+    assert_eq!(mode(&dir.path().join("new")), 0o700);
+    assert_eq!(mode(&dir.path().join("new/nested")), 0o700);
+    sb.account("Persisted").await;
+    sb.h.stop().await.unwrap();
+    assert_eq!(mode(&path), 0o600, "the state holds members' passwords");
+    let v: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(v["accounts"][0]["name"], "Persisted");
+    let names: Vec<String> = std::fs::read_dir(dir.path().join("new/nested"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["state.json"], "no temp file is left behind");
+
+    // A state file found readable by others is tightened when loaded, and
+    // stays private when saved again.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let sb = start_with(cfg).await;
+    assert_eq!(mode(&path), 0o600);
+    sb.h.stop().await.unwrap();
+    assert_eq!(mode(&path), 0o600);
+
+    // A directory that cannot be created is an error at start.
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, b"").unwrap();
+    let cfg =
+        SandboxConfig { state_file: Some(blocker.join("state.json")), ..SandboxConfig::local() };
+    let err = onboard::sandbox::spawn(cfg).await.err().expect("spawn must fail");
+    assert!(format!("{err:#}").contains("state file"), "{err:#}");
+}

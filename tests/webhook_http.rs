@@ -79,6 +79,27 @@ fn received(ev: Option<ListenerEvent>) -> OtpEvent {
     }
 }
 
+/// The next `n` events, as the OTP events and the duplicates (id, attempt)
+/// among them. A duplicate acknowledged while its first delivery was being
+/// committed may come before or after that delivery's event.
+async fn next_events(
+    rx: &mut UnboundedReceiver<ListenerEvent>,
+    n: usize,
+) -> (Vec<OtpEvent>, Vec<(String, u32)>) {
+    let (mut events, mut dups) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        // A guard against a hang, not a timed assertion: each comes at once.
+        let next = tokio::time::timeout(std::time::Duration::from_secs(30), rx.recv()).await;
+        let next = next.unwrap_or_else(|_| panic!("only {i} of {n} events arrived"));
+        match next {
+            Some(ListenerEvent::Received(e)) => events.push(e),
+            Some(ListenerEvent::Duplicate { id, attempt }) => dups.push((id, attempt)),
+            other => panic!("expected an event or a duplicate, got {other:?}"),
+        }
+    }
+    (events, dups)
+}
+
 #[tokio::test]
 async fn seed_payload_is_accepted_without_its_secret_echo() {
     let dir = tempfile::tempdir().unwrap();
@@ -240,8 +261,12 @@ async fn duplicate_id_is_acknowledged_once_stored() {
     assert_eq!(post_json(&h, &event("e1", 1)).await, 200);
     let stats = h.stats();
     assert_eq!((stats.accepted, stats.duplicates, stats.persisted), (1, 2, 1));
-    received(rx.recv().await);
-    assert!(rx.try_recv().is_err(), "a duplicate must not be forwarded");
+    // One event; each duplicate is told as one (the store logged a delivery)
+    // but is not forwarded as an event again.
+    let (events, dups) = next_events(&mut rx, 3).await;
+    assert_eq!(events.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["e1"]);
+    assert_eq!(dups, [("e1".to_owned(), 1), ("e1".to_owned(), 1)]);
+    assert!(rx.try_recv().is_err(), "nothing else is forwarded");
     h.shutdown().await;
     assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 1);
 }
@@ -275,8 +300,10 @@ async fn out_of_order_attempts_keep_the_highest() {
     let (h, mut rx) = listener(&path).await;
     assert_eq!(post_json(&h, &event("e1", 2)).await, 200);
     assert_eq!(post_json(&h, &event("e1", 1)).await, 200);
-    assert_eq!(received(rx.recv().await).attempt, 2);
-    assert!(rx.try_recv().is_err(), "the older attempt must not be forwarded");
+    let (events, dups) = next_events(&mut rx, 2).await;
+    assert_eq!(events.iter().map(|e| e.attempt).collect::<Vec<_>>(), [2]);
+    assert_eq!(dups, [("e1".to_owned(), 1)], "the older attempt is a duplicate, not an event");
+    assert!(rx.try_recv().is_err());
     assert_eq!(h.stats().duplicates, 1);
     h.shutdown().await;
     let (events, _) = load_events(&path);
@@ -305,9 +332,8 @@ async fn concurrent_deliveries_are_all_persisted() {
     }
     let stats = h.stats();
     assert_eq!((stats.accepted, stats.duplicates, stats.persisted), (100, 100, 100));
-    for _ in 0..100 {
-        received(rx.recv().await);
-    }
+    let (events, dups) = next_events(&mut rx, 200).await;
+    assert_eq!((events.len(), dups.len()), (100, 100));
     h.shutdown().await;
     assert_eq!(load_events(&path).0.len(), 100);
 }
@@ -345,6 +371,10 @@ async fn restart_reloads_persisted_events_and_remembers_ids() {
     // A retry of an event stored before the restart is a duplicate.
     assert_eq!(post_json(&h, &event("e2", 3)).await, 200);
     assert_eq!(h.stats().duplicates, 1);
+    assert!(matches!(
+        rx.recv().await,
+        Some(ListenerEvent::Duplicate { id, attempt: 3 }) if id == "e2"
+    ));
     assert_eq!(post_json(&h, &event("e3", 1)).await, 200);
     assert_eq!(received(rx.recv().await).id, "e3");
     h.shutdown().await;

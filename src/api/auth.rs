@@ -3,7 +3,8 @@
 //!
 //! Every client of the same store and key shares one token. Renewal happens
 //! 60 s before expiry (see [`AccessToken::is_fresh`]), or when a request got
-//! a `401` with the cached token. Each cache slot has an async lock, so
+//! a `401` that rejects the cached token (not one about a member's
+//! credentials: see [`super::http::bearer_rejected`]). Each cache slot has an async lock, so
 //! concurrent callers wait for one renewal instead of all fetching a token.
 
 use std::collections::HashMap;

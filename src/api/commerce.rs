@@ -676,8 +676,11 @@ impl Client {
     }
 
     /// `POST /v2/account-members/tokens` with an implicit bearer (§2.9).
-    /// Allowed in read-only mode (a token request). Only the `password`
-    /// mechanism is retried after a 5xx; see the `http` module docs.
+    /// Read-only mode allows the log-ins (`password`, `passwordless`) and
+    /// refuses `self_signup`, which creates a member. Only the `password`
+    /// mechanism is retried after a 5xx; a `401` that is not about the bearer
+    /// (wrong credentials) is not renewed and replayed. See the `http` module
+    /// docs.
     pub async fn account_member_tokens(&self, req: &TokenRequest) -> Result<AmTokens, ApiError> {
         let retry = match req {
             TokenRequest::Password { .. } => Retry::Checked,
@@ -686,7 +689,7 @@ impl Client {
         let body = json!({ "data": req.to_data() });
         let r = self
             .exec(
-                Req::new(Method::POST, "/v2/account-members/tokens", Auth::Implicit)
+                Req::new(Method::POST, super::http::AM_TOKENS_PATH, Auth::Implicit)
                     .json(body)
                     .retry(retry),
             )

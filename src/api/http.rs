@@ -1,6 +1,7 @@
 //! The HTTP core shared by the Commerce and Beyond Identity clients: URL and
-//! query building, bearer tokens (with one renewal on a `401`), the client-side
-//! rate limit, retries, timeouts, read-only mode and the request observer.
+//! query building, bearer tokens (with one renewal on a `401` that rejects the
+//! token), the client-side rate limit, retries, timeouts, read-only mode and
+//! the request observer.
 //!
 //! # Retries, and why they are safe
 //!
@@ -28,8 +29,30 @@
 //!
 //! Attempts are bounded by `max_attempts` (default 4). Between attempts the
 //! client waits `retry_base × attempt` plus a random jitter of at most
-//! `min(retry_base, 250 ms)`. A `401` on a cached token invalidates it,
-//! fetches a new one and replays the request once.
+//! `min(retry_base, 250 ms)`.
+//!
+//! # A `401`: the token or the credentials?
+//!
+//! A `401` on a cached token usually means the token was rejected (revoked,
+//! or expired early): the client drops it, fetches a new one and replays the
+//! request **once**. A token fetched for this very request is not renewed
+//! again (a second `401` would only repeat the first). One kind of request is
+//! different: `POST /v2/account-members/tokens` carries a member's own
+//! credentials (a password, a one-time code, an AM token), and its `401`
+//! normally means those were wrong, not the bearer. There the token is
+//! renewed only when the error body says the access token was not validated
+//! (§1.4's title "Unable to validate access token"); any other `401` (the
+//! sandbox's "Invalid username or password", an unknown body) goes back to
+//! the caller as it is, so a wrong password costs one request, not three
+//! ([`bearer_rejected`]).
+//!
+//! # Read-only mode
+//!
+//! With [`ClientConfig::read_only`] every `POST`, `PUT` and `DELETE` is
+//! refused before anything is sent, token fetches and log-ins excepted:
+//! `/oauth/access_token`, and `/v2/account-members/tokens` with a log-in
+//! mechanism ([`LOG_IN_MECHANISMS`]). A `self_signup` creates a member and is
+//! refused like any other write ([`read_only_allows`]).
 //!
 //! # A `429` slows the whole client
 //!
@@ -168,7 +191,8 @@ pub struct ClientConfig {
     pub client_secret: Option<Secret>,
     /// Requests per second; 0 = unlimited. Default 20.
     pub rate_limit: f64,
-    /// Refuse writes (POST/PUT/DELETE) other than token requests.
+    /// Refuse writes (POST/PUT/DELETE) other than bearer requests and member
+    /// log-ins (a `self_signup` is a write), before anything is sent.
     pub read_only: bool,
     /// Connect + request timeout. Default 20 s.
     pub timeout: Duration,
@@ -343,9 +367,59 @@ pub fn backoff(base: Duration, attempt: u32) -> Duration {
     base.saturating_mul(attempt.max(1)) + Duration::from_micros(jitter)
 }
 
-/// Token endpoints stay allowed in read-only mode.
+/// The token endpoints: `/oauth/access_token` and `/v2/account-members/tokens`.
+/// Read-only mode lets the first through and the second only for a log-in
+/// (see [`read_only_allows`]).
 pub fn is_token_path(path: &str) -> bool {
-    path == "/oauth/access_token" || path == "/v2/account-members/tokens"
+    path == "/oauth/access_token" || path == AM_TOKENS_PATH
+}
+
+/// `POST /v2/account-members/tokens` (§2.9): issues account-management tokens
+/// for the member whose credentials the body carries.
+pub const AM_TOKENS_PATH: &str = "/v2/account-members/tokens";
+
+/// The `authentication_mechanism`s of [`AM_TOKENS_PATH`] that only log a
+/// member in (they issue tokens and change nothing on the store). The others,
+/// `self_signup` (it creates the member) and any mechanism this list does not
+/// name, are writes.
+pub const LOG_IN_MECHANISMS: &[&str] =
+    &["password", "passwordless", "oidc", "account_management_authentication_token"];
+
+/// Whether read-only mode lets a request through: `GET`s, bearer requests
+/// (`/oauth/access_token`) and member log-ins (`/v2/account-members/tokens`
+/// with a mechanism of [`LOG_IN_MECHANISMS`]). A tokens request with
+/// `self_signup`, or with no mechanism the client knows, creates or may
+/// create a member: it is a write, refused like every other `POST`, `PUT` and
+/// `DELETE`.
+pub fn read_only_allows(method: &Method, path: &str, body: Option<&Value>) -> bool {
+    if *method == Method::GET || path == "/oauth/access_token" {
+        return true;
+    }
+    if path != AM_TOKENS_PATH {
+        return false;
+    }
+    let mechanism = body
+        .and_then(|b| b.get("data"))
+        .and_then(|d| d.get("authentication_mechanism"))
+        .and_then(Value::as_str);
+    mechanism.is_some_and(|m| LOG_IN_MECHANISMS.contains(&m))
+}
+
+/// Whether a `401` is the bearer's fault, so renewing the token and replaying
+/// the request can help. A tokens request ([`AM_TOKENS_PATH`]) carries a
+/// member's credentials (password, one-time code, AM token): its `401` means
+/// they were wrong, unless the body says the access token was not validated
+/// (§1.4: title "Unable to validate access token"; the sandbox answers a wrong
+/// password with "Invalid username or password"). Every other request's
+/// `401` is the bearer's.
+pub fn bearer_rejected(path: &str, body: &[u8]) -> bool {
+    if path != AM_TOKENS_PATH {
+        return true;
+    }
+    super::error::parse_error_objects(body).iter().any(|e| {
+        let names = |s: &str| s.to_ascii_lowercase().contains("access token");
+        names(&e.title) || e.detail.as_deref().is_some_and(names)
+    })
 }
 
 /// The shared machinery behind [`super::Client`] and [`super::BiClient`].
@@ -398,15 +472,20 @@ impl Core {
         }
     }
 
-    /// Sends a request: read-only check, bearer, retries, one renewal on `401`.
+    /// Sends a request: read-only check, bearer, retries, one renewal on a
+    /// `401` that rejects the bearer (see [`bearer_rejected`]).
     pub async fn execute(&self, req: Req) -> Result<RawResponse, ApiError> {
-        if self.read_only && req.method != Method::GET && !is_token_path(&req.path) {
+        let body = match &req.body {
+            Body::Json(v) => Some(v),
+            _ => None,
+        };
+        if self.read_only && !read_only_allows(&req.method, &req.path, body) {
             return Err(ApiError::ReadOnly { method: req.method.to_string(), path: req.path });
         }
         let (bearer, fresh) = self.bearer(&req.auth, None).await?;
         let resp = self.run(&req, bearer.as_ref()).await?;
         let renewable = matches!(req.auth, Auth::Admin | Auth::Implicit | Auth::ImplicitWithAm(_));
-        if resp.status == 401 && renewable && !fresh {
+        if resp.status == 401 && renewable && !fresh && bearer_rejected(&req.path, &resp.body) {
             tracing::debug!(path = %req.path, "401 on a cached token: renewing once");
             let (bearer, _) = self.bearer(&req.auth, bearer.as_ref()).await?;
             return self.run(&req, bearer.as_ref()).await;
@@ -710,5 +789,46 @@ mod tests {
         assert!(is_token_path("/oauth/access_token"));
         assert!(is_token_path("/v2/account-members/tokens"));
         assert!(!is_token_path("/v2/accounts"));
+    }
+
+    #[test]
+    fn read_only_lets_reads_bearers_and_log_ins_through() {
+        let tokens = |m: Option<&str>| {
+            let mut data = serde_json::json!({"type": "account_management_authentication_token"});
+            if let Some(m) = m {
+                data["authentication_mechanism"] = m.into();
+            }
+            serde_json::json!({ "data": data })
+        };
+        let allows = |method: Method, path: &str, body: Option<&Value>| {
+            read_only_allows(&method, path, body)
+        };
+        assert!(allows(Method::GET, "/v2/accounts", None));
+        assert!(allows(Method::POST, "/oauth/access_token", None));
+        for m in LOG_IN_MECHANISMS {
+            assert!(allows(Method::POST, AM_TOKENS_PATH, Some(&tokens(Some(*m)))), "{m}");
+        }
+        // A sign-up creates a member; an unknown or missing mechanism may.
+        assert!(!allows(Method::POST, AM_TOKENS_PATH, Some(&tokens(Some("self_signup")))));
+        assert!(!allows(Method::POST, AM_TOKENS_PATH, Some(&tokens(Some("something_new")))));
+        assert!(!allows(Method::POST, AM_TOKENS_PATH, Some(&tokens(None))));
+        assert!(!allows(Method::POST, AM_TOKENS_PATH, None));
+        assert!(!allows(Method::POST, "/v2/accounts", None));
+        assert!(!allows(Method::PUT, "/v2/settings/account-authentication", None));
+        assert!(!allows(Method::DELETE, "/v2/accounts/a", None));
+    }
+
+    #[test]
+    fn a_401_on_a_log_in_is_the_bearers_only_when_the_body_says_so() {
+        let token = br#"{"errors":[{"status":"401","title":"Unable to validate access token"}]}"#;
+        let creds = br#"{"errors":[{"status":"401","title":"Unauthorized","detail":"Invalid username or password"}]}"#;
+        let am = br#"{"errors":[{"status":"401","title":"Unauthorized","detail":"Unable to validate account management authentication token"}]}"#;
+        assert!(bearer_rejected(AM_TOKENS_PATH, token));
+        assert!(!bearer_rejected(AM_TOKENS_PATH, creds));
+        assert!(!bearer_rejected(AM_TOKENS_PATH, am));
+        assert!(!bearer_rejected(AM_TOKENS_PATH, b""));
+        // Anywhere else a 401 is the bearer's, whatever the body.
+        assert!(bearer_rejected("/v2/accounts", creds));
+        assert!(bearer_rejected("/v2/accounts", b""));
     }
 }

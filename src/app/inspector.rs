@@ -21,6 +21,83 @@ use crate::widgets::{TextField, Theme, ellipsize};
 /// [`crate::api::inspect::BODY_CAP`].
 pub const INSPECTOR_RING: usize = 1000;
 
+/// Bytes the kept calls may hold in all (bodies, headers, URLs, error text):
+/// 16 MiB. Without it the worst case is [`INSPECTOR_RING`] calls with two
+/// capped bodies each, about 128 MiB; with it, large calls push the oldest
+/// out first (about 128 calls of 128 KiB each), small ones are still kept
+/// 1 000 at a time.
+pub const INSPECTOR_BYTES: usize = 16 * 1024 * 1024;
+
+/// What one kept call costs against [`INSPECTOR_BYTES`]: the text it holds
+/// plus the fixed size of its two structs.
+pub fn record_bytes(r: &RequestRecord) -> usize {
+    let d = &r.detail;
+    let headers = |h: &[(String, String)]| h.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
+    let body =
+        |b: &Option<crate::api::inspect::CapturedBody>| b.as_ref().map_or(0, |b| b.text.len());
+    std::mem::size_of::<RequestRecord>()
+        + std::mem::size_of::<crate::api::RequestDetail>()
+        + r.method.len()
+        + r.path.len()
+        + r.error.as_ref().map_or(0, String::len)
+        + d.host.len()
+        + d.url.len()
+        + d.client_id.len()
+        + headers(&d.request_headers)
+        + headers(&d.response_headers)
+        + body(&d.request_body)
+        + body(&d.response_body)
+}
+
+/// The calls the inspector shows, oldest first: at most `max_records` of them
+/// and `max_bytes` in all ([`record_bytes`]), the oldest dropped first. The
+/// newest call is always kept, whatever its size. Reads go through `Deref`.
+#[derive(Debug)]
+pub struct RequestLog {
+    records: VecDeque<RequestRecord>,
+    bytes: usize,
+    max_records: usize,
+    max_bytes: usize,
+}
+
+impl Default for RequestLog {
+    fn default() -> Self {
+        Self::with_limits(INSPECTOR_RING, INSPECTOR_BYTES)
+    }
+}
+
+impl RequestLog {
+    pub fn with_limits(max_records: usize, max_bytes: usize) -> Self {
+        RequestLog { records: VecDeque::new(), bytes: 0, max_records, max_bytes }
+    }
+
+    /// Appends a call and drops the oldest ones beyond either limit.
+    pub fn push(&mut self, r: RequestRecord) {
+        self.bytes += record_bytes(&r);
+        self.records.push_back(r);
+        while self.records.len() > self.max_records.max(1)
+            || (self.bytes > self.max_bytes && self.records.len() > 1)
+        {
+            match self.records.pop_front() {
+                Some(old) => self.bytes = self.bytes.saturating_sub(record_bytes(&old)),
+                None => break,
+            }
+        }
+    }
+
+    /// The bytes the kept calls hold ([`record_bytes`] summed).
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+impl std::ops::Deref for RequestLog {
+    type Target = VecDeque<RequestRecord>;
+    fn deref(&self) -> &Self::Target {
+        &self.records
+    }
+}
+
 /// What an overlay key did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -610,4 +687,101 @@ pub fn audit_detail(e: &AuditEntry) -> Vec<String> {
     let pretty = serde_json::to_string_pretty(&e.target).unwrap_or_default();
     out.extend(pretty.lines().map(|l| format!("  {l}")));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::api::RequestDetail;
+    use crate::api::inspect::{BODY_CAP, BodyKind, CapturedBody};
+
+    /// A call with both bodies at their cap (the worst case per call).
+    fn big(path: &str) -> RequestRecord {
+        let body = |c: &str| {
+            Some(CapturedBody {
+                kind: BodyKind::Json,
+                text: c.repeat(BODY_CAP),
+                len: 2 * BODY_CAP,
+                truncated: true,
+            })
+        };
+        let detail = RequestDetail {
+            url: format!("http://127.0.0.1:1{path}"),
+            request_body: body("q"),
+            response_body: body("r"),
+            ..Default::default()
+        };
+        RequestRecord {
+            method: "POST".into(),
+            path: path.into(),
+            status: Some(200),
+            attempt: 1,
+            detail: Arc::new(detail),
+            ..Default::default()
+        }
+    }
+
+    fn small(path: &str) -> RequestRecord {
+        RequestRecord { method: "GET".into(), path: path.into(), ..Default::default() }
+    }
+
+    #[test]
+    fn large_calls_are_kept_within_the_byte_budget_oldest_out_first() {
+        let mut log = RequestLog::default();
+        for i in 0..INSPECTOR_RING {
+            log.push(big(&format!("/v2/big/{i:04}")));
+        }
+        let per = record_bytes(&big("/v2/big/0000"));
+        assert!(per > 2 * BODY_CAP);
+        // 1 000 such calls would be ~128 MiB: the budget holds far fewer.
+        assert!(log.bytes() <= INSPECTOR_BYTES, "{}", log.bytes());
+        assert!(log.bytes() > INSPECTOR_BYTES - per, "no more was dropped than needed");
+        assert_eq!(log.len(), INSPECTOR_BYTES / per);
+        assert_eq!(log.bytes(), log.iter().map(record_bytes).sum::<usize>());
+        // The newest are kept, in order; the oldest went first.
+        let first = INSPECTOR_RING - log.len();
+        assert_eq!(log.front().map(|r| r.path.clone()), Some(format!("/v2/big/{first:04}")));
+        assert_eq!(log.back().map(|r| r.path.as_str()), Some("/v2/big/0999"));
+
+        // Small calls push the large ones out and are kept 1 000 at a time.
+        for i in 0..INSPECTOR_RING {
+            log.push(small(&format!("/v2/small/{i}")));
+        }
+        assert_eq!(log.len(), INSPECTOR_RING);
+        assert!(log.iter().all(|r| r.path.starts_with("/v2/small/")));
+        assert_eq!(log.bytes(), log.iter().map(record_bytes).sum::<usize>());
+    }
+
+    #[test]
+    fn the_newest_call_is_kept_even_when_it_alone_is_over_the_budget() {
+        let mut log = RequestLog::with_limits(10, 100);
+        log.push(big("/a"));
+        log.push(big("/b"));
+        assert_eq!(log.iter().map(|r| r.path.as_str()).collect::<Vec<_>>(), ["/b"]);
+        assert_eq!(log.bytes(), record_bytes(&big("/b")));
+    }
+
+    #[test]
+    fn the_inspector_follows_records_dropped_for_bytes() {
+        let per = record_bytes(&big("/v2/big/0"));
+        let mut log = RequestLog::with_limits(INSPECTOR_RING, 3 * per);
+        let mut ins = Inspector::new();
+        for i in 0..5 {
+            log.push(big(&format!("/v2/big/{i}")));
+            ins.pushed_one(&log, true);
+        }
+        assert_eq!(log.len(), 3);
+        let paths: Vec<&str> =
+            ins.visible.iter().filter_map(|s| ins.get(&log, *s)).map(|r| r.path.as_str()).collect();
+        assert_eq!(paths, ["/v2/big/2", "/v2/big/3", "/v2/big/4"]);
+        // A selected call stays selected until it is dropped.
+        ins.selected = ins.visible.first().copied();
+        log.push(big("/v2/big/5"));
+        ins.pushed_one(&log, true);
+        assert_eq!(ins.selected, None, "the selected call was dropped: back to following");
+        let sel = ins.current().and_then(|s| ins.get(&log, s)).map(|r| r.path.as_str());
+        assert_eq!(sel, Some("/v2/big/5"));
+    }
 }

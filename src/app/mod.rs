@@ -13,7 +13,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 use chrono::{DateTime, Utc};
 
-use crate::api::{ApiError, ClientEvent, RequestRecord};
+use crate::api::{ApiError, ClientEvent};
 use crate::panels::{
     approvals::Approvals, members::Members, otp::Otp, settings::Settings, signup::Signup,
 };
@@ -39,7 +39,8 @@ pub struct App {
     /// Panels the user has opened (the stepper marks only those).
     pub visited: BTreeSet<PanelId>,
     pub overlay: Option<Overlay>,
-    pub request_log: VecDeque<RequestRecord>,
+    /// The calls the `L` inspector shows (bounded in count and bytes).
+    pub request_log: inspector::RequestLog,
     pub audit: VecDeque<crate::audit::AuditEntry>,
     /// First help row shown.
     pub help_scroll: u16,
@@ -70,7 +71,7 @@ impl App {
             focus: PanelId::Settings,
             visited: BTreeSet::from([PanelId::Settings]),
             overlay: None,
-            request_log: VecDeque::new(),
+            request_log: inspector::RequestLog::default(),
             audit: VecDeque::new(),
             help_scroll: 0,
             hints: true,
@@ -207,10 +208,7 @@ impl App {
                 true
             }
             Msg::Client(ClientEvent::Request(r)) => {
-                self.request_log.push_back(r);
-                while self.request_log.len() > inspector::INSPECTOR_RING {
-                    self.request_log.pop_front();
-                }
+                self.request_log.push(r);
                 let open = self.overlay == Some(Overlay::Log);
                 self.inspector.pushed_one(&self.request_log, open);
                 open
@@ -248,8 +246,12 @@ impl App {
                 true
             }
             Msg::Listener(ev) => {
+                // A duplicate changes no row: only the delivery line follows it.
+                let rows = !matches!(*ev, crate::webhook::ListenerEvent::Duplicate { .. });
                 self.otp.on_listener(*ev, &mut self.sh);
-                self.members.sync_events(&self.otp.events);
+                if rows {
+                    self.members.sync_events(&self.otp.events);
+                }
                 matches!(self.focus, PanelId::Otp | PanelId::Members)
             }
             Msg::EventsLoaded(events, warnings) => {

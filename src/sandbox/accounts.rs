@@ -248,6 +248,22 @@ pub async fn delete(
 ) -> ApiResult {
     caller.admin()?;
     let mut store = app.store();
+    if store.account(&id).is_none() {
+        return Err(ApiError::not_found("account"));
+    }
+    // The reference and the spec are silent on an account with child accounts
+    // (`DELETE` answers 204, 404 or 500); neither a silent cascade over a
+    // subtree nor children pointing at a deleted parent is safe, so it is
+    // refused until its children are gone (see FIDELITY.md).
+    let children = store.data.accounts.iter().filter(|a| a.parent_id.as_deref() == Some(&id));
+    let children = children.count();
+    if children > 0 {
+        let (noun, them) =
+            if children == 1 { ("child account", "it") } else { ("child accounts", "them") };
+        return Err(ApiError::conflict(format!(
+            "account {id} has {children} {noun}: delete {them} first"
+        )));
+    }
     store.remove_account(&id).ok_or_else(|| ApiError::not_found("account"))?;
     delivery::emit_deleted(&app, &mut store, "account.deleted", "account", &id);
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -90,7 +90,8 @@ pub struct SandboxConfig {
     /// Spread the seeded members over this many accounts (B2B shape: many
     /// members per account) instead of one account per approved member.
     pub seed_accounts: Option<usize>,
-    /// Load state from this JSON file at start (when present), save it on shutdown.
+    /// Load state from this JSON file at start (when present), save it on
+    /// shutdown (mode 0600; missing directories are created 0700 at start).
     pub state_file: Option<PathBuf>,
 }
 
@@ -243,46 +244,56 @@ impl SandboxHandle {
     pub fn set_faults(&self, f: Faults) {
         self.app.faults().set(f);
     }
-    /// Stops serving, cancels pending webhook retries and saves the state (with a state file).
+    /// Stops serving, cancels pending webhook retries and saves the state (with a
+    /// state file); a failed save is logged as a warning.
     pub async fn shutdown(self) {
+        if let Err(e) = self.stop().await {
+            tracing::warn!("sandbox: {e:#}");
+        }
+    }
+
+    /// [`Self::shutdown`], but a failed save of the state file is returned.
+    pub async fn stop(self) -> Result<()> {
         self.app.cancel.cancel();
         let _ = self.server.await;
-        if let Some(path) = &self.state_file
-            && let Err(e) = save_state(&self.app, path)
-        {
-            tracing::warn!("sandbox: could not save state to {}: {e:#}", path.display());
+        match &self.state_file {
+            Some(path) => save_state(&self.app, path),
+            None => Ok(()),
         }
     }
 }
 
+/// Writes the state file: mode 0600 through a temp file and a rename (it holds
+/// members' passwords and integration secrets), its missing directories 0700.
 fn save_state(app: &App, path: &std::path::Path) -> Result<()> {
     let json = {
         let store = app.store();
         serde_json::to_vec_pretty(&store.data)?
     };
-    let tmp = path.with_extension("tmp");
-    // The state holds demo passwords: keep it private to the user.
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut file = opts.open(&tmp).wrap_err_with(|| format!("writing {}", tmp.display()))?;
-    std::io::Write::write_all(&mut file, &json)
-        .wrap_err_with(|| format!("writing {}", tmp.display()))?;
-    drop(file);
-    std::fs::rename(&tmp, path).wrap_err_with(|| format!("renaming to {}", path.display()))?;
-    Ok(())
+    crate::fsutil::write_atomic(path, &json)
+        .wrap_err_with(|| format!("could not save the state to {}", path.display()))
 }
 
+/// Reads the state file when it exists (tightened to 0600 if it was wider);
+/// else creates its missing directories (0700) now, so a path that cannot be
+/// written fails at start rather than when the state is saved.
 fn load_state(path: &std::path::Path) -> Result<Option<state::Data>> {
     match std::fs::read(path) {
         Ok(bytes) => {
             let data = serde_json::from_slice(&bytes)
                 .wrap_err_with(|| format!("{} is not a sandbox state file", path.display()))?;
+            if let Err(e) = crate::fsutil::restrict(path) {
+                tracing::warn!("sandbox: cannot make {} private: {e}", path.display());
+            }
             Ok(Some(data))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).wrap_err_with(|| format!("reading {}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            crate::fsutil::create_parent(path).wrap_err_with(|| {
+                format!("cannot create the directory of the state file {}", path.display())
+            })?;
+            Ok(None)
+        }
+        Err(e) => Err(e).wrap_err_with(|| format!("reading the state file {}", path.display())),
     }
 }
 
@@ -476,7 +487,7 @@ pub async fn run(cfg: SandboxConfig) -> Result<()> {
     );
     println!("Press Ctrl-C to stop.");
     tokio::signal::ctrl_c().await.wrap_err("waiting for Ctrl-C")?;
-    handle.shutdown().await;
+    handle.stop().await?;
     if let Some(p) = &state {
         println!("state saved to {}", p.display());
     }

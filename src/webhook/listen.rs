@@ -145,8 +145,8 @@ fn print_event(out: &mut impl Write, ev: ListenerEvent, json: bool) -> bool {
         }
         // `listen` prints OTP events; member events are in the log file.
         ListenerEvent::Member(_) => true,
-        // The totals go in the stop line.
-        ListenerEvent::Refusals(_) => true,
+        // The totals go in the stop line (duplicates among them).
+        ListenerEvent::Refusals(_) | ListenerEvent::Duplicate { .. } => true,
     }
 }
 

@@ -31,7 +31,9 @@
 //!   200 and stored (so they are not lost). The member events of the live
 //!   Approvals queue ([`member_event`]) are forwarded as [`ListenerEvent::Member`];
 //!   the rest are counted in [`ListenerStats::other`] and not forwarded.
-//! - The UI gets [`ListenerEvent`]s after the delivery is acknowledged.
+//! - The UI gets [`ListenerEvent`]s after the delivery is acknowledged, a
+//!   duplicate too ([`ListenerEvent::Duplicate`]: no new row, but one more
+//!   delivery in the store's logs).
 
 mod conn;
 mod event;
@@ -122,6 +124,11 @@ pub enum ListenerEvent {
     Rejected { status: u16, reason: String },
     /// A member or membership event for the Approvals queue ([`member_event`]).
     Member(member_event::MemberEvent),
+    /// A delivery of an event already stored (same id, the same or a lower
+    /// attempt), acknowledged `200 {"status":"duplicate"}` and not stored
+    /// again. Nothing changes in the event list, but the store logged one
+    /// more delivery (the UI's delivery line follows it).
+    Duplicate { id: String, attempt: u32 },
     /// The refusals by cause so far (connection-level ones included: idle and
     /// slow connections closed by the timeouts). Sent after refusals happen,
     /// at most twice a second, never while nothing is refused.

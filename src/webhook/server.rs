@@ -138,6 +138,14 @@ impl Shared {
         bool::from(given.ct_eq(secret.expose().as_bytes()))
     }
 
+    /// Acknowledges a delivery of an event already on disk, and tells the UI
+    /// (the store logged one more delivery).
+    fn duplicate(&self, id: String, attempt: u32) -> Resp {
+        self.counters.duplicates.fetch_add(1, Ordering::Relaxed);
+        let _ = self.events.send(ListenerEvent::Duplicate { id, attempt });
+        ok_response(DUPLICATE)
+    }
+
     fn reject(&self, cause: Cause, status: StatusCode, reason: String) -> Resp {
         let c = &self.counters;
         match cause {
@@ -388,10 +396,7 @@ async fn receive(s: &Shared, req: Request<Incoming>) -> Resp {
     };
 
     match decision {
-        Decision::Duplicate => {
-            s.counters.duplicates.fetch_add(1, Ordering::Relaxed);
-            ok_response(DUPLICATE)
-        }
+        Decision::Duplicate => s.duplicate(env.id, env.attempt),
         Decision::DuplicatePending => {
             // Acknowledge only once the delivery it repeats is on disk.
             let mut epoch = s.epoch.subscribe();
@@ -399,8 +404,7 @@ async fn receive(s: &Shared, req: Request<Incoming>) -> Resp {
                 let state = s.seen.lock(&env.id).get(&env.id).copied();
                 match state {
                     Some(e) if e.attempt >= env.attempt && e.durable => {
-                        s.counters.duplicates.fetch_add(1, Ordering::Relaxed);
-                        return ok_response(DUPLICATE);
+                        return s.duplicate(env.id, env.attempt);
                     }
                     Some(e) if e.attempt >= env.attempt => {}
                     // The write it was waiting for failed.

@@ -334,6 +334,24 @@ fn delivery_logs_reload_after_each_delivery_once_per_burst() {
 }
 
 #[test]
+fn a_duplicate_delivery_reloads_the_delivery_logs_like_a_fresh_one() {
+    let mut app = otp_app();
+    with_integration(&mut app);
+    arrive(&mut app, event("e-1", 0, "aaaaaa"));
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(2)));
+    assert_eq!(log_loads(&mut app), 1);
+    // Commerce delivers e-1 again (it did not see the first answer): the
+    // listener answers "duplicate", the list keeps one row, and the store
+    // has logged one more delivery, which the delivery line must show.
+    app.update(Msg::Listener(Box::new(ListenerEvent::Duplicate { id: "e-1".into(), attempt: 1 })));
+    assert_eq!(app.otp.events.len(), 1);
+    assert_eq!(log_loads(&mut app), 0, "not at once: the store logs it after the answer");
+    assert!(app.needs_tick(), "the clock runs until the reload");
+    app.update(Msg::Tick(t0() + chrono::Duration::seconds(4)));
+    assert_eq!(log_loads(&mut app), 1);
+}
+
+#[test]
 fn a_delivery_while_another_panel_is_shown_reloads_on_return() {
     let mut app = otp_app();
     with_integration(&mut app);

@@ -294,6 +294,8 @@ impl Otp {
             }
             // The Approvals panel's (the app routes them there, and calls `delivered`).
             ListenerEvent::Member(_) => self.delivered(sh),
+            // Already listed; but the store logged this delivery as well.
+            ListenerEvent::Duplicate { .. } => self.delivered(sh),
             ListenerEvent::Refusals(r) => self.listener.refusals = r,
         }
     }
@@ -355,8 +357,8 @@ impl Otp {
         }
     }
 
-    /// A delivery reached the listener (an OTP or a member event, or one it
-    /// refused): the delivery line follows it. The logs are reloaded
+    /// A delivery reached the listener (an OTP or a member event, a duplicate
+    /// of one, or one it refused): the delivery line follows it. The logs are reloaded
     /// `LOGS_AFTER_SECS` later, once for a burst of deliveries.
     pub fn delivered(&mut self, sh: &Shared) {
         if self.logs_due.is_none() {
