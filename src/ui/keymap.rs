@@ -129,13 +129,16 @@ pub fn footer_cost(b: &Bind) -> usize {
 /// keys first, then moves, then secondary actions, then primary actions but
 /// the first; `? help` goes only after those, since it is the way to every
 /// key the footer had no room for; the first primary action goes last.
+/// Which footer entry a fitting stage may drop: (index in the offer, entry).
+type DropRule<'r> = dyn Fn(usize, &Bind) -> bool + 'r;
+
 pub fn fit_footer<'a>(binds: &[&'a Bind], width: usize) -> Vec<&'a Bind> {
     let mut keep: Vec<&Bind> = binds.to_vec();
     let total = |k: &[&Bind]| k.iter().map(|b| footer_cost(b)).sum::<usize>();
     let is_help = |b: &Bind| b.role == Role::Global && b.label == "help";
     let first_primary = binds.iter().position(|b| b.role == Role::Primary);
     // Which entry a stage may drop, by its index in `binds`.
-    let stages: [&dyn Fn(usize, &Bind) -> bool; 6] = [
+    let stages: [&DropRule<'_>; 6] = [
         &|_, b| b.role == Role::Global && !is_help(b),
         &|_, b| b.role == Role::Move,
         &|_, b| b.role == Role::Secondary,
