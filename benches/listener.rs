@@ -121,7 +121,8 @@ fn report(mode: &str, persisted: u64, forwarded: u64, file: &std::path::Path, se
     let (listed, warnings) = load_events(file);
     println!(
         "{{\"mode\":\"{mode}\",\"persisted\":{persisted},\"forwarded\":{forwarded},\
-         \"file_lines\":{lines},\"listed\":{},\"warnings\":{},\"fsyncs\":{},         \"allocs_per_event\":{:.1},\"alloc_bytes_per_event\":{:.0}}}",
+         \"file_lines\":{lines},\"listed\":{},\"warnings\":{},\"fsyncs\":{},\
+         \"allocs_per_event\":{:.1},\"alloc_bytes_per_event\":{:.0}}}",
         listed.len(),
         warnings.len(),
         onboard::webhook::journal::sync_count(),
