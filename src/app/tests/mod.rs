@@ -557,3 +557,42 @@ fn the_profile_edit_dialog_lists_its_changes() {
     let form = app.settings.form.as_ref().expect("form open");
     assert_eq!(form.changes(), vec!["OTP tokens: off → on".to_owned()]);
 }
+
+#[test]
+fn the_tour_leaves_sign_up_on_a_successful_sign_up_not_on_filling_the_form() {
+    let url = "http://127.0.0.1:8787/webhooks/otp";
+    let mut app = App::new(t0(), Theme { color: false }, false, true);
+    app.update(Msg::Connected(info()));
+    app.update(Msg::ListenerStarted(Ok(url.into())));
+    let integration: crate::api::Integration = serde_json::from_value(serde_json::json!({
+        "id": "i-1", "type": "integration", "name": "onboard", "enabled": true,
+        "integration_type": "webhook", "observes": crate::readiness::console_events(),
+        "configuration": {"url": url}
+    }))
+    .expect("integration fixture");
+    let mut s = settings(true, false);
+    s.account_member_self_management = SelfManagement::UpdateOnly;
+    let profile = PasswordProfile { enable_one_time_password_token: true, ..email_profile() };
+    for e in app.take_effects() {
+        if let Effect::Call(op, call) = e {
+            let reply = match call {
+                Call::LoadSettings => Reply::Settings(s.clone()),
+                Call::LoadProfiles => Reply::Profiles(vec![profile.clone()]),
+                Call::LoadIntegrations => Reply::Integrations(vec![integration.clone()]),
+                _ => continue,
+            };
+            app.update(Msg::Done(op, Ok(reply)));
+        }
+    }
+    assert!(app.sh.readiness().is_some_and(|r| r.all_ready()), "the fixture is a ready store");
+    let hint = |app: &App| app.next_hint().unwrap_or_default();
+    fill_valid_signup(&mut app);
+    assert!(hint(&app).contains("sign up a test member"), "still filling: {}", hint(&app));
+    app.update(ctrl('s'));
+    let (op, _) = calls(&mut app).remove(0);
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Tokens(AmTokens { tokens: vec![], account_member_id: Some("m-1".into()) })),
+    ));
+    assert!(hint(&app).contains("3 Approvals"), "signed up: {}", hint(&app));
+}
