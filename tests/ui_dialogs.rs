@@ -150,8 +150,11 @@ fn snap(name: &str, consequence: &str, keys: &str, make: impl Fn() -> App) {
         let mut a = make();
         assert!(a.sh.confirm.is_some() || a.approvals.dialog_open(), "{name}: no dialog open");
         let text = render(&mut a, w, h);
-        let flat: String =
-            text.split('\n').map(|l| l.replace('│', " ")).collect::<Vec<_>>().join(" ");
+        let flat: String = text
+            .split('\n')
+            .map(|l| l.trim_matches('"').replace('│', " "))
+            .collect::<Vec<_>>()
+            .join(" ");
         let flat = flat.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(flat.contains(consequence), "{name} {w}x{h}: consequence missing\n{text}");
         assert!(text.contains(keys), "{name} {w}x{h}: key row missing\n{text}");

@@ -50,8 +50,8 @@ pub fn global_table(typing: bool) -> Vec<(Bind, Global)> {
         (
             Bind::global("Ctrl-T", "hints")
                 .help(
-                    "show or hide the Next: line; in the sandbox the tour, which shows by \
-                     itself on the first start only: Ctrl-T shows it again",
+                    "show or hide the Next: line (Tour: in the sandbox, which shows it by \
+                     itself on the first start only: Ctrl-T shows it again)",
                 )
                 .quiet(),
             Global::Hints,

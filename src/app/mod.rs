@@ -475,7 +475,9 @@ impl App {
                 "fix the ✗ items (s, a, o, l)",
                 "the key beside each ✗ item fixes it (s, a, o, l)",
             )
-        } else if !self.visited.contains(&PanelId::Signup) {
+        } else if self.signup.last_ok().is_none() && !self.visited.contains(&PanelId::Approvals) {
+            // Until a sign-up succeeds (filling the form is not yet it), or
+            // the user moved on to the approvals by themselves.
             hint(
                 PanelId::Signup,
                 "sign up a test member",

@@ -24,9 +24,11 @@
 //! command mode as "confirm" whatever the focus, and `i` to edit.
 //!
 //! Placeholders are drawn dim, in italics and between `‹ ›`, so they differ
-//! from typed values even without colour. A pre-filled value
-//! ([`Form::prefill`]) is selected: the first typed character replaces it,
-//! `Backspace` clears it, an arrow keeps it and moves the cursor.
+//! from typed values even without colour. A pre-filled value — any value
+//! the owner put there ([`Form::prefill`], or [`Form::set`] for a remembered
+//! or derived one) that the user has not edited since — is selected when
+//! typing reaches it: the first typed character replaces it, `Backspace`
+//! clears it, an arrow keeps it and moves the cursor.
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -78,6 +80,9 @@ pub struct Field {
     pub input: TextField,
     /// A pre-filled value is selected: typing replaces it.
     pub selected: bool,
+    /// The value is the owner's (pre-filled, remembered or derived), not
+    /// edited by the user since: typing mode arriving on it selects it.
+    pub owned: bool,
     /// A dim line under the field (what it defaults to, what follows it).
     pub note: Option<String>,
 }
@@ -86,7 +91,7 @@ impl Field {
     fn new(key: &'static str, label: &'static str, kind: Kind) -> Self {
         let mut input = TextField::new(label);
         input.masked = kind == Kind::Secret;
-        Self { key, kind, input, selected: false, note: None }
+        Self { key, kind, input, selected: false, owned: false, note: None }
     }
     fn focusable(&self) -> bool {
         self.kind != Kind::ReadOnly
@@ -239,20 +244,48 @@ impl Form {
         }
     }
 
-    /// Sets a value as if the owner typed it (not selected).
+    /// Sets a value from the owner (remembered or derived), not selected
+    /// now: typing mode arriving on it selects it, so the first typed
+    /// character replaces it. Its error goes (it is a new value). Set on the
+    /// field being typed in, it is the user's to edit on.
     pub fn set(&mut self, key: &str, value: impl Into<String>) {
-        if let Some(f) = self.field_mut(key) {
-            f.input.set(value);
-            f.selected = false;
+        let Some(i) = self.index_of(key) else { return };
+        let typing_here = self.typing && self.focus == i;
+        let f = &mut self.fields[i];
+        let v = value.into();
+        if f.input.value() != v {
+            f.input.error = None;
         }
+        f.input.set(v);
+        f.selected = false;
+        f.owned = !typing_here;
     }
 
     /// Pre-fills a value and selects it: the first typed character replaces it.
     pub fn prefill(&mut self, key: &str, value: impl Into<String>) {
         if let Some(f) = self.field_mut(key) {
             let v = value.into();
+            if f.input.value() != v {
+                f.input.error = None;
+            }
             f.selected = !v.is_empty();
+            f.owned = true;
             f.input.set(v);
+        }
+    }
+
+    /// Typing mode is on the focused field now (it started there, or the
+    /// focus moved while typing): an owner's value there is selected.
+    fn arrive(&mut self) {
+        if !self.typing {
+            return;
+        }
+        if let Some(f) = self.fields.get_mut(self.focus)
+            && f.owned
+            && f.kind.is_text()
+            && !f.input.value().is_empty()
+        {
+            f.selected = true;
         }
     }
 
@@ -265,10 +298,15 @@ impl Form {
         }
     }
 
+    /// Chooses an option (by the owner); a changed choice loses its error.
     pub fn choose(&mut self, key: &str, index: usize) {
-        if let Some(Field { kind: Kind::Choice { options, index: i }, .. }) = self.field_mut(key)
+        if let Some(Field { kind: Kind::Choice { options, index: i }, input, .. }) =
+            self.field_mut(key)
             && index < options.len()
         {
+            if *i != index {
+                input.error = None;
+            }
             *i = index;
         }
     }
@@ -307,6 +345,7 @@ impl Form {
             f.input.error = None;
             f.input.revealed = false;
             f.selected = false;
+            f.owned = false;
             if let Kind::Search { suggestions, cursor } = &mut f.kind {
                 suggestions.clear();
                 *cursor = None;
@@ -326,6 +365,7 @@ impl Form {
             self.fields[i].input.error = Some(msg.into());
             self.focus = i;
             self.typing = self.fields[i].kind.is_text();
+            self.arrive();
         }
     }
 
@@ -363,6 +403,7 @@ impl Form {
     /// Starts typing in the focused field (when it takes text).
     pub fn start_typing(&mut self) {
         self.typing = self.fields.get(self.focus).is_some_and(|f| f.kind.is_text());
+        self.arrive();
     }
 
     pub fn focus(&self) -> usize {
@@ -401,6 +442,7 @@ impl Form {
             i = if forward { (i + 1) % n } else { (i + n - 1) % n };
             if self.fields[i].focusable() {
                 self.focus = i;
+                self.arrive();
                 return;
             }
         }
@@ -504,6 +546,7 @@ impl Form {
                 KeyCode::Enter if self.enter_submits => self.submit(),
                 KeyCode::Enter | KeyCode::Char('i') if focused_text && !ctrl => {
                     self.typing = true;
+                    self.arrive();
                     Event::Handled
                 }
                 KeyCode::Enter if self.on_last() => self.submit(),
@@ -538,6 +581,7 @@ impl Form {
                     f.input.set(s.value.clone());
                     f.input.error = None;
                     f.selected = false;
+                    f.owned = false;
                     changed = Some(f.key);
                 }
                 if self.on_last() {
@@ -557,6 +601,8 @@ impl Form {
     fn edit(&mut self, key: KeyEvent) -> Event {
         let f = &mut self.fields[self.focus];
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        // Any key reaching the field makes the value the user's.
+        f.owned = false;
         if f.selected {
             f.selected = false;
             match key.code {
@@ -587,10 +633,12 @@ impl Form {
         let Some(f) = self.fields.get_mut(self.focus).filter(|f| f.kind.is_text()) else {
             return Event::Ignored;
         };
-        if f.selected {
+        // Arriving by paste on an owner's value: the paste replaces it.
+        if f.selected || (!self.typing && f.owned) {
             f.input.set("");
-            f.selected = false;
         }
+        f.selected = false;
+        f.owned = false;
         f.input.paste(text);
         self.error = None;
         self.typing = true;
@@ -1038,6 +1086,60 @@ mod tests {
         f.handle_key(key(KeyCode::Left));
         typed(&mut f, "X");
         assert_eq!(f.value("user"), "abXc");
+    }
+
+    #[test]
+    fn every_owner_value_is_replaced_when_typing_reaches_it() {
+        // A remembered value (set, not prefill), reached by Tab then Enter.
+        let mut f = signup();
+        f.set("password", "literally1");
+        f.handle_key(key(KeyCode::Tab));
+        f.handle_key(key(KeyCode::Tab));
+        assert_eq!(f.focused_key(), Some("password"));
+        f.handle_key(key(KeyCode::Enter));
+        typed(&mut f, "wrongpass");
+        assert_eq!(f.value("password"), "wrongpass");
+        // Reached by moving focus while typing: replaced too.
+        let mut f = signup();
+        f.set("email", "ann@perkins.test");
+        f.handle_key(key(KeyCode::Enter));
+        typed(&mut f, "Ann");
+        f.handle_key(key(KeyCode::Tab));
+        typed(&mut f, "b@x.io");
+        assert_eq!(f.value("email"), "b@x.io");
+        // Backspace edits a selected value (clears it whole); an arrow keeps it.
+        f.set("name", "Ann");
+        f.handle_key(key(KeyCode::Esc));
+        f.handle_key(key(KeyCode::BackTab));
+        f.handle_key(key(KeyCode::Enter));
+        f.handle_key(key(KeyCode::Backspace));
+        assert_eq!(f.value("name"), "");
+        f.set("name", "Ann");
+        f.handle_key(key(KeyCode::Esc));
+        f.handle_key(key(KeyCode::Enter));
+        f.handle_key(key(KeyCode::Left));
+        typed(&mut f, "X");
+        assert_eq!(f.value("name"), "AnXn");
+        // What the user typed stays theirs: typing again edits it at the cursor.
+        f.handle_key(key(KeyCode::Esc));
+        f.handle_key(key(KeyCode::Enter));
+        typed(&mut f, "e");
+        assert_eq!(f.value("name"), "AnXen");
+    }
+
+    #[test]
+    fn a_value_changed_by_the_owner_loses_its_stale_error() {
+        let mut f = signup();
+        f.invalid("email", "this profile needs an e-mail as username");
+        f.set("email", "ann@perkins.test");
+        assert_eq!(f.field("email").and_then(|x| x.input.error.clone()), None);
+        // The same value again: the error stays (nothing changed).
+        f.invalid("email", "still wrong");
+        f.set("email", "ann@perkins.test");
+        assert!(f.field("email").is_some_and(|x| x.input.error.is_some()));
+        f.invalid("profile", "pick another");
+        f.choose("profile", 1);
+        assert_eq!(f.field("profile").and_then(|x| x.input.error.clone()), None);
     }
 
     #[test]

@@ -325,6 +325,33 @@ fn failed_signup_keeps_the_form_and_maps_the_error_to_its_field() {
 }
 
 #[test]
+fn a_username_error_goes_when_the_email_it_follows_is_fixed() {
+    let mut app = loaded_app(false);
+    app.update(key(KeyCode::Char('2')));
+    app.update(key(KeyCode::Enter));
+    type_str(&mut app, "Ann Perkins");
+    app.update(key(KeyCode::Down));
+    type_str(&mut app, "not-an-email");
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Down));
+    type_str(&mut app, "correct-horse");
+    app.update(ctrl('s'));
+    let error = |app: &App, k: &str| app.signup.form.field(k).and_then(|f| f.input.error.clone());
+    assert!(error(&app, USERNAME).is_some_and(|e| e.contains("e-mail as username")));
+    assert!(error(&app, EMAIL).is_some());
+    // Fix the e-mail: the username follows it, and neither keeps its error.
+    assert_eq!(app.signup.form.focused_key(), Some(EMAIL), "the first error is focused");
+    assert!(app.signup.editing());
+    for _ in 0.."not-an-email".len() {
+        app.update(key(KeyCode::Backspace));
+    }
+    type_str(&mut app, "ann@perkins.test");
+    assert_eq!(app.signup.form.value(USERNAME), "ann@perkins.test");
+    assert_eq!(error(&app, EMAIL), None);
+    assert_eq!(error(&app, USERNAME), None, "stale: the username changed with the e-mail");
+}
+
+#[test]
 fn login_check_reports_accounts_or_reason() {
     let mut app = loaded_app(false);
     app.update(key(KeyCode::Char('2')));
@@ -453,4 +480,119 @@ fn q_on_the_profile_row_of_a_focused_form_does_not_quit() {
     app.update(key(KeyCode::Esc));
     app.update(key(KeyCode::Char('q')));
     assert!(app.quit);
+}
+
+/// A loaded store with the OTP listener running (so the live queue is an item).
+fn listening_app() -> App {
+    let mut app = App::new(t0(), Theme { color: false }, false, true);
+    app.update(Msg::Connected(info()));
+    app.update(Msg::ListenerStarted(Ok("http://127.0.0.1:8787/webhooks/otp".into())));
+    answer_loads(&mut app, settings(true, false), vec![email_profile()]);
+    app
+}
+
+#[test]
+fn every_unmet_readiness_fix_key_is_in_the_settings_footer() {
+    let app = listening_app();
+    let r = app.sh.readiness().expect("loaded");
+    let live = r.get(crate::readiness::ItemId::LiveQueue).expect("listening: an item");
+    assert!(!live.ready, "no integration: the live queue is unmet");
+    let km = app.settings.keymap(&app.sh);
+    let footer: Vec<&str> = km.footer().iter().map(|b| b.keys).collect();
+    for item in r.items.iter().filter(|i| !i.ready) {
+        let k = crate::panels::settings::fix_key_of(item.id).to_string();
+        assert!(footer.contains(&k.as_str()), "{} fix key {k} not offered: {footer:?}", item.title);
+    }
+    // In help too, met or not.
+    for k in ["s", "a", "o", "l"] {
+        assert!(km.binds.iter().any(|b| b.keys == k && !b.help.is_empty()), "{k} in help");
+    }
+}
+
+#[test]
+fn a_new_profile_is_named_apart_and_a_taken_name_is_warned_not_blocked() {
+    let mut app = loaded_app(false);
+    app.update(key(KeyCode::Char('n')));
+    let form = app.settings.form.as_ref().expect("form open");
+    assert_eq!(form.form.value(crate::panels::settings::P_NAME), "Email 2");
+    assert!(form.form.field(crate::panels::settings::P_NAME).is_some_and(|f| f.note.is_none()));
+    // Type the taken name: a warning under the field, and saving still goes.
+    app.update(key(KeyCode::Enter));
+    type_str(&mut app, "Email");
+    let form = app.settings.form.as_ref().expect("form open");
+    let note = form.form.field(crate::panels::settings::P_NAME).and_then(|f| f.note.clone());
+    assert!(note.is_some_and(|n| n.contains("p-email")), "warned, naming the other's id");
+    app.update(ctrl('s'));
+    assert!(calls(&mut app).iter().any(|(_, c)| matches!(c, Call::CreateProfile(_))));
+}
+
+#[test]
+fn the_profile_delete_dialog_names_name_id_and_the_cascade() {
+    let mut app = loaded_app(false);
+    for _ in 0..3 {
+        app.update(key(KeyCode::Down));
+    }
+    app.update(key(KeyCode::Char('d')));
+    let d = &app.sh.confirm.as_ref().expect("asks").dialog;
+    let c = d.consequence.as_deref().unwrap_or_default();
+    assert!(c.contains("every credential"), "{c}");
+    let items = d.items().join("\n");
+    assert!(items.contains("\"Email\"") && items.contains("p-email"), "{items}");
+    assert!(d.title.contains("\"Email\"") && d.title.contains("p-email"), "{}", d.title);
+}
+
+#[test]
+fn the_profile_edit_dialog_lists_its_changes() {
+    let mut app = loaded_app(false);
+    for _ in 0..3 {
+        app.update(key(KeyCode::Down));
+    }
+    app.update(key(KeyCode::Char('e')));
+    let form = app.settings.form.as_ref().expect("form open");
+    assert!(form.changes().is_empty());
+    // To the OTP choice, one step: off → on (the fixture's profile has it off).
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Right));
+    let form = app.settings.form.as_ref().expect("form open");
+    assert_eq!(form.changes(), vec!["OTP tokens: off → on".to_owned()]);
+}
+
+#[test]
+fn the_tour_leaves_sign_up_on_a_successful_sign_up_not_on_filling_the_form() {
+    let url = "http://127.0.0.1:8787/webhooks/otp";
+    let mut app = App::new(t0(), Theme { color: false }, false, true);
+    app.update(Msg::Connected(info()));
+    app.update(Msg::ListenerStarted(Ok(url.into())));
+    let integration: crate::api::Integration = serde_json::from_value(serde_json::json!({
+        "id": "i-1", "type": "integration", "name": "onboard", "enabled": true,
+        "integration_type": "webhook", "observes": crate::readiness::console_events(),
+        "configuration": {"url": url}
+    }))
+    .expect("integration fixture");
+    let mut s = settings(true, false);
+    s.account_member_self_management = SelfManagement::UpdateOnly;
+    let profile = PasswordProfile { enable_one_time_password_token: true, ..email_profile() };
+    for e in app.take_effects() {
+        if let Effect::Call(op, call) = e {
+            let reply = match call {
+                Call::LoadSettings => Reply::Settings(s.clone()),
+                Call::LoadProfiles => Reply::Profiles(vec![profile.clone()]),
+                Call::LoadIntegrations => Reply::Integrations(vec![integration.clone()]),
+                _ => continue,
+            };
+            app.update(Msg::Done(op, Ok(reply)));
+        }
+    }
+    assert!(app.sh.readiness().is_some_and(|r| r.all_ready()), "the fixture is a ready store");
+    let hint = |app: &App| app.next_hint().unwrap_or_default();
+    fill_valid_signup(&mut app);
+    assert!(hint(&app).contains("sign up a test member"), "still filling: {}", hint(&app));
+    app.update(ctrl('s'));
+    let (op, _) = calls(&mut app).remove(0);
+    app.update(Msg::Done(
+        op,
+        Ok(Reply::Tokens(AmTokens { tokens: vec![], account_member_id: Some("m-1".into()) })),
+    ));
+    assert!(hint(&app).contains("3 Approvals"), "signed up: {}", hint(&app));
 }

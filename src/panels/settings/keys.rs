@@ -26,7 +26,10 @@ impl Settings {
                 true
             }
             KeyCode::Char('n') if write_ok => {
-                self.form = Some(ProfileForm::new());
+                let profiles = sh.data.profiles.clone().unwrap_or_default();
+                let mut form = ProfileForm::new(&profiles);
+                form.check_name(&profiles);
+                self.form = Some(form);
                 true
             }
             KeyCode::Char('d') | KeyCode::Delete if self.row >= SETTING_ROWS && write_ok => {
@@ -43,13 +46,14 @@ impl Settings {
                 self.show_readiness(sh);
                 true
             }
-            KeyCode::Char('s') if write_ok => self.fix(ItemId::SelfSignup, sh),
-            KeyCode::Char('a') if write_ok => self.fix(ItemId::Approvals, sh),
-            KeyCode::Char('o') if write_ok => self.fix(ItemId::Otp, sh),
-            KeyCode::Char('l') if write_ok => self.fix(ItemId::LiveQueue, sh),
-            KeyCode::Enter | KeyCode::Char(' ' | 'n' | 'e' | 'd' | 's' | 'a' | 'o' | 'l')
-                if !write_ok =>
-            {
+            KeyCode::Char(c) if write_ok && view::fix_item(c).is_some() => {
+                view::fix_item(c).is_some_and(|id| self.fix(id, sh))
+            }
+            KeyCode::Char(c) if !write_ok && view::fix_item(c).is_some() => {
+                sh.toast_error("read-only mode: settings cannot be changed");
+                true
+            }
+            KeyCode::Enter | KeyCode::Char(' ' | 'n' | 'e' | 'd') if !write_ok => {
                 sh.toast_error("read-only mode: settings cannot be changed");
                 true
             }
@@ -65,8 +69,14 @@ impl Settings {
             self.form = None;
             return true;
         }
-        if form.form.handle_key(key) == FormEvent::Submit {
-            self.submit_form(sh);
+        match form.form.handle_key(key) {
+            FormEvent::Submit => {
+                self.submit_form(sh);
+            }
+            FormEvent::Changed(P_NAME) => {
+                form.check_name(sh.data.profiles.as_deref().unwrap_or_default());
+            }
+            _ => {}
         }
         true
     }
@@ -115,23 +125,12 @@ impl Settings {
         }
         k.push(Bind::primary("n", "new profile").help("create a password profile").off_if(ro, RO));
         let unmet = |id: ItemId| sh.readiness().and_then(|r| r.get(id)).is_some_and(|i| !i.ready);
-        for (keys, id, what) in [
-            ("s", ItemId::SelfSignup, "fix self sign-up (asks first)"),
-            ("a", ItemId::Approvals, "fix approvals (asks first)"),
-            ("o", ItemId::Otp, "fix OTP: profile, self management, webhook (asks first)"),
-        ] {
-            let b = Bind::primary(keys, "fix").help(what).off_if(ro, RO);
-            // Offered in the footer only when there is something to fix.
+        // Every fix key the readiness box can show ("[l] fix"): offered in
+        // the footer whenever its item is unmet, in help always.
+        for (id, key, what) in view::FIXES {
+            let b = Bind::primary(key, "fix").help(what).off_if(ro, RO);
             k.push(if unmet(id) { b } else { b.quiet() });
         }
-        // The live queue's fix: in help and the readiness box ("[l] fix"), not
-        // the footer (it is optional, and the footer has no room to spare).
-        k.push(
-            Bind::primary("l", "fix")
-                .help("fix the live queue: member events to this console (asks first)")
-                .off_if(ro, RO)
-                .quiet(),
-        );
         k.push(
             Bind::new("w", "why")
                 .help(

@@ -21,6 +21,11 @@ const PUT_SETTINGS: &str = "PUT /v2/settings/account-authentication";
 const PROFILES_PATH: &str = "/v2/authentication-realms/{realm}/password-profiles";
 const SETTING_ROWS: usize = 3;
 
+/// The key that fixes a readiness item (as the box, footer and help show it).
+pub fn fix_key_of(id: ItemId) -> char {
+    view::fix_key(id)
+}
+
 /// The create/edit form of a password profile (a modal form in a dialog).
 #[derive(Debug, Clone)]
 pub struct ProfileForm {
@@ -29,6 +34,9 @@ pub struct ProfileForm {
     /// Name, username format, OTP.
     pub form: Form,
     pub pending: Option<OpId>,
+    /// The profile as it was, when editing: what the dialog's change list
+    /// compares against.
+    pub orig: Option<PasswordProfileInput>,
 }
 
 /// Field keys of the profile form.
@@ -37,8 +45,34 @@ pub const P_FORMAT: &str = "format";
 pub const P_OTP: &str = "otp";
 
 impl ProfileForm {
-    fn new() -> Self {
-        Self::with(None, "Email", true, true)
+    /// A new profile, named "Email" or, when that is taken, the first free
+    /// "Email N" (so the list never shows two alike by default).
+    fn new(profiles: &[crate::api::PasswordProfile]) -> Self {
+        let taken = |n: &str| profiles.iter().any(|p| p.name.trim() == n);
+        let name = std::iter::once("Email".to_owned())
+            .chain((2..).map(|i| format!("Email {i}")))
+            .find(|n| !taken(n))
+            .unwrap_or_default();
+        Self::with(None, &name, true, true)
+    }
+
+    /// Warns (does not block: the API allows two profiles of one name) when
+    /// the typed name is another profile's.
+    fn check_name(&mut self, profiles: &[crate::api::PasswordProfile]) {
+        let name = self.form.value(P_NAME).trim().to_owned();
+        let same: Vec<&str> = profiles
+            .iter()
+            .filter(|p| !name.is_empty() && p.name.trim() == name)
+            .filter(|p| self.id.as_deref() != Some(p.id.as_str()))
+            .map(|p| p.id.as_str())
+            .collect();
+        let note = (!same.is_empty()).then(|| {
+            format!(
+                "⚠ already the name of profile {}: the lists would show two alike",
+                same.join(", ")
+            )
+        });
+        self.form.set_note(P_NAME, note);
     }
 
     fn with(id: Option<String>, name: &str, email: bool, otp: bool) -> Self {
@@ -51,7 +85,39 @@ impl ProfileForm {
         form.prefill(P_NAME, name.to_owned());
         form.choose(P_FORMAT, usize::from(!email));
         form.choose(P_OTP, usize::from(!otp));
-        Self { id, form, pending: None }
+        let orig = id.as_ref().map(|_| PasswordProfileInput {
+            name: name.trim().to_owned(),
+            username_format: if email { UsernameFormat::Email } else { UsernameFormat::Any },
+            enable_one_time_password_token: otp,
+        });
+        Self { id, form, pending: None, orig }
+    }
+
+    /// What saving the edit changes (`field: before → after`); empty for
+    /// a new profile or an edit with no change yet.
+    pub fn changes(&self) -> Vec<String> {
+        let Some(o) = &self.orig else { return Vec::new() };
+        let n = self.input();
+        let on = |b: bool| if b { "on" } else { "off" };
+        let mut out = Vec::new();
+        if o.name != n.name {
+            out.push(format!("name: {:?} → {:?}", o.name, n.name));
+        }
+        if o.username_format != n.username_format {
+            out.push(format!(
+                "username_format: {} → {}",
+                super::username_format_str(o.username_format),
+                super::username_format_str(n.username_format)
+            ));
+        }
+        if o.enable_one_time_password_token != n.enable_one_time_password_token {
+            out.push(format!(
+                "OTP tokens: {} → {}",
+                on(o.enable_one_time_password_token),
+                on(n.enable_one_time_password_token)
+            ));
+        }
+        out
     }
 
     fn input(&self) -> PasswordProfileInput {
@@ -138,27 +204,47 @@ impl Settings {
 
     fn edit_profile(&mut self, sh: &mut Shared) {
         if let Some(p) = self.selected_profile(sh) {
-            self.form = Some(ProfileForm::with(
+            let mut form = ProfileForm::with(
                 Some(p.id.clone()),
                 &p.name,
                 p.username_format == UsernameFormat::Email,
                 p.enable_one_time_password_token,
-            ));
+            );
+            form.check_name(sh.data.profiles.as_deref().unwrap_or_default());
+            self.form = Some(form);
         }
     }
 
     fn delete_profile(&mut self, sh: &mut Shared) {
         let Some(p) = self.selected_profile(sh).cloned() else { return };
+        // Others of the same name: the id is what tells them apart.
+        let twins: Vec<String> = sh
+            .data
+            .profiles
+            .iter()
+            .flatten()
+            .filter(|o| o.id != p.id && o.name.trim() == p.name.trim())
+            .map(|o| o.id.clone())
+            .collect();
+        let mut d = Dialog::destructive(
+            format!("Delete password profile {:?} ({})", p.name, p.id),
+            "delete",
+        )
+        .consequence(
+            "Deletes this profile and every credential (username and password) on it, \
+                     however many (the console does not count them): members using it can no \
+                     longer log in with it. It cannot be undone.",
+        )
+        .item(format!("profile {:?}", p.name))
+        .item(format!("profile id {}", p.id));
+        if !twins.is_empty() {
+            d = d.item(format!(
+                "not the other profile of this name: {} (check the id)",
+                twins.join(", ")
+            ));
+        }
         sh.ask(
-            Dialog::destructive(format!("Delete password profile {:?}", p.name), "delete")
-                .consequence(
-                    "Deletes every credential (username and password) on this profile: members \
-                     using it can no longer log in with it. It cannot be undone.",
-                )
-                .item(format!("profile {:?}", p.name))
-                .item(format!("profile id {}", p.id))
-                .gap()
-                .request(format!("DELETE {PROFILES_PATH}/{}", p.id)),
+            d.gap().request(format!("DELETE {PROFILES_PATH}/{}", p.id)),
             ConfirmAction::Calls(
                 PanelId::Settings,
                 vec![(format!("deleting profile {}", p.name), Call::DeleteProfile(p.id.clone()))],
@@ -302,7 +388,17 @@ impl Settings {
                                 Some(id) => format!("PUT /v2/integrations/{id}"),
                                 None => "POST /v2/integrations".to_owned(),
                             });
-                            changes.push(format!("OTP webhook integration → {url} (fresh secret)"));
+                            changes.push(format!(
+                                "OTP webhook integration → {url} observing OTP and member events \
+                                 (fresh secret)"
+                            ));
+                            if readiness.get(ItemId::LiveQueue).is_some_and(|i| !i.ready) {
+                                changes.push(
+                                    "so the Live queue is fixed too (member events reach this \
+                                     console)"
+                                        .to_owned(),
+                                );
+                            }
                             calls.push((
                                 "setting up the OTP integration".into(),
                                 Call::Otp(crate::panels::otp::OtpCall::SetupIntegration {

@@ -129,7 +129,20 @@ impl Settings {
         };
         let mut d = Dialog::confirm(title).consequence(consequence);
         let inner = d.width_for(area.width).saturating_sub(4);
-        d = d.slot(1, form.form.height(inner, t)).gap().request(request).keys(
+        d = d.slot(1, form.form.height(inner, t)).gap();
+        if form.orig.is_some() {
+            let changes = form.changes();
+            if changes.is_empty() {
+                d = d.text("No change yet.");
+            } else {
+                d = d.text("Saving changes:");
+                for c in changes {
+                    d = d.item(c);
+                }
+            }
+            d = d.gap();
+        }
+        d = d.request(request).keys(
             self.form_keys()
                 .unwrap_or_default()
                 .into_iter()
@@ -236,14 +249,24 @@ fn readiness_lines(
     out
 }
 
+/// Every readiness item's fix: its key and what it does (help). The key
+/// handler, the keymap (footer and help) and the readiness box all read this
+/// one table, so a fix key shown in the box is always bound and offered.
+pub(super) const FIXES: [(ItemId, &str, &str); 4] = [
+    (ItemId::SelfSignup, "s", "fix self sign-up (asks first)"),
+    (ItemId::Approvals, "a", "fix approvals (asks first)"),
+    (ItemId::Otp, "o", "fix OTP: profile, self management, webhook (asks first)"),
+    (ItemId::LiveQueue, "l", "fix the live queue: member events to this console (asks first)"),
+];
+
 /// The key that fixes a readiness item (the panel's keymap binds the same).
 pub(super) fn fix_key(id: ItemId) -> char {
-    match id {
-        ItemId::SelfSignup => 's',
-        ItemId::Approvals => 'a',
-        ItemId::Otp => 'o',
-        ItemId::LiveQueue => 'l',
-    }
+    FIXES.iter().find(|(i, _, _)| *i == id).and_then(|(_, k, _)| k.chars().next()).unwrap_or('?')
+}
+
+/// The readiness item a fix key acts on.
+pub(super) fn fix_item(key: char) -> Option<ItemId> {
+    FIXES.iter().find(|(_, k, _)| k.chars().eq([key])).map(|(i, _, _)| *i)
 }
 
 impl Settings {
