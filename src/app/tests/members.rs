@@ -604,3 +604,47 @@ fn the_membership_pick_list_keeps_its_choice_by_id_while_filtering() {
     let dialog = app.sh.confirm.as_ref().expect("a confirmation").dialog.clone();
     assert_eq!(dialog.title, "Remove ada@example.com from Wrong Ltd?");
 }
+
+#[test]
+fn a_membership_the_card_removed_is_not_news_from_elsewhere_and_requeues_the_member() {
+    use crate::webhook::member_event::MemberEvent;
+    let mut app = with_card(healthy());
+    assert_eq!(app.approvals.pending_count(), 0, "in an account: not queued");
+    app.update(key(KeyCode::Char('d')));
+    app.update(key(KeyCode::Char('y')));
+    let c = calls(&mut app);
+    let [(op, Call::Members(MemCall::RemoveMembership { membership_id, .. }))] = &c[..] else {
+        panic!("{c:?}")
+    };
+    assert_eq!(membership_id, "ms1");
+    // Its event may come before the reply: it is this console's own deletion.
+    let ev = MemberEvent::MembershipDeleted { membership_id: "ms1".into() };
+    app.update(Msg::Listener(Box::new(crate::webhook::ListenerEvent::Member(ev))));
+    assert!(!app.approvals.membership_deleted, "no 'deleted elsewhere' notice");
+    app.update(Msg::Done(
+        *op,
+        Ok(Reply::Members(MemReply::Done {
+            member_id: "m1".into(),
+            message: "ada@example.com removed from Ada Lovelace".into(),
+        })),
+    ));
+    // The card reloads: in no account now, so the queue lists the member.
+    let c = calls(&mut app);
+    let [(op, Call::Members(MemCall::Card { .. }))] = &c[..] else { panic!("{c:?}") };
+    app.update(Msg::Done(*op, Ok(Reply::Members(MemReply::Card(Box::new(pending()))))));
+    assert_eq!(app.approvals.pending_count(), 1);
+    assert!(app.approvals.rows.iter().any(|r| r.member.id == "m1"));
+    // Added to an account again from the card: out of the queue.
+    app.update(key(KeyCode::Char('r')));
+    for (op, call) in calls(&mut app) {
+        if matches!(call, Call::Members(MemCall::Card { .. })) {
+            app.update(Msg::Done(op, Ok(Reply::Members(MemReply::Card(Box::new(healthy()))))));
+        }
+    }
+    assert_eq!(app.approvals.pending_count(), 0);
+    // A deletion this console did not make still raises the notice.
+    let ev = MemberEvent::MembershipDeleted { membership_id: "ms-other".into() };
+    app.update(Msg::Listener(Box::new(crate::webhook::ListenerEvent::Member(ev))));
+    assert!(app.approvals.membership_deleted);
+    assert!(calls(&mut app).is_empty(), "no rescan");
+}

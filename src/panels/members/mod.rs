@@ -561,6 +561,14 @@ impl Members {
                     *m = card.member.clone();
                 }
                 self.checks = checklist::checklist_for(&card, sh.read_only);
+                // The member's accounts, just read: the Approvals queue follows
+                // them (a membership removed here may make them pending again).
+                if let Some(pending) = card.is_pending() {
+                    sh.queue_notes.push(crate::ui::QueueNote::Status {
+                        member: card.member.clone(),
+                        pending,
+                    });
+                }
                 self.card = Some(*card);
             }
             MemReply::Accounts(list) => {
@@ -614,6 +622,7 @@ impl Members {
             MemReply::Rejected { member_id } => {
                 self.finish_action(op, true, "member rejected".into(), sh);
                 sh.toast("member rejected");
+                sh.queue_notes.push(crate::ui::QueueNote::Removed(member_id.clone()));
                 self.results.retain(|m| m.id != member_id);
                 self.list.sync(&self.results);
                 if self.card.as_ref().is_some_and(|c| c.member.id == member_id) {
