@@ -490,6 +490,12 @@ fn login_value(app: &App) -> (String, Option<String>, bool) {
 fn log_in_check_never_starts_typing_and_a_wrong_password_keeps_the_dialog() {
     let mut app = with_card(healthy());
     app.update(key(KeyCode::Char('l')));
+    // The body names the member and the profile whole (the title may be cut).
+    let Some(Sub::Login(d)) = &app.members.sub else { panic!("no log-in dialog") };
+    let items = d.dialog(&app.sh.theme, 80).items().join("\n");
+    assert!(items.contains("member: Ada Lovelace <ada@example.com>"), "{items}");
+    let profile = healthy().profile_name(&d.profile_id).to_owned();
+    assert!(items.contains(&format!("on profile {profile}")), "{items}");
     // Command mode first: a letter is not typed.
     app.update(key(KeyCode::Char('x')));
     assert_eq!(login_value(&app), (String::new(), None, false));
@@ -521,6 +527,8 @@ fn log_in_check_never_starts_typing_and_a_wrong_password_keeps_the_dialog() {
     ));
     assert!(app.members.sub.is_none());
     assert!(app.members.result.as_ref().is_some_and(|(ok, _)| *ok));
+    // The result line may be below the fold: a toast says the outcome too.
+    assert!(app.sh.toasts.iter().any(|t| t.text.contains("in no account (pending)")));
 }
 
 #[test]

@@ -609,14 +609,20 @@ impl Members {
                 if self.login_op() == Some(op) {
                     self.sub = None;
                 }
-                let msg = if tokens.tokens.is_empty() {
-                    "the password is right, but the member is in no account (pending): approve them"
-                        .to_owned()
+                let (msg, toast) = if tokens.tokens.is_empty() {
+                    (
+                        "the password is right, but the member is in no account (pending): approve them"
+                            .to_owned(),
+                        "log-in check: password right, but in no account (pending)".to_owned(),
+                    )
                 } else {
                     let names: Vec<&str> =
                         tokens.tokens.iter().map(|t| t.account_name.as_str()).collect();
-                    format!("log-in works: tokens for {}", names.join(", "))
+                    let msg = format!("log-in works: tokens for {}", names.join(", "));
+                    (msg.clone(), msg)
                 };
+                // The card's result line may be below the fold: a toast says it too.
+                sh.toast(toast);
                 self.finish_action(op, true, msg, sh);
             }
             MemReply::Rejected { member_id } => {
