@@ -284,6 +284,31 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
 
 /// Help: the focused panel's keymap, the global keys, and how the console
 /// behaves (typing, dialogs, Esc, the stepper's marks). `width`: text columns.
+/// One help entry: the keys in a column `key_w` wide, the text wrapped
+/// beside them. Keys too long for the column get a row of their own (the
+/// text starts under the column), so they never run into the text.
+pub(super) fn help_row(
+    lines: &mut Vec<Line<'static>>,
+    keys: &str,
+    text: &str,
+    key_style: ratatui::style::Style,
+    key_w: usize,
+    width: usize,
+) {
+    let pad = " ".repeat(key_w + 2);
+    let own_row = Span::raw(keys).width() >= key_w;
+    if own_row {
+        for k in wrap_hanging(keys, width.saturating_sub(2).max(10), "", "") {
+            lines.push(Line::styled(format!("  {k}"), key_style));
+        }
+    }
+    let rows = wrap_hanging(text, width.saturating_sub(key_w + 2).max(10), "", "");
+    for (i, r) in rows.into_iter().enumerate() {
+        let k = if i == 0 && !own_row { format!("  {keys:<key_w$}") } else { pad.clone() };
+        lines.push(Line::from(vec![Span::styled(k, key_style), Span::raw(r)]));
+    }
+}
+
 pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let t = &app.sh.theme;
     let mut lines = Vec::new();
@@ -295,13 +320,8 @@ pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
             if let Some(why) = b.off {
                 text.push_str(&format!(" — off: {why}"));
             }
-            let rows = wrap_hanging(&text, width.saturating_sub(key_w + 2).max(10), "", "");
-            for (i, r) in rows.into_iter().enumerate() {
-                let k =
-                    if i == 0 { format!("  {:<key_w$}", b.keys) } else { " ".repeat(key_w + 2) };
-                let ks = if b.off.is_some() { t.dim() } else { t.key() };
-                lines.push(Line::from(vec![Span::styled(k, ks), Span::raw(r)]));
-            }
+            let ks = if b.off.is_some() { t.dim() } else { t.key() };
+            help_row(lines, b.keys, &text, ks, key_w, width);
         }
         lines.push(Line::default());
     };
@@ -364,13 +384,7 @@ pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     for (title, rows) in prose {
         lines.push(Line::styled(title.to_owned(), t.title()));
         for (k, v) in rows {
-            for (i, r) in wrap_hanging(v, width.saturating_sub(key_w + 2).max(10), "", "")
-                .into_iter()
-                .enumerate()
-            {
-                let k = if i == 0 { format!("  {k:<key_w$}") } else { " ".repeat(key_w + 2) };
-                lines.push(Line::from(vec![Span::styled(k, t.key()), Span::raw(r)]));
-            }
+            help_row(&mut lines, k, v, t.key(), key_w, width);
         }
         lines.push(Line::default());
     }
