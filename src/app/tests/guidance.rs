@@ -524,3 +524,22 @@ fn a_key_list_longer_than_the_column_gets_its_own_row() {
     let text: String = lines[0].spans.iter().map(|s| s.content.as_ref()).collect();
     assert_eq!(text, format!("  {:<16}move", "j/k"));
 }
+
+#[test]
+fn the_stepper_shows_all_five_steps_at_the_minimum_size() {
+    let many: Vec<usize> = (1..=37).collect();
+    let mut a = scanned(&many, &[]);
+    for panel in ['1', '3', '4', '5'] {
+        a.update(key(KeyCode::Char(panel)));
+        let _ = calls(&mut a);
+        let screen = draw(&mut a, 60, 16);
+        let stepper = screen.lines().nth(1).unwrap_or_default().to_owned();
+        for n in ["1 ", "2 ", "3 ", "4 ", "5 "] {
+            assert!(stepper.contains(n), "panel {panel}: step {n:?} missing: {stepper}");
+        }
+        assert!(stepper.contains("(37)"), "{stepper}");
+    }
+    // The focused step keeps its name when it fits.
+    let screen = draw(&mut a, 60, 16);
+    assert!(screen.lines().nth(1).unwrap_or_default().contains("5 Members"), "{screen}");
+}
