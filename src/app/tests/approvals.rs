@@ -745,3 +745,20 @@ fn the_header_keeps_its_count_and_wraps_a_long_notice_at_80x24() {
     assert!(words.contains("last scan checked"), "{screen}");
     assert!(words.contains("/member"), "{screen}");
 }
+
+#[test]
+fn a_stopping_run_says_it_is_stopping_when_a_or_x_is_pressed() {
+    let mut app = scanned(&[1, 2, 3], &[]);
+    app.update(key(KeyCode::Char('*')));
+    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('y')));
+    let _ = calls(&mut app);
+    app.update(key(KeyCode::Char('x')));
+    assert!(app.sh.toasts.back().is_some_and(|t| t.text.contains("Esc stops it")));
+    app.update(key(KeyCode::Esc)); // stopping: the started member finishes first
+    for k in ['a', 'x'] {
+        app.update(key(KeyCode::Char(k)));
+        let t = app.sh.toasts.back().map(|t| t.text.clone()).unwrap_or_default();
+        assert!(t.contains("stopping") && !t.contains("Esc stops"), "{k}: {t}");
+    }
+}

@@ -340,6 +340,13 @@ fn inspector_selection_filter_errors_only_copy_and_ring() {
     app.update(key(KeyCode::Char('/')));
     type_str(&mut app, "50");
     assert_eq!(app.inspector.visible.len(), 1, "status 500");
+    // The filter line has its own row: the column header stays.
+    app.update(Msg::Input(Input::Resize(80, 24)));
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("term");
+    t.draw(|f| view::draw(&app, f)).expect("draw");
+    let screen = t.backend().to_string();
+    assert!(screen.contains("method") && screen.contains("service"), "{screen}");
+    assert!(screen.contains("50"), "{screen}");
     app.update(key(KeyCode::Enter)); // leave the filter line
     app.update(key(KeyCode::Char('c')));
     let copied: Vec<String> = app
@@ -437,6 +444,20 @@ fn pending() -> MemberCard {
     let mut c = healthy();
     c.accounts = Some(vec![]);
     c
+}
+
+#[test]
+fn reject_from_the_card_names_the_accounts_the_member_loses() {
+    let mut app = with_card(two_accounts());
+    app.update(key(KeyCode::Char('x')));
+    let dialog = app.sh.confirm.as_ref().expect("a confirmation").dialog.clone();
+    let items = dialog.items().join("\n");
+    assert!(items.contains("lose access to 2 account(s): Ada Lovelace, Wrong Ltd"), "{items}");
+    app.update(key(KeyCode::Esc));
+    let mut app = with_card(pending());
+    app.update(key(KeyCode::Char('x')));
+    let dialog = app.sh.confirm.as_ref().expect("a confirmation").dialog.clone();
+    assert!(dialog.items().join("\n").contains("in no account"));
 }
 
 #[test]

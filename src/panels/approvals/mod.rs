@@ -597,6 +597,18 @@ impl Approvals {
         self.bulk.as_ref().is_some_and(|b| b.op.is_some() && !b.cancelled)
     }
 
+    /// Why `a`/`e`/`x`/`f` are off while a run goes on: stoppable, already
+    /// stopping (started members finish first), or a reject run.
+    pub(super) fn busy_why(&self) -> &'static str {
+        match &self.bulk {
+            Some(b) if b.op.is_some() && b.cancelled => {
+                "the run is stopping: members already started finish first"
+            }
+            Some(b) if b.op.is_some() => "a run is in progress (Esc stops it)",
+            _ => "rejections are in progress: they finish first",
+        }
+    }
+
     fn running(&self) -> bool {
         self.bulk.as_ref().is_some_and(|b| b.op.is_some())
             || self.reject.as_ref().is_some_and(|r| !r.ops.is_empty())

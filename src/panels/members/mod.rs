@@ -467,6 +467,15 @@ impl Members {
 
     pub fn ask_reject(&mut self, sh: &mut Shared) {
         let Some(who) = self.who() else { return };
+        // The accounts they lose, by name (an approved member's reject is a loss).
+        let loses = match self.card.as_ref().and_then(|c| c.accounts.as_ref()) {
+            None => "their memberships (not read: r reloads the card) go with them".to_owned(),
+            Some(a) if a.is_empty() => "they are in no account: no access is lost".to_owned(),
+            Some(a) => {
+                let names: Vec<&str> = a.iter().map(|m| m.account_name()).collect();
+                format!("they lose access to {} account(s): {}", a.len(), names.join(", "))
+            }
+        };
         self.confirm(
             sh,
             Dialog::destructive(format!("Reject {}?", who.email), "reject")
@@ -474,6 +483,7 @@ impl Members {
                     "Deletes {} ({}) for good: they must sign up again.",
                     who.name, who.email
                 ))
+                .item(loses)
                 .item("their credentials and memberships go with them")
                 .gap()
                 .request(format!(
