@@ -339,22 +339,27 @@ impl Inspector {
             draw_detail(d, f, main, t);
             return;
         }
-        let [filter, list] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(main);
-        if self.filtering || !self.filter.value().is_empty() {
+        // The filter gets a row of its own: the column header stays.
+        let filtered = self.filtering || !self.filter.value().is_empty();
+        let [header, filter, list] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(u16::from(filtered)),
+            Constraint::Min(1),
+        ])
+        .areas(main);
+        if filtered {
             self.filter.render(f, filter, 7, self.filtering, t);
-        } else {
-            f.render_widget(
-                Line::styled(
-                    format!(
-                        "{:<9} {:<6} {:<6} {:>6}  {:<8} {}",
-                        "time", "method", "status", "ms", "service", "path"
-                    ),
-                    t.dim(),
-                ),
-                filter,
-            );
         }
+        f.render_widget(
+            Line::styled(
+                format!(
+                    "{:<9} {:<6} {:<6} {:>6}  {:<8} {}",
+                    "time", "method", "status", "ms", "service", "path"
+                ),
+                t.dim(),
+            ),
+            header,
+        );
         let height = list.height as usize;
         let cur = self.current();
         let pos = cur.and_then(|c| self.visible.iter().position(|s| *s == c)).unwrap_or(0);
@@ -632,13 +637,17 @@ impl AuditView {
             );
             return;
         }
-        let [filter, list] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(main);
-        if self.filtering || !self.filter.value().is_empty() {
+        let filtered = self.filtering || !self.filter.value().is_empty();
+        let [header, filter, list] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(u16::from(filtered)),
+            Constraint::Min(1),
+        ])
+        .areas(main);
+        if filtered {
             self.filter.render(f, filter, 7, self.filtering, t);
-        } else {
-            f.render_widget(Line::styled("what · when (UTC) · result", t.dim()), filter);
         }
+        f.render_widget(Line::styled("what · when (UTC) · result", t.dim()), header);
         let height = list.height as usize;
         let cur = self.current();
         let pos = cur.and_then(|c| self.visible.iter().position(|i| *i == c)).unwrap_or(0);

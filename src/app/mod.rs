@@ -296,6 +296,9 @@ impl App {
                 let before = self.sh.error.clone();
                 let (panel, sh) = self.split(flight.owner);
                 panel.on_done(op, result, sh);
+                for note in std::mem::take(&mut self.sh.queue_notes) {
+                    self.approvals.on_note(note);
+                }
                 if flight.owner == PanelId::Members {
                     self.members.sync_events(&self.otp.events);
                     self.members.sync_audit(self.audit.iter(), &self.audit_names);

@@ -137,19 +137,28 @@ fn draw_stepper(app: &App, f: &mut Frame, area: Rect) {
     const LEGEND: &str = "✓ ready  ! needs attention  · not visited ";
     let width = area.width as usize;
     let legend = LEGEND.chars().count() + 2;
-    let spelled = stepper_spans(app, false);
-    let compact = stepper_spans(app, true);
+    let spelled = stepper_spans(app, Steps::Spelled);
+    let compact = stepper_spans(app, Steps::Compact);
     let len = |spans: &[Span]| spans.iter().map(|s| s.content.chars().count()).sum::<usize>();
     // Spelled out with the legend; else compact with the legend; else
-    // spelled out alone if it fits; else compact (help explains the marks).
+    // spelled out alone if it fits; else compact; else numbers and marks
+    // with the focused step's name; else numbers and marks only (help
+    // explains the marks): all five steps always show.
     let (mut spans, with_legend) = if len(&spelled) + legend <= width {
         (spelled, true)
     } else if len(&compact) + legend <= width {
         (compact, true)
     } else if len(&spelled) <= width {
         (spelled, false)
-    } else {
+    } else if len(&compact) <= width {
         (compact, false)
+    } else {
+        let focused = stepper_spans(app, Steps::Numbers { focused_title: true });
+        if len(&focused) <= width {
+            (focused, false)
+        } else {
+            (stepper_spans(app, Steps::Numbers { focused_title: false }), false)
+        }
     };
     if with_legend {
         let used = len(&spans);
@@ -159,13 +168,31 @@ fn draw_stepper(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(Line::from(spans), area);
 }
 
-/// The steps with their marks: spelled out (`→`, "OTP events") or compact.
-fn stepper_spans(app: &App, compact: bool) -> Vec<Span<'static>> {
+/// How much of the steps the stepper spells out.
+#[derive(Clone, Copy, PartialEq)]
+enum Steps {
+    /// `1 Settings ✓ → 2 Sign up ! → … OTP events …`
+    Spelled,
+    /// `1 Settings ✓ › … OTP …`
+    Compact,
+    /// `1 ✓ 2 ! …`: numbers and marks (the focused step's name too, if asked).
+    Numbers { focused_title: bool },
+}
+
+/// The steps with their marks: spelled out (`→`, "OTP events"), compact, or
+/// numbers and marks.
+fn stepper_spans(app: &App, level: Steps) -> Vec<Span<'static>> {
     let t = &app.sh.theme;
+    let compact = level != Steps::Spelled;
     let mut spans = vec![Span::raw(" ")];
     for (i, p) in PanelId::ALL.iter().enumerate() {
         if i > 0 {
-            spans.push(Span::styled(if compact { "›" } else { " → " }, t.dim()));
+            let sep = match level {
+                Steps::Spelled => " → ",
+                Steps::Compact => "›",
+                Steps::Numbers { .. } => "",
+            };
+            spans.push(Span::styled(sep, t.dim()));
         }
         let (mark, style) = match app.step_status(*p) {
             StepStatus::NotVisited => ("·", t.dim()),
@@ -180,7 +207,12 @@ fn stepper_spans(app: &App, compact: bool) -> Vec<Span<'static>> {
             (PanelId::Approvals, Some(n)) => format!(" ({n})"),
             _ => String::new(),
         };
-        let label = format!("{} {}{} {}", i + 1, title, count, mark);
+        let label = match level {
+            Steps::Numbers { focused_title } if !(focused_title && *p == app.focus) => {
+                format!("{}{} {}", i + 1, count, mark)
+            }
+            _ => format!("{} {}{} {}", i + 1, title, count, mark),
+        };
         let style = if *p == app.focus { t.selected() } else { style };
         spans.push(Span::styled(format!(" {label} "), style));
     }
@@ -284,6 +316,31 @@ fn draw_footer(app: &App, f: &mut Frame, area: Rect) {
 
 /// Help: the focused panel's keymap, the global keys, and how the console
 /// behaves (typing, dialogs, Esc, the stepper's marks). `width`: text columns.
+/// One help entry: the keys in a column `key_w` wide, the text wrapped
+/// beside them. Keys too long for the column get a row of their own (the
+/// text starts under the column), so they never run into the text.
+pub(super) fn help_row(
+    lines: &mut Vec<Line<'static>>,
+    keys: &str,
+    text: &str,
+    key_style: ratatui::style::Style,
+    key_w: usize,
+    width: usize,
+) {
+    let pad = " ".repeat(key_w + 2);
+    let own_row = Span::raw(keys).width() >= key_w;
+    if own_row {
+        for k in wrap_hanging(keys, width.saturating_sub(2).max(10), "", "") {
+            lines.push(Line::styled(format!("  {k}"), key_style));
+        }
+    }
+    let rows = wrap_hanging(text, width.saturating_sub(key_w + 2).max(10), "", "");
+    for (i, r) in rows.into_iter().enumerate() {
+        let k = if i == 0 && !own_row { format!("  {keys:<key_w$}") } else { pad.clone() };
+        lines.push(Line::from(vec![Span::styled(k, key_style), Span::raw(r)]));
+    }
+}
+
 pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let t = &app.sh.theme;
     let mut lines = Vec::new();
@@ -295,13 +352,8 @@ pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
             if let Some(why) = b.off {
                 text.push_str(&format!(" — off: {why}"));
             }
-            let rows = wrap_hanging(&text, width.saturating_sub(key_w + 2).max(10), "", "");
-            for (i, r) in rows.into_iter().enumerate() {
-                let k =
-                    if i == 0 { format!("  {:<key_w$}", b.keys) } else { " ".repeat(key_w + 2) };
-                let ks = if b.off.is_some() { t.dim() } else { t.key() };
-                lines.push(Line::from(vec![Span::styled(k, ks), Span::raw(r)]));
-            }
+            let ks = if b.off.is_some() { t.dim() } else { t.key() };
+            help_row(lines, b.keys, &text, ks, key_w, width);
         }
         lines.push(Line::default());
     };
@@ -364,13 +416,7 @@ pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     for (title, rows) in prose {
         lines.push(Line::styled(title.to_owned(), t.title()));
         for (k, v) in rows {
-            for (i, r) in wrap_hanging(v, width.saturating_sub(key_w + 2).max(10), "", "")
-                .into_iter()
-                .enumerate()
-            {
-                let k = if i == 0 { format!("  {k:<key_w$}") } else { " ".repeat(key_w + 2) };
-                lines.push(Line::from(vec![Span::styled(k, t.key()), Span::raw(r)]));
-            }
+            help_row(&mut lines, k, v, t.key(), key_w, width);
         }
         lines.push(Line::default());
     }

@@ -16,6 +16,7 @@ pub use msg::{
 };
 pub use panel::{Keys, Panel, PanelId, StepStatus};
 pub use shared::{
-    ConfirmAction, Connection, InFlight, PendingConfirm, REQUEST_LOG_MAX, Shared, StoreData, Toast,
+    ConfirmAction, Connection, InFlight, PendingConfirm, QueueNote, REQUEST_LOG_MAX, Shared,
+    StoreData, Toast,
 };
 pub use store::SecretStore;

@@ -127,6 +127,16 @@ impl Call {
         !self.is_write() || matches!(self, Call::Login(_))
     }
 
+    /// The membership this call deletes, if it deletes one.
+    pub fn deletes_membership(&self) -> Option<&str> {
+        match self {
+            Call::Members(members::MemCall::RemoveMembership { membership_id, .. }) => {
+                Some(membership_id)
+            }
+            _ => None,
+        }
+    }
+
     /// Writes change the store; reads may be cancelled when a panel is left.
     pub fn is_write(&self) -> bool {
         use approvals::ApCall;

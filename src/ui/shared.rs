@@ -1,7 +1,7 @@
 //! The state every panel may read and change besides its own: operations in
 //! flight, toasts, the error line, the pending dialog, store data.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use chrono::{DateTime, Utc};
 
@@ -96,6 +96,21 @@ pub struct Shared {
     readiness: Option<Readiness>,
     /// The client's effective rate while a `429` has slowed it down.
     pub rate: Option<crate::api::RateState>,
+    /// Memberships this console asked to delete: their `….deleted` events
+    /// are its own doing, not news from elsewhere.
+    pub own_membership_deletes: HashSet<String>,
+    /// What this console's own writes outside the Approvals queue (the
+    /// member card) tell the queue; the app hands them on after each reply.
+    pub queue_notes: Vec<QueueNote>,
+}
+
+/// A member's status learnt from this console's own work, for the queue.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueueNote {
+    /// The member's accounts were just read: `pending` when in none.
+    Status { member: crate::api::AccountMember, pending: bool },
+    /// The member was rejected (no longer exists).
+    Removed(String),
 }
 
 pub const REQUEST_LOG_MAX: usize = 2000;
@@ -121,6 +136,8 @@ impl Shared {
             listener_url: None,
             readiness: None,
             rate: None,
+            own_membership_deletes: HashSet::new(),
+            queue_notes: Vec::new(),
         }
     }
 
@@ -147,6 +164,9 @@ impl Shared {
         if !self.connected() {
             self.toast_error("not connected yet");
             return None;
+        }
+        if let Some(ms) = call.deletes_membership() {
+            self.own_membership_deletes.insert(ms.to_owned());
         }
         let id = self.next_op;
         self.next_op += 1;

@@ -33,6 +33,9 @@ pub enum Part {
     Request(String),
     /// A bulleted item; wrapped lines hang under the text, not the bullet.
     Item(String),
+    /// A preformatted line (pretty JSON): its leading spaces are kept and a
+    /// wrapped rest hangs under its text.
+    Pre(String),
     /// An empty line.
     Gap,
     /// An area the caller draws (a form's fields): `id` tells the caller which,
@@ -126,6 +129,10 @@ impl Dialog {
         self.part(Part::Request(call.into()))
     }
 
+    pub fn pre(self, text: impl Into<String>) -> Self {
+        self.part(Part::Pre(text.into()))
+    }
+
     pub fn item(self, text: impl Into<String>) -> Self {
         self.part(Part::Item(text.into()))
     }
@@ -170,18 +177,7 @@ impl Dialog {
 
     /// Scroll keys: ↑↓ j k, PgUp PgDn, Home End. Returns whether the key was one.
     pub fn scroll_key(&mut self, code: ratatui::crossterm::event::KeyCode, max: u16) -> bool {
-        use ratatui::crossterm::event::KeyCode;
-        let s = self.scroll.min(max);
-        self.scroll = match code {
-            KeyCode::Up | KeyCode::Char('k') => s.saturating_sub(1),
-            KeyCode::Down | KeyCode::Char('j') => (s + 1).min(max),
-            KeyCode::PageUp => s.saturating_sub(10),
-            KeyCode::PageDown => (s + 10).min(max),
-            KeyCode::Home | KeyCode::Char('g') => 0,
-            KeyCode::End | KeyCode::Char('G') => max,
-            _ => return false,
-        };
-        true
+        scroll_by_key(&mut self.scroll, code, max)
     }
 
     /// The key row (without the scroll hint).
@@ -209,7 +205,7 @@ impl Dialog {
         }
         for p in &self.parts {
             n = n.max(match p {
-                Part::Text(t) | Part::Note(t) | Part::Request(t) => w(t),
+                Part::Text(t) | Part::Note(t) | Part::Request(t) | Part::Pre(t) => w(t),
                 Part::Item(t) => w(t) + 2,
                 Part::Gap | Part::Slot { .. } => 0,
             });
@@ -240,6 +236,16 @@ impl Dialog {
             match p {
                 Part::Text(s) => push_wrapped(&mut rows, wrap(s, width), Style::default()),
                 Part::Note(s) => push_wrapped(&mut rows, wrap(s, width), t.dim()),
+                Part::Pre(s) => {
+                    let body = s.trim_start_matches(' ');
+                    let indent = " ".repeat(s.len() - body.len());
+                    let rest = format!("{indent}  ");
+                    push_wrapped(
+                        &mut rows,
+                        wrap_hanging(body, width, &indent, &rest),
+                        Style::default(),
+                    )
+                }
                 Part::Request(s) => {
                     push_wrapped(&mut rows, wrap_hanging(s, width, "", "    "), t.accent())
                 }
@@ -365,6 +371,23 @@ struct Geometry {
     h: u16,
     visible: usize,
     scrolls: bool,
+}
+
+/// The dialogs' scroll keys on a position `pos` that can go up to `max`:
+/// ↑↓ j k, PgUp PgDn, Home g, End G. Returns whether the key was one.
+pub fn scroll_by_key(pos: &mut u16, code: ratatui::crossterm::event::KeyCode, max: u16) -> bool {
+    use ratatui::crossterm::event::KeyCode;
+    let s = (*pos).min(max);
+    *pos = match code {
+        KeyCode::Up | KeyCode::Char('k') => s.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => (s + 1).min(max),
+        KeyCode::PageUp => s.saturating_sub(10),
+        KeyCode::PageDown => (s + 10).min(max),
+        KeyCode::Home | KeyCode::Char('g') => 0,
+        KeyCode::End | KeyCode::Char('G') => max,
+        _ => return false,
+    };
+    true
 }
 
 fn scroll_hint(above: usize, below: usize) -> String {

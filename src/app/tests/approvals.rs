@@ -725,3 +725,40 @@ fn a_full_rescan_keeps_members_whose_check_failed() {
     assert!(screen.contains("check failed — r retries"), "{screen}");
     assert!(screen.contains("1 checks failed, listed — r retries"), "{screen}");
 }
+
+#[test]
+fn the_header_keeps_its_count_and_wraps_a_long_notice_at_80x24() {
+    use crate::webhook::member_event::MemberEvent;
+    let mut app = scanned(&[1, 2], &[3]);
+    app.update(member_event(MemberEvent::MembershipDeleted { membership_id: "ms".into() }));
+    // A filter too: the header is longer than a row.
+    app.update(key(KeyCode::Char('/')));
+    type_str(&mut app, "member");
+    app.update(Msg::Input(Input::Resize(80, 24)));
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("term");
+    t.draw(|f| view::draw(&app, f)).expect("draw");
+    let screen = t.backend().to_string();
+    assert!(screen.contains("2 pending"), "{screen}");
+    let flat: String = screen.split('"').filter(|s| !s.trim().is_empty()).collect();
+    let words = flat.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("a membership was deleted elsewhere: R re-verifies"), "{screen}");
+    assert!(words.contains("last scan checked"), "{screen}");
+    assert!(words.contains("/member"), "{screen}");
+}
+
+#[test]
+fn a_stopping_run_says_it_is_stopping_when_a_or_x_is_pressed() {
+    let mut app = scanned(&[1, 2, 3], &[]);
+    app.update(key(KeyCode::Char('*')));
+    app.update(key(KeyCode::Char('a')));
+    app.update(key(KeyCode::Char('y')));
+    let _ = calls(&mut app);
+    app.update(key(KeyCode::Char('x')));
+    assert!(app.sh.toasts.back().is_some_and(|t| t.text.contains("Esc stops it")));
+    app.update(key(KeyCode::Esc)); // stopping: the started member finishes first
+    for k in ['a', 'x'] {
+        app.update(key(KeyCode::Char(k)));
+        let t = app.sh.toasts.back().map(|t| t.text.clone()).unwrap_or_default();
+        assert!(t.contains("stopping") && !t.contains("Esc stops"), "{k}: {t}");
+    }
+}

@@ -480,3 +480,66 @@ fn the_sandbox_tour_shows_by_itself_once_and_ctrl_t_brings_it_back() {
     assert!(!a.start_tour(true));
     assert!(a.next_hint().is_some_and(|h| h.starts_with("Next:")));
 }
+
+#[test]
+fn help_keys_never_run_into_their_text_on_any_panel() {
+    let mut a = scanned(&[1, 2], &[]);
+    for panel in ['1', '2', '3', '4', '5'] {
+        a.update(key(KeyCode::Char(panel)));
+        let _ = calls(&mut a);
+        for w in [80, 120] {
+            for l in view::help_lines(&a, w) {
+                // A key column and its text: a space always between them.
+                if let [k, text] = &l.spans[..] {
+                    assert!(
+                        k.content.ends_with(' ') || text.content.is_empty(),
+                        "panel {panel} at {w}: {:?}{:?}",
+                        k.content,
+                        text.content
+                    );
+                }
+            }
+        }
+    }
+    // The Members card's long list of scroll keys gets a row of its own.
+    let lines: Vec<String> = view::help_lines(&a, 80)
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    let long = lines.iter().position(|l| l.trim_start().starts_with("PgUp/PgDn/g/Home"));
+    assert!(long.is_none_or(|i| lines[i].trim() == "PgUp/PgDn/g/Home"), "{lines:#?}");
+}
+
+#[test]
+fn a_key_list_longer_than_the_column_gets_its_own_row() {
+    let mut lines = Vec::new();
+    let style = ratatui::style::Style::default();
+    view::help_row(&mut lines, "PgUp/PgDn/g/Home", "page/top", style, 16, 80);
+    let text: Vec<String> =
+        lines.iter().map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect()).collect();
+    assert_eq!(text, ["  PgUp/PgDn/g/Home", "                  page/top"]);
+    // A short one keeps its column.
+    lines.clear();
+    view::help_row(&mut lines, "j/k", "move", style, 16, 80);
+    let text: String = lines[0].spans.iter().map(|s| s.content.as_ref()).collect();
+    assert_eq!(text, format!("  {:<16}move", "j/k"));
+}
+
+#[test]
+fn the_stepper_shows_all_five_steps_at_the_minimum_size() {
+    let many: Vec<usize> = (1..=37).collect();
+    let mut a = scanned(&many, &[]);
+    for panel in ['1', '3', '4', '5'] {
+        a.update(key(KeyCode::Char(panel)));
+        let _ = calls(&mut a);
+        let screen = draw(&mut a, 60, 16);
+        let stepper = screen.lines().nth(1).unwrap_or_default().to_owned();
+        for n in ["1 ", "2 ", "3 ", "4 ", "5 "] {
+            assert!(stepper.contains(n), "panel {panel}: step {n:?} missing: {stepper}");
+        }
+        assert!(stepper.contains("(37)"), "{stepper}");
+    }
+    // The focused step keeps its name when it fits.
+    let screen = draw(&mut a, 60, 16);
+    assert!(screen.lines().nth(1).unwrap_or_default().contains("5 Members"), "{screen}");
+}

@@ -340,6 +340,13 @@ fn inspector_selection_filter_errors_only_copy_and_ring() {
     app.update(key(KeyCode::Char('/')));
     type_str(&mut app, "50");
     assert_eq!(app.inspector.visible.len(), 1, "status 500");
+    // The filter line has its own row: the column header stays.
+    app.update(Msg::Input(Input::Resize(80, 24)));
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("term");
+    t.draw(|f| view::draw(&app, f)).expect("draw");
+    let screen = t.backend().to_string();
+    assert!(screen.contains("method") && screen.contains("service"), "{screen}");
+    assert!(screen.contains("50"), "{screen}");
     app.update(key(KeyCode::Enter)); // leave the filter line
     app.update(key(KeyCode::Char('c')));
     let copied: Vec<String> = app
@@ -440,6 +447,20 @@ fn pending() -> MemberCard {
 }
 
 #[test]
+fn reject_from_the_card_names_the_accounts_the_member_loses() {
+    let mut app = with_card(two_accounts());
+    app.update(key(KeyCode::Char('x')));
+    let dialog = app.sh.confirm.as_ref().expect("a confirmation").dialog.clone();
+    let items = dialog.items().join("\n");
+    assert!(items.contains("lose access to 2 account(s): Ada Lovelace, Wrong Ltd"), "{items}");
+    app.update(key(KeyCode::Esc));
+    let mut app = with_card(pending());
+    app.update(key(KeyCode::Char('x')));
+    let dialog = app.sh.confirm.as_ref().expect("a confirmation").dialog.clone();
+    assert!(dialog.items().join("\n").contains("in no account"));
+}
+
+#[test]
 fn remove_on_a_pending_card_says_why_it_is_off() {
     let mut app = with_card(pending());
     app.update(key(KeyCode::Char('d')));
@@ -490,6 +511,12 @@ fn login_value(app: &App) -> (String, Option<String>, bool) {
 fn log_in_check_never_starts_typing_and_a_wrong_password_keeps_the_dialog() {
     let mut app = with_card(healthy());
     app.update(key(KeyCode::Char('l')));
+    // The body names the member and the profile whole (the title may be cut).
+    let Some(Sub::Login(d)) = &app.members.sub else { panic!("no log-in dialog") };
+    let items = d.dialog(&app.sh.theme, 80).items().join("\n");
+    assert!(items.contains("member: Ada Lovelace <ada@example.com>"), "{items}");
+    let profile = healthy().profile_name(&d.profile_id).to_owned();
+    assert!(items.contains(&format!("on profile {profile}")), "{items}");
     // Command mode first: a letter is not typed.
     app.update(key(KeyCode::Char('x')));
     assert_eq!(login_value(&app), (String::new(), None, false));
@@ -521,6 +548,8 @@ fn log_in_check_never_starts_typing_and_a_wrong_password_keeps_the_dialog() {
     ));
     assert!(app.members.sub.is_none());
     assert!(app.members.result.as_ref().is_some_and(|(ok, _)| *ok));
+    // The result line may be below the fold: a toast says the outcome too.
+    assert!(app.sh.toasts.iter().any(|t| t.text.contains("in no account (pending)")));
 }
 
 #[test]
@@ -603,4 +632,48 @@ fn the_membership_pick_list_keeps_its_choice_by_id_while_filtering() {
     app.update(key(KeyCode::Enter));
     let dialog = app.sh.confirm.as_ref().expect("a confirmation").dialog.clone();
     assert_eq!(dialog.title, "Remove ada@example.com from Wrong Ltd?");
+}
+
+#[test]
+fn a_membership_the_card_removed_is_not_news_from_elsewhere_and_requeues_the_member() {
+    use crate::webhook::member_event::MemberEvent;
+    let mut app = with_card(healthy());
+    assert_eq!(app.approvals.pending_count(), 0, "in an account: not queued");
+    app.update(key(KeyCode::Char('d')));
+    app.update(key(KeyCode::Char('y')));
+    let c = calls(&mut app);
+    let [(op, Call::Members(MemCall::RemoveMembership { membership_id, .. }))] = &c[..] else {
+        panic!("{c:?}")
+    };
+    assert_eq!(membership_id, "ms1");
+    // Its event may come before the reply: it is this console's own deletion.
+    let ev = MemberEvent::MembershipDeleted { membership_id: "ms1".into() };
+    app.update(Msg::Listener(Box::new(crate::webhook::ListenerEvent::Member(ev))));
+    assert!(!app.approvals.membership_deleted, "no 'deleted elsewhere' notice");
+    app.update(Msg::Done(
+        *op,
+        Ok(Reply::Members(MemReply::Done {
+            member_id: "m1".into(),
+            message: "ada@example.com removed from Ada Lovelace".into(),
+        })),
+    ));
+    // The card reloads: in no account now, so the queue lists the member.
+    let c = calls(&mut app);
+    let [(op, Call::Members(MemCall::Card { .. }))] = &c[..] else { panic!("{c:?}") };
+    app.update(Msg::Done(*op, Ok(Reply::Members(MemReply::Card(Box::new(pending()))))));
+    assert_eq!(app.approvals.pending_count(), 1);
+    assert!(app.approvals.rows.iter().any(|r| r.member.id == "m1"));
+    // Added to an account again from the card: out of the queue.
+    app.update(key(KeyCode::Char('r')));
+    for (op, call) in calls(&mut app) {
+        if matches!(call, Call::Members(MemCall::Card { .. })) {
+            app.update(Msg::Done(op, Ok(Reply::Members(MemReply::Card(Box::new(healthy()))))));
+        }
+    }
+    assert_eq!(app.approvals.pending_count(), 0);
+    // A deletion this console did not make still raises the notice.
+    let ev = MemberEvent::MembershipDeleted { membership_id: "ms-other".into() };
+    app.update(Msg::Listener(Box::new(crate::webhook::ListenerEvent::Member(ev))));
+    assert!(app.approvals.membership_deleted);
+    assert!(calls(&mut app).is_empty(), "no rescan");
 }

@@ -396,3 +396,34 @@ fn a_long_status_line_wraps_instead_of_being_cut() {
     assert!(flat.contains("north region (i-1)"), "{s}");
     assert!(flat.contains("0 OTP events received"), "{s}");
 }
+
+#[test]
+fn the_payload_view_scrolls_like_a_dialog_and_r_says_what_it_does_now() {
+    let mut app = otp_app();
+    arrive(&mut app, event("e-1", 1, "123456"));
+    app.update(key(KeyCode::Enter));
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("code masked: r reveals it"), "{s}");
+    assert!(s.contains("below"), "a sign that more is below: {s}");
+    assert!(!s.contains("123456"));
+    // G goes to the end, g back to the top (as in every dialog).
+    app.update(key(KeyCode::Char('G')));
+    let max = app.otp.detail_max.get();
+    assert!(max > 0);
+    assert_eq!(app.otp.detail_scroll, max);
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("0 below"), "{s}");
+    app.update(key(KeyCode::Char('g')));
+    assert_eq!(app.otp.detail_scroll, 0);
+    app.update(key(KeyCode::PageDown));
+    assert_eq!(app.otp.detail_scroll, 10.min(max));
+    app.update(key(KeyCode::PageUp));
+    assert_eq!(app.otp.detail_scroll, 0);
+    // Revealed: the title and the keys say r hides it.
+    app.update(key(KeyCode::Char('r')));
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("code shown: r hides it"), "{s}");
+    assert!(s.contains("r hide the code"), "{s}");
+    assert!(s.contains("123456"), "{s}");
+    assert_eq!(bind(&app, "r").label, "hide");
+}

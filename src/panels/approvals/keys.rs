@@ -45,7 +45,7 @@ impl Approvals {
                 sh.toast_error("read-only mode: approvals are disabled")
             }
             KeyCode::Char('a' | 'e' | 'x' | 'f') if self.running() => {
-                sh.toast_error("a run is in progress (Esc stops it)")
+                sh.toast_error(self.busy_why())
             }
             KeyCode::Char(c @ ('a' | 'e' | 'x')) => {
                 let (marked, ids) = self.targets();
@@ -236,8 +236,8 @@ impl Approvals {
             _ => {}
         }
         const RO: &str = "read-only mode: approvals are disabled";
-        const BUSY: &str = "a run is in progress (Esc stops it)";
         let (ro, busy) = (sh.read_only, self.running());
+        let busy_why = self.busy_why();
         let marks = self.list.mark_count() > 0;
         let mut k = Vec::new();
         if self.stoppable() {
@@ -246,7 +246,7 @@ impl Approvals {
                     .help("stop the run: members already started finish, the rest are cancelled"),
             );
         }
-        let off = |b: Bind| b.off_if(busy, BUSY).off_if(ro, RO);
+        let off = |b: Bind| b.off_if(busy, busy_why).off_if(ro, RO);
         k.push(off(if marks {
             Bind::primary("a", "approve marked")
         } else {

@@ -28,7 +28,7 @@ use ratatui::layout::Rect;
 
 use crate::api::{Account, AccountMember, ApiError};
 use crate::store::queue::{CacheOp, Writer};
-use crate::ui::{Call, OpId, PanelId, Progress, Reply, Shared};
+use crate::ui::{Call, OpId, PanelId, Progress, QueueNote, Reply, Shared};
 use crate::webhook::member_event::MemberEvent;
 use crate::widgets::form::{Event as FormEvent, Form};
 use crate::widgets::list::{Item, List};
@@ -453,8 +453,56 @@ impl Approvals {
                 self.rows.retain(|r| r.member.id != member_id || !r.status.is_open());
                 self.cache(CacheOp::Approved { id: member_id, created_at: None });
             }
-            MemberEvent::MembershipDeleted { .. } => self.membership_deleted = true,
+            MemberEvent::MembershipDeleted { membership_id } => {
+                // One this console deleted: the member card's reload tells
+                // the queue what became of the member (see `on_note`).
+                if !sh.own_membership_deletes.remove(&membership_id) {
+                    self.membership_deleted = true;
+                }
+            }
             MemberEvent::UserDeleted { id } => {
+                self.seen.remove(&id);
+                self.unverified.remove(&id);
+                self.list.unmark(&id);
+                self.rows.retain(|r| r.member.id != id || r.status == RowStatus::Working);
+                self.cache(CacheOp::Removed(id));
+            }
+        }
+        self.refilter();
+    }
+
+    /// What this console's own work elsewhere (the member card) learnt
+    /// about a member: the queue follows it without a call, as it does for
+    /// its own approvals and rejections.
+    pub fn on_note(&mut self, note: QueueNote) {
+        match note {
+            QueueNote::Status { member, pending: true } => {
+                self.seen.insert(member.id.clone());
+                self.unverified.remove(&member.id);
+                self.cache(CacheOp::Pending(jobs::to_cached(&member)));
+                match self.row_index(&member.id) {
+                    Some(i) if self.rows[i].status.is_done() => {
+                        self.rows[i].status = RowStatus::Pending;
+                    }
+                    Some(_) => {}
+                    None => {
+                        self.rows.push(Row { member, status: RowStatus::Pending });
+                        self.rows.sort_by(|a, b| {
+                            b.member.meta.created_at.cmp(&a.member.meta.created_at)
+                        });
+                    }
+                }
+            }
+            QueueNote::Status { member, pending: false } => {
+                let id = member.id;
+                self.seen.insert(id.clone());
+                self.unverified.remove(&id);
+                self.list.unmark(&id);
+                // A row being approved here keeps its status until its run reports.
+                self.rows.retain(|r| r.member.id != id || !r.status.is_open());
+                self.cache(CacheOp::Approved { id, created_at: None });
+            }
+            QueueNote::Removed(id) => {
                 self.seen.remove(&id);
                 self.unverified.remove(&id);
                 self.list.unmark(&id);
@@ -547,6 +595,18 @@ impl Approvals {
     /// A run is going and has not been asked to stop yet (Esc stops it).
     pub(super) fn stoppable(&self) -> bool {
         self.bulk.as_ref().is_some_and(|b| b.op.is_some() && !b.cancelled)
+    }
+
+    /// Why `a`/`e`/`x`/`f` are off while a run goes on: stoppable, already
+    /// stopping (started members finish first), or a reject run.
+    pub(super) fn busy_why(&self) -> &'static str {
+        match &self.bulk {
+            Some(b) if b.op.is_some() && b.cancelled => {
+                "the run is stopping: members already started finish first"
+            }
+            Some(b) if b.op.is_some() => "a run is in progress (Esc stops it)",
+            _ => "rejections are in progress: they finish first",
+        }
     }
 
     fn running(&self) -> bool {

@@ -39,11 +39,9 @@ pub fn status_text(row: &super::Row) -> String {
 pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
     let t = &sh.theme;
     let gauge_h = if p.bulk.is_some() || p.reject.is_some() { 2 } else { 0 };
-    let [top, gauge, list] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(gauge_h), Constraint::Min(1)])
-            .areas(area);
 
-    // Summary / scan progress / filter line.
+    // Summary / scan progress / filter line: the count first, always shown;
+    // what does not fit on one row wraps onto a second and third.
     let mut spans = vec![Span::styled(format!("{} pending", p.pending_count()), t.title())];
     if p.membership_deleted {
         spans.push(Span::styled("  a membership was deleted elsewhere: R re-verifies", t.warn()));
@@ -73,26 +71,29 @@ pub fn draw(p: &Approvals, f: &mut Frame, area: Rect, sh: &Shared) {
         let range = if p.list.in_range() { " (v ends the range)" } else { "" };
         spans.push(Span::styled(format!("  {} marked{range}", p.list.mark_count()), t.accent()));
     }
-    let mut cursor = None;
+    if sh.read_only {
+        spans.push(Span::styled("  read-only: no approvals", t.dim()));
+    }
+    // The filter last: the cursor goes at the end of the last row.
     if p.list.is_filtering() || !p.list.filter_text().is_empty() {
         spans.push(Span::raw("  /"));
-        let x: usize = spans.iter().map(|s| s.width()).sum::<usize>()
-            + Span::raw(p.list.filter_text()).width();
-        cursor = Some(x as u16);
         spans.push(Span::styled(
             p.list.filter_text().to_owned(),
             if p.list.is_filtering() { t.selected() } else { t.key() },
         ));
     }
-    if sh.read_only {
-        spans.push(Span::styled("  read-only: no approvals", t.dim()));
-    }
-    f.render_widget(Line::from(spans), top);
-    if p.list.is_filtering()
-        && let Some(x) = cursor
-        && x < top.width
-    {
-        f.set_cursor_position((top.x + x, top.y));
+    let header = wrap_lines(vec![Line::from(spans)], area.width.max(1) as usize);
+    let top_h = header.len().clamp(1, 3) as u16;
+    let [top, gauge, list] = Layout::vertical([
+        Constraint::Length(top_h),
+        Constraint::Length(gauge_h),
+        Constraint::Min(1),
+    ])
+    .areas(area);
+    let last = header.get(top_h as usize - 1).map_or(0, Line::width) as u16;
+    f.render_widget(Paragraph::new(header), top);
+    if p.list.is_filtering() && last < top.width && top.height == top_h {
+        f.set_cursor_position((top.x + last, top.y + top_h - 1));
     }
 
     if let Some(run) = &p.bulk {

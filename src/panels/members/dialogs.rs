@@ -302,17 +302,21 @@ pub struct LoginCheck {
     pub form: Form,
     pub profile_id: String,
     pub username: String,
+    /// The member (`name <email>`) and the profile's name, named whole in
+    /// the body (the title may be cut).
+    pub member: String,
+    pub profile: String,
     /// The check in flight.
     pub op: Option<OpId>,
 }
 
 impl LoginCheck {
-    pub fn new(profile_id: String, username: String) -> Self {
+    pub fn new(profile_id: String, username: String, member: String, profile: String) -> Self {
         let form = Form::new()
             .secret(PASSWORD, "Password", "the password the member reads out")
             .submit_label("check")
             .without_hint();
-        Self { form, profile_id, username, op: None }
+        Self { form, profile_id, username, member, profile, op: None }
     }
 
     pub fn keys(&self) -> Vec<(&'static str, &'static str)> {
@@ -330,7 +334,9 @@ impl LoginCheck {
             .consequence(
                 "Asks the store for a token with this password: it tells whether the log-in \
                  works. Nothing changes on the store.",
-            );
+            )
+            .item(format!("member: {}", self.member))
+            .item(format!("username {} on profile {}", self.username, self.profile));
         let inner = dialog.width_for(width).saturating_sub(4);
         dialog = dialog.slot(1, self.form.height(inner, t));
         if self.op.is_some() {

@@ -176,9 +176,14 @@ impl Members {
                 else {
                     return;
                 };
+                let Some(card) = &self.card else { return };
+                let member = format!("{} <{}>", card.member.name, card.member.email);
+                let profile = card.profile_name(&cred.password_profile_id).to_owned();
                 self.sub = Some(Sub::Login(super::dialogs::LoginCheck::new(
                     cred.password_profile_id,
                     cred.username,
+                    member,
+                    profile,
                 )));
             }
         }

@@ -467,6 +467,15 @@ impl Members {
 
     pub fn ask_reject(&mut self, sh: &mut Shared) {
         let Some(who) = self.who() else { return };
+        // The accounts they lose, by name (an approved member's reject is a loss).
+        let loses = match self.card.as_ref().and_then(|c| c.accounts.as_ref()) {
+            None => "their memberships (not read: r reloads the card) go with them".to_owned(),
+            Some(a) if a.is_empty() => "they are in no account: no access is lost".to_owned(),
+            Some(a) => {
+                let names: Vec<&str> = a.iter().map(|m| m.account_name()).collect();
+                format!("they lose access to {} account(s): {}", a.len(), names.join(", "))
+            }
+        };
         self.confirm(
             sh,
             Dialog::destructive(format!("Reject {}?", who.email), "reject")
@@ -474,6 +483,7 @@ impl Members {
                     "Deletes {} ({}) for good: they must sign up again.",
                     who.name, who.email
                 ))
+                .item(loses)
                 .item("their credentials and memberships go with them")
                 .gap()
                 .request(format!(
@@ -561,6 +571,14 @@ impl Members {
                     *m = card.member.clone();
                 }
                 self.checks = checklist::checklist_for(&card, sh.read_only);
+                // The member's accounts, just read: the Approvals queue follows
+                // them (a membership removed here may make them pending again).
+                if let Some(pending) = card.is_pending() {
+                    sh.queue_notes.push(crate::ui::QueueNote::Status {
+                        member: card.member.clone(),
+                        pending,
+                    });
+                }
                 self.card = Some(*card);
             }
             MemReply::Accounts(list) => {
@@ -601,19 +619,26 @@ impl Members {
                 if self.login_op() == Some(op) {
                     self.sub = None;
                 }
-                let msg = if tokens.tokens.is_empty() {
-                    "the password is right, but the member is in no account (pending): approve them"
-                        .to_owned()
+                let (msg, toast) = if tokens.tokens.is_empty() {
+                    (
+                        "the password is right, but the member is in no account (pending): approve them"
+                            .to_owned(),
+                        "log-in check: password right, but in no account (pending)".to_owned(),
+                    )
                 } else {
                     let names: Vec<&str> =
                         tokens.tokens.iter().map(|t| t.account_name.as_str()).collect();
-                    format!("log-in works: tokens for {}", names.join(", "))
+                    let msg = format!("log-in works: tokens for {}", names.join(", "));
+                    (msg.clone(), msg)
                 };
+                // The card's result line may be below the fold: a toast says it too.
+                sh.toast(toast);
                 self.finish_action(op, true, msg, sh);
             }
             MemReply::Rejected { member_id } => {
                 self.finish_action(op, true, "member rejected".into(), sh);
                 sh.toast("member rejected");
+                sh.queue_notes.push(crate::ui::QueueNote::Removed(member_id.clone()));
                 self.results.retain(|m| m.id != member_id);
                 self.list.sync(&self.results);
                 if self.card.as_ref().is_some_and(|c| c.member.id == member_id) {

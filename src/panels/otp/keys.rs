@@ -154,8 +154,9 @@ impl Otp {
         match &self.view {
             View::Details(_) => {
                 return Keymap::new(vec![
-                    Bind::moves("↑↓/j k", "scroll"),
-                    Bind::new("r", "reveal").help("show or hide the code"),
+                    Bind::moves("↑↓ PgUp/PgDn g/G", "scroll"),
+                    Bind::new("r", if self.detail_revealed() { "hide" } else { "reveal" })
+                        .help("show or hide the code"),
                     Bind::moves("Esc/Enter", "back"),
                 ]);
             }

@@ -121,6 +121,8 @@ pub struct Otp {
     pub pending: Option<(OpId, String, Option<String>)>,
     /// Scroll offset of the payload view.
     pub detail_scroll: u16,
+    /// How far the payload view can scroll, as last drawn.
+    pub detail_max: std::cell::Cell<u16>,
     /// The payload view's text, formatted when it opens or changes (not per frame).
     pub detail_text: String,
     /// The purpose of the last request (the next request form starts with it).
@@ -153,6 +155,7 @@ impl Default for Otp {
             result: Vec::new(),
             pending: None,
             detail_scroll: 0,
+            detail_max: std::cell::Cell::new(0),
             detail_text: String::new(),
             last_reset: false,
             lookup: None,
@@ -253,6 +256,11 @@ impl Otp {
     /// The cursor is on the newest event: new ones are followed.
     pub fn following(&self) -> bool {
         self.list.cursor() + 1 >= self.list.len()
+    }
+
+    /// The payload view's code is shown.
+    pub fn detail_revealed(&self) -> bool {
+        matches!(&self.view, View::Details(id) if self.revealed.contains(id))
     }
 
     /// Formats the payload view (pretty JSON, code masked unless revealed).
@@ -782,12 +790,12 @@ impl Panel for Otp {
                     self.view = View::List;
                     true
                 }
-                KeyCode::Down | KeyCode::Char('j') => {
-                    self.detail_scroll = self.detail_scroll.saturating_add(1).min(200);
-                    true
-                }
-                KeyCode::Up | KeyCode::Char('k') => {
-                    self.detail_scroll = self.detail_scroll.saturating_sub(1);
+                code if crate::widgets::dialog::scroll_by_key(
+                    &mut self.detail_scroll,
+                    code,
+                    self.detail_max.get(),
+                ) =>
+                {
                     true
                 }
                 KeyCode::Char('r') => {

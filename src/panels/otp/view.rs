@@ -3,13 +3,13 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{FormKind, Otp, OtpForm, Status, View};
 use crate::ui::Shared;
 use crate::widgets::list::fit_email;
 use crate::widgets::wrap::wrap_lines;
-use crate::widgets::{Dialog, centered, ellipsize};
+use crate::widgets::{Dialog, ellipsize};
 
 fn countdown(secs: i64) -> String {
     if secs <= 0 { "0:00".to_owned() } else { format!("{}:{:02}", secs / 60, secs % 60) }
@@ -220,16 +220,8 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
     match &p.view {
         View::List => {}
         View::Details(_) => {
-            let rect = centered(area, 90, area.height);
-            f.render_widget(Clear, rect);
-            let block = Block::default()
-                .borders(Borders::ALL)
-                .title(" Event payload (r reveals the code, Esc back) ")
-                .border_style(t.focused_border());
-            f.render_widget(
-                Paragraph::new(p.detail_text.as_str()).block(block).scroll((p.detail_scroll, 0)),
-                rect,
-            );
+            let layout = detail_dialog(p).render(f, area, t);
+            p.detail_max.set(layout.max_scroll);
         }
         View::Form(of) => {
             let dialog = form_dialog(p, of, sh, area.width);
@@ -239,6 +231,26 @@ pub fn draw(p: &Otp, f: &mut Frame, area: Rect, sh: &Shared) {
             }
         }
     }
+}
+
+/// The payload view: a dialog (scroll hint, PgUp/PgDn/g/G like every
+/// dialog); `r` says what it does now (the code shown or masked).
+pub fn detail_dialog(p: &Otp) -> Dialog {
+    let revealed = p.detail_revealed();
+    let title = if revealed {
+        "Event payload (code shown: r hides it)"
+    } else {
+        "Event payload (code masked: r reveals it)"
+    };
+    let mut d = Dialog::confirm(title);
+    for line in p.detail_text.lines() {
+        d = d.pre(line);
+    }
+    d.scroll = p.detail_scroll;
+    d.keys(vec![
+        ("r".into(), if revealed { "hide the code" } else { "reveal the code" }.into()),
+        ("Esc/Enter".into(), "back".into()),
+    ])
 }
 
 /// The dialog around a follow-up form: what it does first, the form, the call, the keys.
