@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::*;
+use crate::api::PasswordProfile;
 use crate::widgets::ellipsize;
 use crate::widgets::wrap::wrap_lines;
 
@@ -86,7 +87,7 @@ impl Settings {
                         format!(
                             " {} {:<24} {:<16} {}",
                             if sel { "▸" } else { " " },
-                            ellipsize(&p.name, 24),
+                            profile_label(p, ps, 24),
                             crate::panels::username_format_str(p.username_format),
                             if p.enable_one_time_password_token { "on" } else { "off" }
                         ),
@@ -325,5 +326,50 @@ fn load_state(error: Option<&str>, t: &crate::widgets::Theme) -> Line<'static> {
             Span::styled("r", t.key()),
             Span::raw(" retries"),
         ]),
+    }
+}
+
+/// A profile's name in `width` columns; when another profile has the same
+/// name (the API allows it), the start of its id follows, so two rows never
+/// read the same.
+fn profile_label(p: &PasswordProfile, all: &[PasswordProfile], width: usize) -> String {
+    if all.iter().filter(|q| q.name == p.name).count() < 2 {
+        return ellipsize(&p.name, width);
+    }
+    let short = p.id.get(..8).unwrap_or(&p.id);
+    let room = width.saturating_sub(short.chars().count() + 3).max(1);
+    format!("{} · {short}", ellipsize(&p.name, room))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(id: &str, name: &str) -> PasswordProfile {
+        PasswordProfile {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            username_format: crate::api::UsernameFormat::Email,
+            enable_one_time_password_token: true,
+            meta: Default::default(),
+        }
+    }
+
+    #[test]
+    fn profiles_of_the_same_name_read_apart() {
+        let all = [
+            profile("1c6d4dfe-8e5d-4ec7", "Email"),
+            profile("9a0b7c2e-1111-2222", "Email"),
+            profile("77777777-0000-0000", "Username"),
+        ];
+        assert_eq!(profile_label(&all[0], &all, 24), "Email · 1c6d4dfe");
+        assert_eq!(profile_label(&all[1], &all, 24), "Email · 9a0b7c2e");
+        assert_eq!(profile_label(&all[2], &all, 24), "Username");
+        let long = [
+            profile("aaaaaaaa-1", "A very long profile name"),
+            profile("bbbbbbbb-2", "A very long profile name"),
+        ];
+        let l = profile_label(&long[0], &long, 24);
+        assert!(l.ends_with(" · aaaaaaaa") && l.chars().count() <= 24, "{l}");
     }
 }
