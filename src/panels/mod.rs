@@ -8,6 +8,29 @@ pub mod signup;
 
 use ratatui::crossterm::event::KeyCode;
 
+use crate::widgets::form::{Event as FormEvent, Form};
+
+/// Field keys of a new account's name and legal name (the approve dialogs of
+/// Approvals and of the member card).
+pub const ACCOUNT_NAME: &str = "name";
+pub const LEGAL_NAME: &str = "legal";
+
+/// Keeps the legal name equal to the account name until the user edits it;
+/// `follows` is cleared by that edit.
+pub fn legal_name_follows(form: &mut Form, follows: &mut bool, ev: FormEvent) {
+    match ev {
+        FormEvent::Changed(ACCOUNT_NAME) if *follows => {
+            let name = form.value(ACCOUNT_NAME).to_owned();
+            form.set(LEGAL_NAME, name);
+        }
+        FormEvent::Changed(LEGAL_NAME) => {
+            *follows = false;
+            form.set_note(LEGAL_NAME, None);
+        }
+        _ => {}
+    }
+}
+
 /// j/k and arrows as a row delta.
 pub fn row_delta(code: KeyCode) -> Option<isize> {
     match code {

@@ -9,7 +9,9 @@ use futures::StreamExt;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{AccountInput, AccountMember, ApiError, Client, ListParams, MembershipOutcome};
+use crate::api::{
+    AccountInput, AccountMember, ApiError, Client, ListParams, MembershipOutcome, Page,
+};
 use crate::audit::{AuditLog, result_text};
 use crate::store::queue::{PendingMember, QueueCache, StoreKey, Writer};
 use crate::ui::Progress;
@@ -154,6 +156,33 @@ impl Cursor {
         self.anchor = Some(ts);
         self.offset = 0;
         true
+    }
+
+    /// Lists the next page (newest first, re-anchored past the offset limit);
+    /// the flag says whether another page follows it.
+    pub async fn next_page(
+        &mut self,
+        client: &Client,
+    ) -> Result<(Page<AccountMember>, bool), ApiError> {
+        if !self.prepare() {
+            tracing::warn!("member listing stopped: cannot page past the offset limit");
+            return Err(ApiError::Config(
+                "cannot list members past the offset limit (too many share one created_at)".into(),
+            ));
+        }
+        let page = client
+            .list_account_members(&ListParams {
+                limit: Some(PAGE),
+                offset: Some(self.offset),
+                sort: Some("-created_at".into()),
+                filter: self.filter(),
+            })
+            .await?;
+        let n = page.data.len();
+        let more = n > 0
+            && (page.has_next
+                || page.total_results.is_some_and(|t| ((self.offset + n as u32) as u64) < t));
+        Ok((page, more))
     }
 }
 

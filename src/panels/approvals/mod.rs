@@ -141,8 +141,7 @@ impl Scroll {
 }
 
 /// Field keys of the approve form.
-pub const ACCOUNT_NAME: &str = "name";
-pub const LEGAL_NAME: &str = "legal";
+pub use super::{ACCOUNT_NAME, LEGAL_NAME};
 /// Field key of the account picker's search.
 pub const SEARCH: &str = "search";
 
@@ -722,17 +721,7 @@ impl Approvals {
 
     /// Keeps the legal name equal to the account name until it is edited.
     pub(super) fn approve_changed(d: &mut ApproveDialog, ev: FormEvent) {
-        match ev {
-            FormEvent::Changed(ACCOUNT_NAME) if d.legal_follows => {
-                let name = d.form.value(ACCOUNT_NAME).to_owned();
-                d.form.set(LEGAL_NAME, name);
-            }
-            FormEvent::Changed(LEGAL_NAME) => {
-                d.legal_follows = false;
-                d.form.set_note(LEGAL_NAME, None);
-            }
-            _ => {}
-        }
+        super::legal_name_follows(&mut d.form, &mut d.legal_follows, ev);
     }
 
     /// Runs a confirmed approval (called by the app after `y`).

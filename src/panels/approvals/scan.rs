@@ -130,24 +130,7 @@ async fn list_members(
     let mut cursor = Cursor::default();
     let mut listed = 0;
     loop {
-        if !cursor.prepare() {
-            tracing::warn!("pending scan stopped: cannot page past the offset limit");
-            return Err(ApiError::Config(
-                "cannot list members past the offset limit (too many share one created_at)".into(),
-            ));
-        }
-        let page = client
-            .list_account_members(&ListParams {
-                limit: Some(PAGE),
-                offset: Some(cursor.offset),
-                sort: Some("-created_at".into()),
-                filter: cursor.filter(),
-            })
-            .await?;
-        let n = page.data.len();
-        let more = n > 0
-            && (page.has_next
-                || page.total_results.is_some_and(|t| ((cursor.offset + n as u32) as u64) < t));
+        let (page, more) = cursor.next_page(client).await?;
         let total = page.total_results;
         let fresh = cursor.advance(page.data);
         listed += fresh.len();
@@ -241,27 +224,11 @@ async fn per_member(
     let mut listed = 0;
     // Pages are checked as they come (the queue fills while listing goes on).
     loop {
-        if !cursor.prepare() {
-            return Err(ApiError::Config(
-                "cannot list members past the offset limit (too many share one created_at)".into(),
-            ));
-        }
-        let page = client
-            .list_account_members(&ListParams {
-                limit: Some(PAGE),
-                offset: Some(cursor.offset),
-                sort: Some("-created_at".into()),
-                filter: cursor.filter(),
-            })
-            .await?;
+        let (page, more) = cursor.next_page(client).await?;
         if !told_total && let Some(t) = page.total_results {
             progress(Progress::Approvals(ApProgress::Total(t)));
             told_total = true;
         }
-        let n = page.data.len();
-        let more = n > 0
-            && (page.has_next
-                || page.total_results.is_some_and(|t| ((cursor.offset + n as u32) as u64) < t));
         let fresh: Vec<AccountMember> = cursor
             .advance(page.data)
             .into_iter()

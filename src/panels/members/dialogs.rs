@@ -16,8 +16,7 @@ use crate::widgets::form::{Event as FormEvent, Form};
 use crate::widgets::list::{Column, Fit, List, Row as ListRow, Table};
 use crate::widgets::{Dialog, Theme};
 
-pub const ACCOUNT_NAME: &str = "name";
-pub const LEGAL_NAME: &str = "legal";
+pub use crate::panels::{ACCOUNT_NAME, LEGAL_NAME};
 pub const SEARCH: &str = "search";
 pub const PASSWORD: &str = "password";
 
@@ -47,17 +46,7 @@ impl NewAccount {
 
     /// Keeps the legal name equal to the account name until it is edited.
     pub fn changed(&mut self, ev: FormEvent) {
-        match ev {
-            FormEvent::Changed(ACCOUNT_NAME) if self.legal_follows => {
-                let name = self.form.value(ACCOUNT_NAME).to_owned();
-                self.form.set(LEGAL_NAME, name);
-            }
-            FormEvent::Changed(LEGAL_NAME) => {
-                self.legal_follows = false;
-                self.form.set_note(LEGAL_NAME, None);
-            }
-            _ => {}
-        }
+        crate::panels::legal_name_follows(&mut self.form, &mut self.legal_follows, ev);
     }
 
     /// The account name and legal name to create (legal defaults to the name).
